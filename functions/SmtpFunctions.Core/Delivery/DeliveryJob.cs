@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+
+namespace SmtpFunctions.Core.Delivery;
+
+/// <summary>One queue message on <c>outbound</c>: deliver one stored message to the pending recipients of one domain.</summary>
+/// <remarks>Small by design (a few hundred octets; the MIME stays in the blob): queue messages are limited to 64 KB.</remarks>
+public sealed record DeliveryJob
+{
+    /// <summary>Schema version of this record.</summary>
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = 1;
+
+    /// <summary>Message id (status partition).</summary>
+    [JsonPropertyName("id")]
+    public required string MessageId { get; init; }
+
+    /// <summary>Token of the submission attempt; a job whose token is not the committed one is an orphan and is dropped.</summary>
+    [JsonPropertyName("token")]
+    public required string SubmissionToken { get; init; }
+
+    /// <summary>Recipient domain (ASCII, lower-case).</summary>
+    [JsonPropertyName("domain")]
+    public required string Domain { get; init; }
+
+    /// <summary>Recipients of <see cref="Domain"/> still to deliver, envelope form.</summary>
+    [JsonPropertyName("rcpt")]
+    public required IReadOnlyList<string> Recipients { get; init; }
+
+    /// <summary>Envelope sender; null for the null reverse-path of a DSN.</summary>
+    [JsonPropertyName("from")]
+    public string? Sender { get; init; }
+
+    /// <summary>Blob holding the MIME.</summary>
+    [JsonPropertyName("blob")]
+    public required string BlobName { get; init; }
+
+    /// <summary>Stored size in octets (for SIZE, RFC 1870).</summary>
+    [JsonPropertyName("size")]
+    public long Size { get; init; }
+
+    /// <summary>The envelope or headers need SMTPUTF8 (RFC 6531).</summary>
+    [JsonPropertyName("utf8")]
+    public bool RequiresSmtpUtf8 { get; init; }
+
+    /// <summary>The body has 8-bit octets (BODY=8BITMIME, RFC 6152).</summary>
+    [JsonPropertyName("8bit")]
+    public bool EightBit { get; init; }
+
+    /// <summary>When the message was accepted: the retry schedule and queue lifetime count from here.</summary>
+    [JsonPropertyName("submitted")]
+    public DateTimeOffset SubmittedAt { get; init; }
+
+    /// <summary>Delivery round: 0 for the first attempt, then one more for each re-enqueue.</summary>
+    [JsonPropertyName("round")]
+    public int Round { get; init; }
+}

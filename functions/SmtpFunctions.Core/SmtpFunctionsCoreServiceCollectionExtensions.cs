@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Telemetry;
+
+namespace SmtpFunctions.Core;
+
+/// <summary>Registers the mail system's roles; every host (function app, local host, ingress) calls this once.</summary>
+public static class SmtpFunctionsCoreServiceCollectionExtensions
+{
+    /// <summary>Adds options (validated at start), storage clients, submission, status and delivery.</summary>
+    public static IServiceCollection AddSmtpFunctionsCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddValidatedOptions<SubmissionOptions>(configuration, SubmissionOptions.SectionName);
+        services.AddValidatedOptions<StorageOptions>(configuration, StorageOptions.SectionName);
+
+        services.TryAddSingleton<MailMetrics>();
+        services.TryAddSingleton<StorageAccount>();
+        services.TryAddSingleton<MessageBlobs>();
+        services.TryAddSingleton<OutboundQueue>();
+        services.TryAddSingleton<StatusStore>();
+        services.TryAddSingleton<MessageIds>();
+        services.TryAddSingleton<SubmissionService>();
+        services.TryAddSingleton<DeliveryJobHandler>();
+        return services;
+    }
+
+    /// <summary>Binds an options class to its section, validates its data annotations, and fails the host at start if invalid.</summary>
+    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string sectionName)
+        where T : class
+    {
+        services.AddOptions<T>().Bind(configuration.GetSection(sectionName)).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+}

@@ -1,0 +1,69 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace SmtpFunctions.Core.Status;
+
+/// <summary>One recipient's row in the message's status partition.</summary>
+public sealed class RecipientEntity : ITableEntity
+{
+    /// <summary>Prefix of recipient RowKeys.</summary>
+    public const string RowKeyPrefix = "r:";
+
+    /// <inheritdoc />
+    public string PartitionKey { get; set; } = "";
+
+    /// <inheritdoc />
+    public string RowKey { get; set; } = "";
+
+    /// <inheritdoc />
+    public DateTimeOffset? Timestamp { get; set; }
+
+    /// <inheritdoc />
+    public ETag ETag { get; set; }
+
+    /// <summary>Envelope address (ASCII domain).</summary>
+    public string Address { get; set; } = "";
+
+    /// <summary>ASCII domain, lower-case.</summary>
+    public string Domain { get; set; } = "";
+
+    /// <summary>One of <see cref="RecipientStatus"/>.</summary>
+    public string Status { get; set; } = RecipientStatus.Queued;
+
+    /// <summary>Delivery attempts made so far.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>The last reply or error, as text ("250 2.0.0 Ok: queued as …", "connection refused").</summary>
+    public string? LastResponse { get; set; }
+
+    /// <summary>SMTP reply code of the last attempt, if a peer answered.</summary>
+    public int? LastReplyCode { get; set; }
+
+    /// <summary>Enhanced status code (RFC 3463) of the last attempt, e.g. <c>5.1.1</c>.</summary>
+    public string? LastEnhancedCode { get; set; }
+
+    /// <summary>MX host (and address) the last attempt talked to.</summary>
+    public string? MxHost { get; set; }
+
+    /// <summary>Whether the last session used TLS.</summary>
+    public bool? Tls { get; set; }
+
+    /// <summary>TLS protocol and cipher, and any certificate problem accepted under opportunistic TLS.</summary>
+    public string? TlsDetails { get; set; }
+
+    /// <summary>Last change.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the recipient's MX accepted it.</summary>
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>When the next attempt is due, while deferred.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>The RowKey for an address: escaped so any local part is a legal key, case-folded like duplicate detection.</summary>
+    public static string RowKeyFor(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return RowKeyPrefix + Uri.EscapeDataString(address.ToLowerInvariant());
+    }
+}

@@ -1,0 +1,130 @@
+using Azure;
+using Azure.Data.Tables;
+using SmtpFunctions.Core.Storage;
+
+namespace SmtpFunctions.Core.Status;
+
+/// <summary>Reads and writes the status table: one partition per message, one row for it and one per recipient.</summary>
+public sealed class StatusStore
+{
+    private const int MaxBatch = 100;
+    private readonly TableClient _table;
+
+    /// <summary>Binds to the <c>messages</c> table.</summary>
+    public StatusStore(StorageAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        _table = account.Tables.GetTableClient(StorageNames.MessagesTable);
+    }
+
+    /// <summary>
+    /// Writes the message row and its recipient rows in one table transaction: a reader sees all of them or none. False
+    /// when the message already exists (another attempt with the same idempotency key committed first).
+    /// </summary>
+    /// <remarks>One transaction holds at most 100 entities, hence <c>Submission:MaxRecipients</c> ≤ 99.</remarks>
+    public async Task<bool> CommitAsync(MessageEntity message, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count + 1 > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(recipients), "A message's rows must fit in one table transaction.");
+        }
+
+        var actions = new List<TableTransactionAction>(recipients.Count + 1)
+        {
+            new(TableTransactionActionType.Add, message),
+        };
+        actions.AddRange(recipients.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)));
+        try
+        {
+            await _table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The message row alone, or null.</summary>
+    public async Task<MessageEntity?> GetMessageAsync(string id, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.RowKeyValue, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>The whole partition in one query: the message row (null if the message does not exist) and its recipients.</summary>
+    public async Task<(MessageEntity? Message, List<RecipientEntity> Recipients)> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        MessageEntity? message = null;
+        var recipients = new List<RecipientEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == MessageEntity.RowKeyValue)
+            {
+                message = StatusEntityMapper.ToMessage(row);
+            }
+            else if (row.RowKey.StartsWith(RecipientEntity.RowKeyPrefix, StringComparison.Ordinal))
+            {
+                recipients.Add(StatusEntityMapper.ToRecipient(row));
+            }
+        }
+
+        return (message, recipients);
+    }
+
+    /// <summary>The status API's view of a message, or null when there is no such (committed) message.</summary>
+    public async Task<MessageStatusView?> GetViewAsync(string id, CancellationToken cancellationToken)
+    {
+        var (message, recipients) = await GetAsync(id, cancellationToken);
+        if (message is null)
+        {
+            return null;
+        }
+
+        return new MessageStatusView
+        {
+            Id = id,
+            Status = MessageStatus.Derive(recipients.Select(r => r.Status).ToList()),
+            SubmittedAt = message.SubmittedAt,
+            MessageIdHeader = message.HeaderMessageId,
+            Sender = message.Sender.Length == 0 ? null : message.Sender,
+            Size = message.Size,
+            Dkim = message.Dkim,
+            Recipients = recipients.Select(r => new RecipientStatusView
+            {
+                Address = r.Address,
+                Status = r.Status,
+                Attempts = r.Attempts,
+                LastResponse = r.LastResponse,
+                LastReplyCode = r.LastReplyCode,
+                LastEnhancedCode = r.LastEnhancedCode,
+                MxHost = r.MxHost,
+                Tls = r.Tls,
+                TlsDetails = r.TlsDetails,
+                NextAttemptAt = r.NextAttemptAt,
+                DeliveredAt = r.DeliveredAt,
+                UpdatedAt = r.UpdatedAt,
+            }).ToList(),
+        };
+    }
+
+    /// <summary>Reads recipient rows of one message by address (a point read each, in parallel).</summary>
+    public async Task<IReadOnlyList<RecipientEntity>> GetRecipientsAsync(string id, IEnumerable<string> addresses, CancellationToken cancellationToken)
+    {
+        var reads = addresses.Select(a => _table.GetEntityIfExistsAsync<RecipientEntity>(id, RecipientEntity.RowKeyFor(a), cancellationToken: cancellationToken));
+        var results = await Task.WhenAll(reads);
+        return results.Where(r => r.HasValue).Select(r => r.Value!).ToList();
+    }
+
+    /// <summary>Replaces a recipient row; with an ETag, only if nobody changed it since it was read.</summary>
+    public async Task<ETag> UpdateRecipientAsync(RecipientEntity recipient, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        var response = await _table.UpdateEntityAsync(recipient, ifMatch, TableUpdateMode.Replace, cancellationToken);
+        return response.Headers.ETag ?? default;
+    }
+}

@@ -1,0 +1,116 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using SmtpFunctions.Core.Options;
+
+namespace SmtpFunctions.Core.Storage;
+
+/// <summary>The storage account's service clients, built once from the <c>AzureWebJobsStorage</c> connection.</summary>
+/// <remarks>
+/// Accepts both forms the Functions host accepts: a connection string (<c>UseDevelopmentStorage=true</c> locally) or an
+/// identity-based section with <c>blobServiceUri</c>, <c>queueServiceUri</c>, <c>tableServiceUri</c> and optionally
+/// <c>credential=managedidentity</c> + <c>clientId</c> for a user-assigned identity.
+/// </remarks>
+public sealed class StorageAccount
+{
+    /// <summary>Creates the clients from configuration.</summary>
+    public StorageAccount(IConfiguration configuration, IOptions<StorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var storage = options.Value;
+        var section = configuration.GetSection(StorageNames.Connection);
+        var connectionString = section.Value;
+
+        var blobOptions = Configure(new BlobClientOptions(), storage);
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage);
+        var tableOptions = Configure(new TableClientOptions(), storage);
+
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            Blobs = new BlobServiceClient(connectionString, blobOptions);
+            Queues = new QueueServiceClient(connectionString, queueOptions);
+            Tables = new TableServiceClient(connectionString, tableOptions);
+            return;
+        }
+
+        var credential = CreateCredential(section);
+        var accountName = section["accountName"];
+        Blobs = new BlobServiceClient(ServiceUri(section, "blobServiceUri", accountName, "blob"), credential, blobOptions);
+        Queues = new QueueServiceClient(ServiceUri(section, "queueServiceUri", accountName, "queue"), credential, queueOptions);
+        Tables = new TableServiceClient(ServiceUri(section, "tableServiceUri", accountName, "table"), credential, tableOptions);
+    }
+
+    /// <summary>Blob service of the account.</summary>
+    public BlobServiceClient Blobs { get; }
+
+    /// <summary>Queue service of the account (Base64 message encoding, the queue trigger's default).</summary>
+    public QueueServiceClient Queues { get; }
+
+    /// <summary>Table service of the account.</summary>
+    public TableServiceClient Tables { get; }
+
+    /// <summary>Creates every container, table and queue the code uses; idempotent. Azure has them from Bicep, Azurite does not.</summary>
+    public async Task EnsureCreatedAsync(IEnumerable<string>? extraTables = null, CancellationToken cancellationToken = default)
+    {
+        var tasks = new List<Task>
+        {
+            Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
+            Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+        };
+        foreach (var table in extraTables ?? [])
+        {
+            tasks.Add(Tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken));
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    private static T Configure<T>(T options, StorageOptions storage) where T : ClientOptions
+    {
+        options.Retry.MaxRetries = storage.MaxRetries;
+        options.Retry.Delay = storage.RetryDelay;
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.NetworkTimeout = storage.NetworkTimeout;
+        return options;
+    }
+
+    private static TokenCredential CreateCredential(IConfigurationSection section)
+    {
+        var clientId = section["clientId"];
+        var kind = section["credential"];
+        if (string.Equals(kind, "managedidentity", StringComparison.OrdinalIgnoreCase))
+        {
+            return string.IsNullOrEmpty(clientId)
+                ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+        }
+
+        // Outside Azure (a developer against cloud resources): whatever identity the machine is signed in with.
+        return new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+    }
+
+    private static Uri ServiceUri(IConfigurationSection section, string key, string? accountName, string service)
+    {
+        var value = section[key];
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            return new Uri(value);
+        }
+
+        if (!string.IsNullOrWhiteSpace(accountName))
+        {
+            return new Uri($"https://{accountName}.{service}.core.windows.net");
+        }
+
+        throw new InvalidOperationException(
+            $"Storage connection '{StorageNames.Connection}' is not configured: set it to a connection string, or set " +
+            $"'{StorageNames.Connection}__{key}' (or '{StorageNames.Connection}__accountName') for an identity-based connection.");
+    }
+}

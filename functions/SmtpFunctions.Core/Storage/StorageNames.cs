@@ -1,0 +1,20 @@
+namespace SmtpFunctions.Core.Storage;
+
+/// <summary>Names of the storage resources the code uses; <c>infra/app/storage.bicep</c> creates the same ones (a test keeps them equal).</summary>
+public static class StorageNames
+{
+    /// <summary>Configuration name of the storage connection, shared with the Functions queue trigger.</summary>
+    public const string Connection = "AzureWebJobsStorage";
+
+    /// <summary>Blob container holding each accepted message's MIME.</summary>
+    public const string MessagesContainer = "messages";
+
+    /// <summary>Table of message and per-recipient status; partition = message id.</summary>
+    public const string MessagesTable = "messages";
+
+    /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
+    public const string OutboundQueue = "outbound";
+
+    /// <summary>Where the queue trigger moves jobs that failed <c>maxDequeueCount</c> times.</summary>
+    public const string OutboundPoisonQueue = "outbound-poison";
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+
+namespace SmtpFunctions.Core.Submission;
+
+/// <summary>The JSON body of <c>POST /api/messages</c>, as documented in <c>openapi.json</c>.</summary>
+public sealed record JsonMessageRequest
+{
+    /// <summary>The author: one mailbox, <c>a@example.com</c> or <c>Name &lt;a@example.com&gt;</c>.</summary>
+    [JsonPropertyName("from")]
+    public string? From { get; init; }
+
+    /// <summary>Primary recipients (a string or an array of strings).</summary>
+    [JsonPropertyName("to")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? To { get; init; }
+
+    /// <summary>Carbon-copy recipients.</summary>
+    [JsonPropertyName("cc")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Cc { get; init; }
+
+    /// <summary>Blind recipients: on the envelope, never in the stored message.</summary>
+    [JsonPropertyName("bcc")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Bcc { get; init; }
+
+    /// <summary>Reply-To mailboxes.</summary>
+    [JsonPropertyName("replyTo")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? ReplyTo { get; init; }
+
+    /// <summary>Subject line (no CR or LF).</summary>
+    [JsonPropertyName("subject")]
+    public string? Subject { get; init; }
+
+    /// <summary>Plain-text body.</summary>
+    [JsonPropertyName("text")]
+    public string? Text { get; init; }
+
+    /// <summary>HTML body.</summary>
+    [JsonPropertyName("html")]
+    public string? Html { get; init; }
+
+    /// <summary>Extra header fields; structural ones (From, Content-*, …) are refused.</summary>
+    [JsonPropertyName("headers")]
+    public IReadOnlyDictionary<string, string?>? Headers { get; init; }
+
+    /// <summary>Attachments; those with a <c>contentId</c> are inline parts of the HTML body.</summary>
+    [JsonPropertyName("attachments")]
+    public IReadOnlyList<JsonAttachment?>? Attachments { get; init; }
+}

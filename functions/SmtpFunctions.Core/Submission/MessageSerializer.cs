@@ -1,0 +1,54 @@
+using MimeKit;
+
+namespace SmtpFunctions.Core.Submission;
+
+/// <summary>Completes the headers a message must have and writes it as it will be stored and sent.</summary>
+/// <remarks>
+/// Message-ID and Date are added when absent (RFC 5322 §3.6.1, §3.6.4). Lines end in CRLF; headers are UTF-8 only when the
+/// message needs SMTPUTF8 anyway (RFC 6532), otherwise encoded words and A-label domains keep it 7-bit.
+/// </remarks>
+public static class MessageSerializer
+{
+    /// <summary>Adds Message-ID (as <c>&lt;id@domain&gt;</c>) and Date when missing.</summary>
+    public static void CompleteHeaders(MimeMessage message, string id, string messageIdDomain, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (string.IsNullOrWhiteSpace(message.MessageId))
+        {
+            message.MessageId = $"{id}@{messageIdDomain}";
+        }
+
+        if (!message.Headers.Contains(HeaderId.Date))
+        {
+            message.Date = now;
+        }
+    }
+
+    /// <summary>Makes the body 7-bit clean (quoted-printable/base64 where needed) for a message we built ourselves.</summary>
+    public static void PrepareBuiltMessage(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        message.Prepare(EncodingConstraint.SevenBit, 998);
+    }
+
+    /// <summary>Writes the message with CRLF line ends.</summary>
+    public static byte[] Write(MimeMessage message, bool international)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        options.International = international;
+        options.EnsureNewLine = true;
+        using var stream = new MemoryStream();
+        message.WriteTo(options, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>True when any octet after the header block is 8-bit, so the peer must offer 8BITMIME (RFC 6152).</summary>
+    public static bool HasEightBitBody(ReadOnlySpan<byte> mime)
+    {
+        var end = mime.IndexOf("\r\n\r\n"u8);
+        var body = end < 0 ? ReadOnlySpan<byte>.Empty : mime[(end + 4)..];
+        return body.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+    }
+}

@@ -1,0 +1,22 @@
+namespace SmtpFunctions.Core.Submission;
+
+/// <summary>One submission, whichever door it came through.</summary>
+public sealed record SubmissionRequest
+{
+    /// <summary>The door.</summary>
+    public required SubmissionSource Source { get; init; }
+
+    /// <summary>The message.</summary>
+    public required SubmissionPayload Payload { get; init; }
+
+    /// <summary>Explicit envelope (SMTP, DSN). Null: taken from From/To/Cc/Bcc.</summary>
+    public SubmissionEnvelope? Envelope { get; init; }
+
+    /// <summary>Caller's <c>Idempotency-Key</c>; the same key with the same body returns the first answer.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// Domains the submitter may use in the envelope sender and in From (an SMTP user's allowance). Null: any.
+    /// </summary>
+    public IReadOnlyCollection<string>? AllowedSenderDomains { get; init; }
+}

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Telemetry;
+
+namespace SmtpFunctions.Core.Submission;
+
+/// <summary>
+/// The one path every message enters by (HTTP JSON, HTTP MIME, SMTP, DSNs): validate, build the MIME, store it, write the
+/// status rows, enqueue one delivery job per recipient domain — and only then say yes.
+/// </summary>
+/// <remarks>
+/// Write order: blob, then jobs, then the status rows in one table transaction. The transaction is the commit point: a
+/// job whose message row is missing or carries another submission token belongs to an attempt that never committed, and
+/// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued.
+/// </remarks>
+public sealed partial class SubmissionService(
+    MessageBlobs blobs,
+    OutboundQueue queue,
+    StatusStore status,
+    MessageIds ids,
+    TimeProvider time,
+    MailMetrics metrics,
+    IOptions<SubmissionOptions> options,
+    ILogger<SubmissionService> logger)
+{
+    private static readonly JsonSerializerOptions ReceiptJson = new();
+    private readonly SubmissionOptions _options = options.Value;
+
+    /// <summary>Accepts a message durably or says why not.</summary>
+    public async Task<SubmissionOutcome> SubmitAsync(SubmissionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = Stopwatch.GetTimestamp();
+        var source = new KeyValuePair<string, object?>("source", SourceName(request.Source));
+        var outcome = await SubmitCoreAsync(request, cancellationToken);
+        if (outcome.Receipt is { Replayed: false })
+        {
+            metrics.Submitted.Add(1, source);
+            metrics.SubmitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, source);
+        }
+        else if (outcome.Error is { } error)
+        {
+            metrics.Rejected.Add(1, source, new KeyValuePair<string, object?>("reason", error.Kind.ToString()));
+        }
+
+        return outcome;
+    }
+
+    private async Task<SubmissionOutcome> SubmitCoreAsync(SubmissionRequest request, CancellationToken cancellationToken)
+    {
+        if (request.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))
+        {
+            return Reject(SubmissionError.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+        }
+
+        if (!TryPrepare(request, out var prepared, out var builtHere, out var error))
+        {
+            return Reject(error!);
+        }
+
+        if (CheckSender(request, prepared!) is { } senderError)
+        {
+            return Reject(senderError);
+        }
+
+        var message = prepared!.Message;
+        var envelope = prepared.Envelope;
+        var id = request.IdempotencyKey is null ? ids.New() : MessageIds.ForIdempotencyKey(request.IdempotencyKey);
+        var bodyHash = BodyHash(request);
+        var now = time.GetUtcNow();
+
+        try
+        {
+            if (request.IdempotencyKey is not null && await ReplayOrConflictAsync(id, bodyHash, cancellationToken) is { } earlier)
+            {
+                return earlier;
+            }
+
+            var domain = _options.MessageIdDomain is { Length: > 0 } configured
+                ? configured
+                : message.From.Mailboxes.FirstOrDefault() is { } author ? AddressRules.ToEnvelope(author).Domain : "localhost";
+            MessageSerializer.CompleteHeaders(message, id, domain, now);
+            if (builtHere)
+            {
+                MessageSerializer.PrepareBuiltMessage(message);
+            }
+
+            var requiresUtf8 = envelope.RequiresSmtpUtf8 || HeadersNeedUtf8(message);
+            var mime = MessageSerializer.Write(message, requiresUtf8);
+            if (mime.Length > _options.MaxMessageBytes)
+            {
+                return Reject(SubmissionError.TooLarge(mime.Length, _options.MaxMessageBytes));
+            }
+
+            return await StoreAsync(request, id, bodyHash, message, envelope, mime, requiresUtf8, now, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogStorageUnavailable(logger, id, ex);
+            return Reject(SubmissionError.StorageUnavailable());
+        }
+    }
+
+    private async Task<SubmissionOutcome> StoreAsync(
+        SubmissionRequest request, string id, string bodyHash, MimeMessage message, Envelope envelope, byte[] mime,
+        bool requiresUtf8, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        var blobName = MessageBlobs.NameFor(id, token);
+        await blobs.UploadAsync(blobName, mime, cancellationToken);
+
+        var eightBit = MessageSerializer.HasEightBitBody(mime);
+        var jobs = envelope.ByDomain().Select(group => new DeliveryJob
+        {
+            MessageId = id,
+            SubmissionToken = token,
+            Domain = group.Key,
+            Recipients = group.Select(r => r.Address).ToList(),
+            Sender = envelope.Sender?.Address,
+            BlobName = blobName,
+            Size = mime.Length,
+            RequiresSmtpUtf8 = requiresUtf8,
+            EightBit = eightBit,
+            SubmittedAt = now,
+        }).ToList();
+        await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
+
+        var accepted = envelope.Recipients.Select(r => new AcceptedRecipient(r.Address, RecipientStatus.Queued)).ToList();
+        var messageRow = new MessageEntity
+        {
+            PartitionKey = id,
+            SubmittedAt = now,
+            Sender = envelope.Sender?.Address ?? "",
+            Source = SourceName(request.Source),
+            Size = mime.Length,
+            BlobName = blobName,
+            SubmissionToken = token,
+            BodyHash = bodyHash,
+            HeaderMessageId = message.MessageId ?? "",
+            RecipientCount = envelope.Recipients.Count,
+            RequiresSmtpUtf8 = requiresUtf8,
+            AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
+        };
+        var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
+        {
+            PartitionKey = id,
+            RowKey = RecipientEntity.RowKeyFor(r.Address),
+            Address = r.Address,
+            Domain = r.Domain,
+            Status = RecipientStatus.Queued,
+            UpdatedAt = now,
+        }).ToList();
+
+        if (!await status.CommitAsync(messageRow, recipientRows, cancellationToken))
+        {
+            // Another request with the same idempotency key committed first: ours is an orphan, answer as it did.
+            await blobs.DeleteIfExistsAsync(blobName, cancellationToken);
+            return await ReplayOrConflictAsync(id, bodyHash, cancellationToken)
+                ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
+        }
+
+        LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobs.Count, mime.Length, messageRow.Source);
+        return SubmissionOutcome.Accepted(new SubmissionReceipt { MessageId = id, Recipients = accepted });
+    }
+
+    private async Task<SubmissionOutcome?> ReplayOrConflictAsync(string id, string bodyHash, CancellationToken cancellationToken)
+    {
+        var existing = await status.GetMessageAsync(id, cancellationToken);
+        switch (IdempotencyDecision.Decide(existing?.BodyHash, bodyHash))
+        {
+            case IdempotencyVerdict.Replay:
+                var recipients = JsonSerializer.Deserialize<List<AcceptedRecipient>>(existing!.AcceptedRecipientsJson, ReceiptJson) ?? [];
+                return SubmissionOutcome.Accepted(new SubmissionReceipt { MessageId = id, Recipients = recipients, Replayed = true });
+            case IdempotencyVerdict.Conflict:
+                return Reject(new SubmissionError(
+                    SubmissionErrorKind.IdempotencyConflict,
+                    "Idempotency key reused",
+                    "This Idempotency-Key was already used with a different request body.",
+                    [new FieldError("Idempotency-Key", "already used with a different body")]));
+            default:
+                return null;
+        }
+    }
+
+    private bool TryPrepare(SubmissionRequest request, out PreparedMessage? prepared, out bool builtHere, out SubmissionError? error)
+    {
+        prepared = null;
+        builtHere = false;
+        List<FieldError> errors;
+        switch (request.Payload)
+        {
+            case JsonPayload json:
+                if (!JsonMessageReader.TryRead(json.Utf8Json.Span, out var body, out error))
+                {
+                    return false;
+                }
+
+                prepared = JsonMessageBuilder.Build(body!, _options.MaxRecipients, out errors);
+                builtHere = true;
+                break;
+            case MimePayload raw:
+                if (!TryParseMime(raw.Octets, out var parsed, out error))
+                {
+                    return false;
+                }
+
+                prepared = MimeMessageRules.Prepare(parsed!, request.Envelope, _options.MaxRecipients, out errors);
+                break;
+            case MessagePayload built:
+                prepared = MimeMessageRules.Prepare(built.Message, request.Envelope, _options.MaxRecipients, out errors);
+                builtHere = true;
+                break;
+            default:
+                throw new ArgumentException($"Unknown payload {request.Payload.GetType().Name}.", nameof(request));
+        }
+
+        error = prepared is null ? SubmissionError.Invalid(errors) : null;
+        return prepared is not null;
+    }
+
+    private static bool TryParseMime(ReadOnlyMemory<byte> octets, out MimeMessage? message, out SubmissionError? error)
+    {
+        message = null;
+        error = null;
+        if (octets.IsEmpty)
+        {
+            error = SubmissionError.Invalid("message", "the message is empty");
+            return false;
+        }
+
+        var stream = MemoryMarshal.TryGetArray(octets, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(octets.ToArray(), writable: false);
+        using (stream)
+        {
+            try
+            {
+                message = MimeMessage.Load(stream);
+            }
+            catch (FormatException ex)
+            {
+                error = SubmissionError.Invalid("message", $"not an RFC 5322 message: {ex.Message}");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static SubmissionError? CheckSender(SubmissionRequest request, PreparedMessage prepared)
+    {
+        if (request.AllowedSenderDomains is not { } allowed)
+        {
+            return null;
+        }
+
+        var domains = prepared.Message.From.Mailboxes.Select(m => AddressRules.ToEnvelope(m).Domain).ToList();
+        if (prepared.Envelope.Sender is { } sender)
+        {
+            domains.Add(sender.Domain);
+        }
+
+        var refused = domains.FirstOrDefault(d => !allowed.Contains(d, StringComparer.OrdinalIgnoreCase));
+        return refused is null
+            ? null
+            : new SubmissionError(
+                SubmissionErrorKind.SenderNotAllowed,
+                "Sender not allowed",
+                $"This account may not send as '{refused}'.",
+                [new FieldError("from", $"domain '{refused}' is not one this account may use")]);
+    }
+
+    private static bool HeadersNeedUtf8(MimeMessage message) =>
+        message.From.Mailboxes.Concat(message.To.Mailboxes).Concat(message.Cc.Mailboxes).Concat(message.ReplyTo.Mailboxes)
+            .Concat(message.Sender is null ? [] : [message.Sender])
+            .Any(m => m.LocalPart.Any(c => c > 127));
+
+    private static string BodyHash(SubmissionRequest request)
+    {
+        var bytes = request.Payload switch
+        {
+            JsonPayload json => json.Utf8Json,
+            MimePayload raw => raw.Octets,
+            _ => ReadOnlyMemory<byte>.Empty,
+        };
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(request.Payload.GetType().Name + "\n"));
+        hash.AppendData(bytes.Span);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static bool IsValidIdempotencyKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');
+
+    private static string SourceName(SubmissionSource source) => source switch
+    {
+        SubmissionSource.HttpJson => "http-json",
+        SubmissionSource.HttpMime => "http-mime",
+        SubmissionSource.Smtp => "smtp",
+        SubmissionSource.Bounce => "bounce",
+        _ => source.ToString(),
+    };
+
+    private static SubmissionOutcome Reject(SubmissionError error) => SubmissionOutcome.Rejected(error);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Accepted {MessageId} from <{Sender}> for {RecipientCount} recipients in {JobCount} jobs, {Size} octets, via {Source}")]
+    private static partial void LogAccepted(ILogger logger, string messageId, string sender, int recipientCount, int jobCount, long size, string source);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Storage unavailable while accepting {MessageId}; nothing acknowledged")]
+    private static partial void LogStorageUnavailable(ILogger logger, string messageId, Exception exception);
+}

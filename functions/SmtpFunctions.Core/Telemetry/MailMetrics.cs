@@ -1,0 +1,83 @@
+using System.Diagnostics.Metrics;
+
+namespace SmtpFunctions.Core.Telemetry;
+
+/// <summary>
+/// Every metric the system emits, in one place; names follow OpenTelemetry conventions and are documented in
+/// <c>docs/telemetry.md</c>. The Azure Monitor exporter sends them to Application Insights as custom metrics.
+/// </summary>
+public sealed class MailMetrics
+{
+    /// <summary>Name of the meter (what the OpenTelemetry pipeline subscribes to).</summary>
+    public const string MeterName = "SmtpFunctions";
+
+    /// <summary>Counter: messages accepted, by <c>source</c>.</summary>
+    public const string MessagesSubmitted = "smtpfunctions.messages.submitted";
+
+    /// <summary>Counter: submissions refused, by <c>source</c> and <c>reason</c>.</summary>
+    public const string SubmissionsRejected = "smtpfunctions.submissions.rejected";
+
+    /// <summary>Histogram (s): time to accept a message durably, by <c>source</c>.</summary>
+    public const string SubmissionDuration = "smtpfunctions.submission.duration";
+
+    /// <summary>Counter: per-recipient delivery outcomes, by <c>outcome</c> (delivered/deferred/failed/expired/suppressed) and <c>domain</c>.</summary>
+    public const string DeliveryAttempts = "smtpfunctions.delivery.attempts";
+
+    /// <summary>Histogram (s): submit → delivered, per recipient, by <c>domain</c>.</summary>
+    public const string DeliveryLatency = "smtpfunctions.delivery.latency";
+
+    /// <summary>Histogram (s): how long a job waited in the queue before a worker took it.</summary>
+    public const string QueueAge = "smtpfunctions.queue.age";
+
+    /// <summary>Counter: DSNs sent to senders.</summary>
+    public const string BouncesSent = "smtpfunctions.bounces.sent";
+
+    /// <summary>Counter: SMTP sessions opened to peers, by <c>reused</c> (connection cache hit or not).</summary>
+    public const string SmtpSessions = "smtpfunctions.smtp.sessions";
+
+    /// <summary>Counter: ingress SMTP sessions and their end, by <c>result</c>.</summary>
+    public const string IngressSessions = "smtpfunctions.ingress.sessions";
+
+    /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
+    public MailMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        Submitted = meter.CreateCounter<long>(MessagesSubmitted, "{message}", "Messages accepted durably.");
+        Rejected = meter.CreateCounter<long>(SubmissionsRejected, "{message}", "Submissions refused.");
+        SubmitDuration = meter.CreateHistogram<double>(SubmissionDuration, "s", "Time to accept a message durably.");
+        Attempts = meter.CreateCounter<long>(DeliveryAttempts, "{recipient}", "Per-recipient delivery outcomes.");
+        Latency = meter.CreateHistogram<double>(DeliveryLatency, "s", "Submission to delivery, per recipient.");
+        Age = meter.CreateHistogram<double>(QueueAge, "s", "Time a job waited in the queue.");
+        Bounces = meter.CreateCounter<long>(BouncesSent, "{message}", "Delivery status notifications sent.");
+        Sessions = meter.CreateCounter<long>(SmtpSessions, "{session}", "SMTP sessions to peers.");
+        Ingress = meter.CreateCounter<long>(IngressSessions, "{session}", "SMTP submission sessions.");
+    }
+
+    /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
+    public Counter<long> Submitted { get; }
+
+    /// <summary>See <see cref="SubmissionsRejected"/>.</summary>
+    public Counter<long> Rejected { get; }
+
+    /// <summary>See <see cref="SubmissionDuration"/>.</summary>
+    public Histogram<double> SubmitDuration { get; }
+
+    /// <summary>See <see cref="DeliveryAttempts"/>.</summary>
+    public Counter<long> Attempts { get; }
+
+    /// <summary>See <see cref="DeliveryLatency"/>.</summary>
+    public Histogram<double> Latency { get; }
+
+    /// <summary>See <see cref="QueueAge"/>.</summary>
+    public Histogram<double> Age { get; }
+
+    /// <summary>See <see cref="BouncesSent"/>.</summary>
+    public Counter<long> Bounces { get; }
+
+    /// <summary>See <see cref="SmtpSessions"/>.</summary>
+    public Counter<long> Sessions { get; }
+
+    /// <summary>See <see cref="IngressSessions"/>.</summary>
+    public Counter<long> Ingress { get; }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.Testing.Azurite;
+
+/// <summary>
+/// Azurite (pinned in the root <c>package.json</c>, installed by <c>npm ci</c>) on 127.0.0.1 with free ports and its
+/// own data folder, so that a test can stop it and start it again with its data intact.
+/// </summary>
+public sealed class AzuriteProcess : IAsyncDisposable
+{
+    /// <summary>Azurite's well-known development account key (public, documented by Microsoft).</summary>
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly string _dataFolder;
+    private readonly bool _ownsFolder;
+    private ChildProcess? _process;
+
+    private AzuriteProcess(string dataFolder, bool ownsFolder, int blobPort, int queuePort, int tablePort)
+    {
+        _dataFolder = dataFolder;
+        _ownsFolder = ownsFolder;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    /// <summary>Blob endpoint port.</summary>
+    public int BlobPort { get; }
+
+    /// <summary>Queue endpoint port.</summary>
+    public int QueuePort { get; }
+
+    /// <summary>Table endpoint port.</summary>
+    public int TablePort { get; }
+
+    /// <summary>True while the process runs.</summary>
+    public bool IsRunning => _process?.IsRunning ?? false;
+
+    /// <summary>A storage connection string for this instance.</summary>
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        $"AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    /// <summary>Starts Azurite on free ports with a fresh data folder (on disk, so it survives a restart).</summary>
+    public static async Task<AzuriteProcess> StartAsync()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
+        var azurite = new AzuriteProcess(folder, ownsFolder: true, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        await azurite.RunAsync();
+        return azurite;
+    }
+
+    /// <summary>Stops the process (by PID); data stays on disk.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts it again on the same ports and data.</summary>
+    public Task RestartAsync() => RunAsync();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_ownsFolder)
+        {
+            try
+            {
+                Directory.Delete(_dataFolder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a dying process; the temp folder is cleaned by the OS eventually.
+            }
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        var executable = RepositoryPaths.Combine("node_modules", ".bin", "azurite");
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException(
+                $"Azurite is not installed at {executable}. Run 'npm ci' in {RepositoryPaths.Root} (tests/run-tests.sh does).");
+        }
+
+        _process = ChildProcess.Start(executable,
+        [
+            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+            "--location", _dataFolder,
+            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ]);
+        var running = _process;
+        var timeout = TimeSpan.FromSeconds(60);
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            try
+            {
+                await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, timeout, () => running.IsRunning);
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"Azurite did not start listening on {port}: {running.Output}", ex);
+            }
+        }
+    }
+}
