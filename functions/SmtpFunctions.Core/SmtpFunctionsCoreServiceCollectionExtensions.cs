@@ -28,6 +28,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton<OutboundQueue>();
         services.TryAddSingleton<StatusStore>();
         services.TryAddSingleton<MessageIds>();
+        services.TryAddSingleton<MessagePreparer>();
         services.TryAddSingleton<SubmissionService>();
         services.TryAddSingleton<DeliveryJobHandler>();
         return services;

@@ -126,7 +126,7 @@ public static class AddressRules
     // The local part as it goes on the wire: quoted when it is not a dot-atom (RFC 5321 §4.1.2).
     private static string FormatLocalPart(string local)
     {
-        if (IsDotAtom(local))
+        if (IsDotAtom(local) || (local.Length > 1 && local[0] == '"' && local[^1] == '"'))
         {
             return local;
         }

@@ -15,6 +15,10 @@ internal static class JsonMessageBuilder
         errors = [];
         var message = new MimeMessage();
 
+        // MimeKit's constructor invents a Message-ID and Date; ours come from the message id at submission.
+        message.Headers.RemoveAll(HeaderId.MessageId);
+        message.Headers.RemoveAll(HeaderId.Date);
+
         MailboxAddress? from = null;
         if (request.From is null)
         {
@@ -83,7 +87,7 @@ internal static class JsonMessageBuilder
             errors.Add(new FieldError("text", "text or html (or both) is required"));
         }
 
-        var body = new BodyBuilder { TextBody = request.Text, HtmlBody = request.Html };
+        var body = new BodyBuilder { TextBody = NormalizeLineEnds(request.Text), HtmlBody = NormalizeLineEnds(request.Html) };
         AddAttachments(request, body, errors);
 
         if (errors.Count > 0)
@@ -171,6 +175,10 @@ internal static class JsonMessageBuilder
             }
         }
     }
+
+    // Any of CRLF, LF or a lone CR ends a line; MimeKit then writes every line end as CRLF.
+    private static string? NormalizeLineEnds(string? text) =>
+        text?.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
 
     private static bool TryDecodeBase64(string text, out byte[]? data)
     {

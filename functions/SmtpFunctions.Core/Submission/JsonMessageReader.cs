@@ -27,6 +27,12 @@ public static partial class JsonMessageReader
             return false;
         }
 
+        if (SyntaxError(utf8Json) is { } syntax)
+        {
+            error = syntax;
+            return false;
+        }
+
         try
         {
             request = JsonSerializer.Deserialize<JsonMessageRequest>(utf8Json, Options);
@@ -52,17 +58,37 @@ public static partial class JsonMessageReader
         var path = FieldFromPath(ex.Path);
         if (unknown.Success)
         {
-            var field = string.IsNullOrEmpty(path) ? unknown.Groups[1].Value : $"{path}.{unknown.Groups[1].Value}";
+            var name = unknown.Groups[1].Value;
+            var field = string.IsNullOrEmpty(path) ? name
+                : path == name || path.EndsWith("." + name, StringComparison.Ordinal) ? path
+                : $"{path}.{name}";
             return SubmissionError.Invalid(field, "unknown field");
         }
 
-        var position = ex.LineNumber is { } line
-            ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}"
-            : "";
-        var what = ex.InnerException is null && ex.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+        var reason = ex.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
             ? "has the wrong type"
-            : "is not valid JSON";
-        return SubmissionError.Invalid(string.IsNullOrEmpty(path) ? "body" : path, $"{what}{position}");
+            : $"has the wrong type: {ex.Message.Split(" Path:", 2)[0]}";
+        return SubmissionError.Invalid(string.IsNullOrEmpty(path) ? "body" : path, reason);
+    }
+
+    // A pass of the reader alone tells malformed JSON (answered with its position) from JSON of the wrong shape.
+    private static SubmissionError? SyntaxError(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            var line = (ex.LineNumber ?? 0) + 1;
+            var position = (ex.BytePositionInLine ?? 0) + 1;
+            return SubmissionError.Invalid("body", $"is not valid JSON at line {line}, byte {position}: {ex.Message.Split(" LineNumber:", 2)[0]}");
+        }
     }
 
     // "$.attachments[0].content" -> "attachments[0].content"

@@ -1,12 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MimeKit;
 using SmtpFunctions.Core.Delivery;
-using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Telemetry;
@@ -23,17 +19,16 @@ namespace SmtpFunctions.Core.Submission;
 /// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued.
 /// </remarks>
 public sealed partial class SubmissionService(
+    MessagePreparer preparer,
     MessageBlobs blobs,
     OutboundQueue queue,
     StatusStore status,
     MessageIds ids,
     TimeProvider time,
     MailMetrics metrics,
-    IOptions<SubmissionOptions> options,
     ILogger<SubmissionService> logger)
 {
     private static readonly JsonSerializerOptions ReceiptJson = new();
-    private readonly SubmissionOptions _options = options.Value;
 
     /// <summary>Accepts a message durably or says why not.</summary>
     public async Task<SubmissionOutcome> SubmitAsync(SubmissionRequest request, CancellationToken cancellationToken)
@@ -57,27 +52,13 @@ public sealed partial class SubmissionService(
 
     private async Task<SubmissionOutcome> SubmitCoreAsync(SubmissionRequest request, CancellationToken cancellationToken)
     {
-        if (request.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))
-        {
-            return Reject(SubmissionError.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
-        }
-
-        if (!TryPrepare(request, out var prepared, out var builtHere, out var error))
+        var id = request.IdempotencyKey is { } key && key.Length > 0 ? MessageIds.ForIdempotencyKey(key) : ids.New();
+        if (!preparer.TryPrepare(request, id, time.GetUtcNow(), out var prepared, out var error))
         {
             return Reject(error!);
         }
 
-        if (CheckSender(request, prepared!) is { } senderError)
-        {
-            return Reject(senderError);
-        }
-
-        var message = prepared!.Message;
-        var envelope = prepared.Envelope;
-        var id = request.IdempotencyKey is null ? ids.New() : MessageIds.ForIdempotencyKey(request.IdempotencyKey);
         var bodyHash = BodyHash(request);
-        var now = time.GetUtcNow();
-
         try
         {
             if (request.IdempotencyKey is not null && await ReplayOrConflictAsync(id, bodyHash, cancellationToken) is { } earlier)
@@ -85,23 +66,7 @@ public sealed partial class SubmissionService(
                 return earlier;
             }
 
-            var domain = _options.MessageIdDomain is { Length: > 0 } configured
-                ? configured
-                : message.From.Mailboxes.FirstOrDefault() is { } author ? AddressRules.ToEnvelope(author).Domain : "localhost";
-            MessageSerializer.CompleteHeaders(message, id, domain, now);
-            if (builtHere)
-            {
-                MessageSerializer.PrepareBuiltMessage(message);
-            }
-
-            var requiresUtf8 = envelope.RequiresSmtpUtf8 || HeadersNeedUtf8(message);
-            var mime = MessageSerializer.Write(message, requiresUtf8);
-            if (mime.Length > _options.MaxMessageBytes)
-            {
-                return Reject(SubmissionError.TooLarge(mime.Length, _options.MaxMessageBytes));
-            }
-
-            return await StoreAsync(request, id, bodyHash, message, envelope, mime, requiresUtf8, now, cancellationToken);
+            return await StoreAsync(request, id, bodyHash, prepared!, cancellationToken);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -111,14 +76,14 @@ public sealed partial class SubmissionService(
     }
 
     private async Task<SubmissionOutcome> StoreAsync(
-        SubmissionRequest request, string id, string bodyHash, MimeMessage message, Envelope envelope, byte[] mime,
-        bool requiresUtf8, DateTimeOffset now, CancellationToken cancellationToken)
+        SubmissionRequest request, string id, string bodyHash, PreparedSubmission prepared, CancellationToken cancellationToken)
     {
+        var (message, envelope, mime, requiresUtf8, eightBit) = prepared;
+        var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
         await blobs.UploadAsync(blobName, mime, cancellationToken);
 
-        var eightBit = MessageSerializer.HasEightBitBody(mime);
         var jobs = envelope.ByDomain().Select(group => new DeliveryJob
         {
             MessageId = id,
@@ -191,99 +156,6 @@ public sealed partial class SubmissionService(
         }
     }
 
-    private bool TryPrepare(SubmissionRequest request, out PreparedMessage? prepared, out bool builtHere, out SubmissionError? error)
-    {
-        prepared = null;
-        builtHere = false;
-        List<FieldError> errors;
-        switch (request.Payload)
-        {
-            case JsonPayload json:
-                if (!JsonMessageReader.TryRead(json.Utf8Json.Span, out var body, out error))
-                {
-                    return false;
-                }
-
-                prepared = JsonMessageBuilder.Build(body!, _options.MaxRecipients, out errors);
-                builtHere = true;
-                break;
-            case MimePayload raw:
-                if (!TryParseMime(raw.Octets, out var parsed, out error))
-                {
-                    return false;
-                }
-
-                prepared = MimeMessageRules.Prepare(parsed!, request.Envelope, _options.MaxRecipients, out errors);
-                break;
-            case MessagePayload built:
-                prepared = MimeMessageRules.Prepare(built.Message, request.Envelope, _options.MaxRecipients, out errors);
-                builtHere = true;
-                break;
-            default:
-                throw new ArgumentException($"Unknown payload {request.Payload.GetType().Name}.", nameof(request));
-        }
-
-        error = prepared is null ? SubmissionError.Invalid(errors) : null;
-        return prepared is not null;
-    }
-
-    private static bool TryParseMime(ReadOnlyMemory<byte> octets, out MimeMessage? message, out SubmissionError? error)
-    {
-        message = null;
-        error = null;
-        if (octets.IsEmpty)
-        {
-            error = SubmissionError.Invalid("message", "the message is empty");
-            return false;
-        }
-
-        var stream = MemoryMarshal.TryGetArray(octets, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(octets.ToArray(), writable: false);
-        using (stream)
-        {
-            try
-            {
-                message = MimeMessage.Load(stream);
-            }
-            catch (FormatException ex)
-            {
-                error = SubmissionError.Invalid("message", $"not an RFC 5322 message: {ex.Message}");
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static SubmissionError? CheckSender(SubmissionRequest request, PreparedMessage prepared)
-    {
-        if (request.AllowedSenderDomains is not { } allowed)
-        {
-            return null;
-        }
-
-        var domains = prepared.Message.From.Mailboxes.Select(m => AddressRules.ToEnvelope(m).Domain).ToList();
-        if (prepared.Envelope.Sender is { } sender)
-        {
-            domains.Add(sender.Domain);
-        }
-
-        var refused = domains.FirstOrDefault(d => !allowed.Contains(d, StringComparer.OrdinalIgnoreCase));
-        return refused is null
-            ? null
-            : new SubmissionError(
-                SubmissionErrorKind.SenderNotAllowed,
-                "Sender not allowed",
-                $"This account may not send as '{refused}'.",
-                [new FieldError("from", $"domain '{refused}' is not one this account may use")]);
-    }
-
-    private static bool HeadersNeedUtf8(MimeMessage message) =>
-        message.From.Mailboxes.Concat(message.To.Mailboxes).Concat(message.Cc.Mailboxes).Concat(message.ReplyTo.Mailboxes)
-            .Concat(message.Sender is null ? [] : [message.Sender])
-            .Any(m => m.LocalPart.Any(c => c > 127));
-
     private static string BodyHash(SubmissionRequest request)
     {
         var bytes = request.Payload switch
@@ -297,8 +169,6 @@ public sealed partial class SubmissionService(
         hash.AppendData(bytes.Span);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
-
-    private static bool IsValidIdempotencyKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');
 
     private static string SourceName(SubmissionSource source) => source switch
     {

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using SmtpFunctions.Core.Submission;
+
+namespace SmtpFunctions.Api;
+
+/// <summary>RFC 9457 problem details for every error the HTTP API returns, naming the field at fault.</summary>
+public static class ApiProblems
+{
+    /// <summary>Media type of problem responses.</summary>
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>Prefix of the <c>type</c> URIs; the problem kinds are documented in openapi.json.</summary>
+    public const string TypePrefix = "urn:smtpfunctions:problem:";
+
+    /// <summary>The HTTP status a submission error maps to.</summary>
+    public static int StatusFor(SubmissionErrorKind kind) => kind switch
+    {
+        SubmissionErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        SubmissionErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        SubmissionErrorKind.IdempotencyConflict => StatusCodes.Status409Conflict,
+        SubmissionErrorKind.SenderNotAllowed => StatusCodes.Status403Forbidden,
+        SubmissionErrorKind.StorageUnavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The problem for a refused submission.</summary>
+    public static IResult From(SubmissionError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var kind = error.Kind switch
+        {
+            SubmissionErrorKind.Invalid => "invalid-message",
+            SubmissionErrorKind.TooLarge => "message-too-large",
+            SubmissionErrorKind.IdempotencyConflict => "idempotency-conflict",
+            SubmissionErrorKind.SenderNotAllowed => "sender-not-allowed",
+            SubmissionErrorKind.StorageUnavailable => "storage-unavailable",
+            _ => "error",
+        };
+        return Create(StatusFor(error.Kind), kind, error.Title, error.Detail, error.Errors);
+    }
+
+    /// <summary>A problem with one field at fault (or none).</summary>
+    public static IResult Create(int status, string kind, string title, string detail, IReadOnlyList<FieldError>? errors = null)
+    {
+        var problem = new ProblemDetails
+        {
+            Type = TypePrefix + kind,
+            Title = title,
+            Status = status,
+            Detail = detail,
+        };
+        if (errors is { Count: > 0 })
+        {
+            problem.Extensions["field"] = errors[0].Field;
+            problem.Extensions["errors"] = errors.Select(e => new Dictionary<string, string> { ["field"] = e.Field, ["detail"] = e.Detail }).ToList();
+        }
+
+        return new ProblemResult(problem);
+    }
+
+    /// <summary>401 for a missing or wrong function key.</summary>
+    public static IResult Unauthorized() => Create(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized",
+        "A valid function key is required in the x-functions-key header (or the code query parameter).",
+        [new FieldError("x-functions-key", "missing or wrong")]);
+
+    /// <summary>404 for an unknown message id.</summary>
+    public static IResult MessageNotFound(string id) => Create(StatusCodes.Status404NotFound, "not-found", "Message not found",
+        $"No message with id '{id}' exists.", [new FieldError("id", "unknown message id")]);
+
+    /// <summary>415 for a body that is neither JSON nor MIME.</summary>
+    public static IResult UnsupportedMediaType(string? contentType) => Create(StatusCodes.Status415UnsupportedMediaType,
+        "unsupported-media-type", "Unsupported media type",
+        $"Content-Type '{contentType ?? "(none)"}' is not accepted; send application/json or message/rfc822.",
+        [new FieldError("Content-Type", "must be application/json or message/rfc822")]);
+
+    /// <summary>503 while storage is unreachable.</summary>
+    public static IResult StorageUnavailable() => From(SubmissionError.StorageUnavailable());
+}

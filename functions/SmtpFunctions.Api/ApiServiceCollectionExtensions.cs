@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace SmtpFunctions.Api;
+
+/// <summary>Registers the HTTP API's endpoints (Core must be registered too).</summary>
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>Adds the endpoints as singletons.</summary>
+    public static IServiceCollection AddSmtpFunctionsApi(this IServiceCollection services)
+    {
+        services.TryAddSingleton<MessagesEndpoint>();
+        services.TryAddSingleton<OpenApiEndpoint>();
+        return services;
+    }
+}

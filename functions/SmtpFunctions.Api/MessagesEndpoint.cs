@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
+
+namespace SmtpFunctions.Api;
+
+/// <summary>
+/// <c>POST /api/messages</c> and <c>GET /api/messages/{id}</c>: turns HTTP into a Core call and the result back into HTTP.
+/// Both the function app and the local host route to these two methods, so they cannot answer differently.
+/// </summary>
+public sealed partial class MessagesEndpoint(
+    SubmissionService submission,
+    StatusStore status,
+    IOptions<SubmissionOptions> options,
+    ILogger<MessagesEndpoint> logger)
+{
+    /// <summary>Header carrying the caller's idempotency key.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Header set on an answer replayed for a repeated idempotency key.</summary>
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>Handles a submission.</summary>
+    public async Task<IResult> SubmitAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryGetSource(request.ContentType, out var source))
+        {
+            return ApiProblems.UnsupportedMediaType(request.ContentType);
+        }
+
+        var limit = BodyLimit(source);
+        var body = await RequestBodyReader.ReadAsync(request, limit, cancellationToken);
+        if (body is null)
+        {
+            return ApiProblems.From(SubmissionError.TooLarge(request.ContentLength ?? limit + 1, options.Value.MaxMessageBytes) with
+            {
+                Detail = $"The request body exceeds {limit} octets, more than a message of {options.Value.MaxMessageBytes} octets can need.",
+            });
+        }
+
+        var outcome = await submission.SubmitAsync(new SubmissionRequest
+        {
+            Source = source,
+            Payload = source == SubmissionSource.HttpJson ? new JsonPayload(body) : new MimePayload(body),
+            IdempotencyKey = request.Headers.TryGetValue(IdempotencyKeyHeader, out var key) ? key.ToString() : null,
+        }, cancellationToken);
+
+        if (outcome.Receipt is not { } receipt)
+        {
+            return ApiProblems.From(outcome.Error!);
+        }
+
+        if (receipt.Replayed)
+        {
+            request.HttpContext.Response.Headers[ReplayedHeader] = "true";
+        }
+
+        return Results.Json(receipt, statusCode: StatusCodes.Status202Accepted, contentType: "application/json")
+            .WithLocation(LocationOf(request, receipt.MessageId));
+    }
+
+    /// <summary>Handles a status query.</summary>
+    public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!MessageIds.IsWellFormed(id))
+        {
+            return ApiProblems.MessageNotFound(id);
+        }
+
+        try
+        {
+            var view = await status.GetViewAsync(id, cancellationToken);
+            return view is null ? ApiProblems.MessageNotFound(id) : Results.Json(view, contentType: "application/json");
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogStatusUnavailable(logger, id, ex);
+            return ApiProblems.StorageUnavailable();
+        }
+    }
+
+    private long BodyLimit(SubmissionSource source)
+    {
+        var max = options.Value.MaxMessageBytes;
+        // JSON carries attachments in base64 (4/3 of the bytes) plus field overhead; MIME is already encoded.
+        return source == SubmissionSource.HttpJson ? (max * 4 / 3) + (1024 * 1024) : max + (64 * 1024);
+    }
+
+    private static bool TryGetSource(string? contentType, out SubmissionSource source)
+    {
+        source = default;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        if (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            var charset = media.Charset.HasValue ? media.Charset.Value : "utf-8";
+            source = SubmissionSource.HttpJson;
+            return string.Equals(charset, "utf-8", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (media.MediaType.Equals("message/rfc822", StringComparison.OrdinalIgnoreCase))
+        {
+            source = SubmissionSource.HttpMime;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static string LocationOf(HttpRequest request, string id) => $"{request.PathBase}/api/messages/{id}";
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage unavailable while reading status of {MessageId}")]
+    private static partial void LogStatusUnavailable(ILogger logger, string messageId, Exception exception);
+}

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using SmtpFunctions.Api;
+
+namespace SmtpFunctions.FunctionApp;
+
+/// <summary>GET /api/messages/{id}: hands the request to the shared endpoint.</summary>
+public sealed class GetMessage(MessagesEndpoint endpoint)
+{
+    /// <summary>The trigger.</summary>
+    [Function(nameof(GetMessage))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "messages/{id}")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        new ResultActionResult(await endpoint.GetAsync(id, cancellationToken));
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using SmtpFunctions.Api;
+using SmtpFunctions.Core;
+using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.LocalHost.Http;
+using SmtpFunctions.LocalHost.Queues;
+
+namespace SmtpFunctions.LocalHost;
+
+/// <summary>Builds the local host: the function app's routes and queue trigger, on Kestrel, without the Functions host.</summary>
+public static class LocalHostApp
+{
+    /// <summary>Default listening address, the same as <c>func start</c>.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <summary>Creates the application; <paramref name="configure"/> lets tests add configuration before services are built.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        configure?.Invoke(builder);
+        builder.Services.AddSmtpFunctionsCore(builder.Configuration);
+        builder.Services.AddSmtpFunctionsApi();
+        builder.Services.AddSmtpFunctionsTelemetry(builder.Configuration, "smtpfunctions-localhost");
+        builder.Services.AddValidatedOptions<LocalHostOptions>(builder.Configuration, LocalHostOptions.SectionName);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHostedService<StorageInitializer>();
+        builder.Services.AddSingleton(sp => QueueTriggerSettings.Load(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.HostJsonPath));
+        if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
+        {
+            builder.Services.AddHostedService<QueueTriggerListener>();
+        }
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseMiddleware<FunctionKeyMiddleware>();
+        app.MapPost("/api/messages", (HttpRequest request, MessagesEndpoint endpoint, CancellationToken ct) => endpoint.SubmitAsync(request, ct));
+        app.MapGet("/api/messages/{id}", (string id, MessagesEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(id, ct));
+        app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
+        return app;
+    }
+}

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SmtpFunctions.LocalHost;
+
+/// <summary>Settings of the local host only (in Azure the Functions host does these jobs).</summary>
+public sealed class LocalHostOptions
+{
+    /// <summary>Configuration section the options bind from.</summary>
+    public const string SectionName = "LocalHost";
+
+    /// <summary>
+    /// The key callers must send as <c>x-functions-key</c> (or <c>?code=</c>), standing in for the Azure function key.
+    /// The run script generates one and prints it.
+    /// </summary>
+    [Required]
+    [MinLength(16)]
+    public string FunctionKey { get; set; } = "";
+
+    /// <summary>Path of the host.json whose queue settings the listener follows. Default: the copy next to the binary.</summary>
+    public string HostJsonPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "host.json");
+
+    /// <summary>Create the containers, tables and queues at start (Azurite starts empty). Default true.</summary>
+    public bool CreateStorage { get; set; } = true;
+
+    /// <summary>Run the queue listener (the DeliverMessage trigger). Default true; off for API-only runs.</summary>
+    public bool RunQueueListener { get; set; } = true;
+}

@@ -1,0 +1,3 @@
+using SmtpFunctions.LocalHost;
+
+await LocalHostApp.Build(args).RunAsync();
