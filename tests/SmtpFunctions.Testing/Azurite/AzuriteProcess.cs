@@ -55,11 +55,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return azurite;
     }
 
-    /// <summary>Stops the process (by PID); data stays on disk.</summary>
+    /// <summary>Stops the process (SIGTERM to its PID, so it saves its data; killed after 10 s); data stays on disk.</summary>
     public async Task StopAsync()
     {
         if (_process is not null)
         {
+            await _process.TerminateAsync(TimeSpan.FromSeconds(10));
             await _process.DisposeAsync();
             _process = null;
         }

@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SmtpFunctions.Testing.Processes;
 
 /// <summary>A process a test started: output captured, ended by its PID (and its children) on dispose.</summary>
-public sealed class ChildProcess : IAsyncDisposable
+public sealed partial class ChildProcess : IAsyncDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -110,6 +113,29 @@ public sealed class ChildProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>
+    /// Asks the process to exit (SIGTERM, so it can flush its data, as Azurite does on shutdown) and kills it if it has
+    /// not gone within <paramref name="grace"/>.
+    /// </summary>
+    public async Task TerminateAsync(TimeSpan grace)
+    {
+        if (!IsRunning)
+        {
+            return;
+        }
+
+        _ = Kill(_process.Id, SigTerm);
+        using var cts = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await StopAsync();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -129,4 +155,7 @@ public sealed class ChildProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }

@@ -1,0 +1,100 @@
+using System.Reflection;
+using System.Text.Json;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.FunctionApp.Tests;
+
+/// <summary>The function app's build output declares exactly the functions, triggers and settings the design says.</summary>
+public class FunctionsMetadataTests
+{
+    private static readonly string Configuration =
+        typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
+
+    private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
+
+    [Fact]
+    public void Metadata_DeclaresTheThreeFunctions()
+    {
+        var functions = ReadMetadata(OutputDirectory);
+
+        Assert.Equal(["DeliverMessage", "GetMessage", "SubmitMessage"], functions.Keys.Order().ToArray());
+        Assert.All(functions.Values, f =>
+        {
+            Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString());
+            Assert.Equal("SmtpFunctions.FunctionApp.dll", f.GetProperty("scriptFile").GetString());
+        });
+    }
+
+    [Theory]
+    [InlineData("SubmitMessage", "post", "messages")]
+    [InlineData("GetMessage", "get", "messages/{id}")]
+    public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!).ToArray());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+    }
+
+    [Fact]
+    public void Metadata_DeliverMessage_IsQueueTriggerOnOutbound()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["DeliverMessage"]);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundQueue, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Output_HasRootHostJsonAndTheStorageExtension()
+    {
+        AssertHostJsonAndExtensions(OutputDirectory);
+    }
+
+    [Fact]
+    public async Task PublishOutput_HasHostJsonMetadataAndExtensions()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-publish-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var (exitCode, output) = await ChildProcess.RunAsync("dotnet",
+                ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp"), "-c", Configuration, "-o", folder, "--nologo"],
+                TimeSpan.FromMinutes(5));
+            Assert.True(exitCode == 0, output);
+
+            Assert.Equal(3, ReadMetadata(folder).Count);
+            AssertHostJsonAndExtensions(folder);
+            Assert.False(File.Exists(Path.Combine(folder, "local.settings.json")), "local settings must not be published");
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private static void AssertHostJsonAndExtensions(string folder)
+    {
+        Assert.Equal(File.ReadAllText(RepositoryPaths.Combine("host.json")), File.ReadAllText(Path.Combine(folder, "host.json")));
+        using var extensions = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "extensions.json")));
+        var names = extensions.RootElement.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        Assert.Contains("AzureStorageQueues", names);
+        Assert.True(File.Exists(Path.Combine(folder, "worker.config.json")));
+    }
+
+    private static Dictionary<string, JsonElement> ReadMetadata(string folder)
+    {
+        var path = Path.Combine(folder, "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing; build the function app first");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    }
+
+    private static JsonElement Trigger(JsonElement function) =>
+        function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+}

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SmtpFunctions.Core.Submission;
+
+namespace SmtpFunctions.LocalHost.Tests.Api;
+
+/// <summary>The OpenAPI document says what the API really does: routes, fields and status codes, checked against live answers.</summary>
+public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+{
+    private const string Valid = "{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"text\":\"x\"}";
+
+    [Fact]
+    public async Task Document_IsServedWithoutKey()
+    {
+        using var client = new HttpClient { BaseAddress = host.Client.BaseAddress };
+
+        using var response = await client.GetAsync("/api/openapi.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Document_ListsExactlyTheRoutesTheHostServes()
+    {
+        var document = await DocumentAsync();
+        var documented = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => $"{op.Name.ToUpperInvariant()} /api{path.Name}"))
+            .Order().ToArray();
+
+        Assert.Equal(["GET /api/messages/{id}", "POST /api/messages"], documented);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/messages")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RequestSchemas_MatchTheJsonTheApiAccepts()
+    {
+        var document = await DocumentAsync();
+
+        Assert.Equal(JsonNames(typeof(JsonMessageRequest)), SchemaProperties(document, "MessageRequest"));
+        Assert.Equal(JsonNames(typeof(JsonAttachment)), SchemaProperties(document, "Attachment"));
+    }
+
+    [Fact]
+    public async Task EveryDocumentedStatusCode_IsWhatTheApiAnswers_AndNoOther()
+    {
+        var document = await DocumentAsync();
+        var key = "openapi-" + Guid.NewGuid();
+        using (var first = await SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json", key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        var id = MessageIds.ForIdempotencyKey(key);
+        var post = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [202] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json"),
+            [400] = () => SendAsync(HttpMethod.Post, "/api/messages", "{}", "application/json"),
+            [401] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json", withKey: false),
+            [409] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid.Replace("\"x\"", "\"y\"", StringComparison.Ordinal), "application/json", key),
+            [413] = () => SendAsync(HttpMethod.Post, "/api/messages", new string('a', (int)(LocalHostFixture.MaxMessageBytes * 2)), "message/rfc822"),
+            [415] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "text/plain"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json")),
+        };
+        var get = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [200] = () => SendAsync(HttpMethod.Get, $"/api/messages/{id}"),
+            [401] = () => SendAsync(HttpMethod.Get, $"/api/messages/{id}", withKey: false),
+            [404] = () => SendAsync(HttpMethod.Get, "/api/messages/01m8j01vmaatx2gphqhz6sc4f1"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, $"/api/messages/{id}")),
+        };
+
+        await CheckOperationAsync(document, "/messages", "post", post, "SubmissionReceipt");
+        await CheckOperationAsync(document, "/messages/{id}", "get", get, "MessageStatus");
+
+        // Every error kind Core can return over HTTP maps to a documented status (SenderNotAllowed is SMTP-only).
+        foreach (var kind in Enum.GetValues<SubmissionErrorKind>().Where(k => k != SubmissionErrorKind.SenderNotAllowed))
+        {
+            Assert.Contains(SmtpFunctions.Api.ApiProblems.StatusFor(kind), post.Keys);
+        }
+    }
+
+    private static async Task CheckOperationAsync(JsonElement document, string path, string method, Dictionary<int, Func<Task<HttpResponseMessage>>> cases, string successSchema)
+    {
+        var documented = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses")
+            .EnumerateObject().Select(r => int.Parse(r.Name, System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.Equal(documented, cases.Keys.Order().ToArray());
+
+        var problemProperties = SchemaProperties(document, "Problem");
+        foreach (var (status, send) in cases)
+        {
+            using var response = await send();
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(status == (int)response.StatusCode, $"{method} {path}: expected {status}, got {(int)response.StatusCode} {text}");
+            var body = JsonDocument.Parse(text).RootElement;
+            var actual = body.EnumerateObject().Select(p => p.Name).ToHashSet();
+            if (status < 300)
+            {
+                Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+                CheckAgainstSchema(document, successSchema, body);
+            }
+            else
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.Subset(problemProperties, actual);
+                Assert.Superset(Required(document, "Problem"), actual);
+            }
+        }
+    }
+
+    // Recursively: every property the API sends is documented, every required one is sent.
+    private static void CheckAgainstSchema(JsonElement document, string schemaName, JsonElement value)
+    {
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty(schemaName);
+        var properties = schema.GetProperty("properties");
+        var actual = value.EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Subset(SchemaProperties(document, schemaName), actual);
+        Assert.Superset(Required(document, schemaName), actual);
+        foreach (var property in value.EnumerateObject())
+        {
+            var definition = properties.GetProperty(property.Name);
+            if (definition.TryGetProperty("items", out var items) && items.TryGetProperty("$ref", out var itemRef) && property.Value.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in property.Value.EnumerateArray())
+                {
+                    CheckAgainstSchema(document, itemRef.GetString()!.Split('/')[^1], item);
+                }
+            }
+
+            if (definition.TryGetProperty("enum", out var values) || (definition.TryGetProperty("$ref", out var enumRef) &&
+                document.GetProperty("components").GetProperty("schemas").GetProperty(enumRef.GetString()!.Split('/')[^1]).TryGetProperty("enum", out values)))
+            {
+                Assert.Contains(property.Value.GetString(), values.EnumerateArray().Select(v => v.GetString()));
+            }
+        }
+    }
+
+    private static HashSet<string> SchemaProperties(JsonElement document, string schema) =>
+        document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties")
+            .EnumerateObject().Select(p => p.Name).ToHashSet();
+
+    private static HashSet<string> Required(JsonElement document, string schema) =>
+        document.GetProperty("components").GetProperty("schemas").GetProperty(schema).TryGetProperty("required", out var required)
+            ? required.EnumerateArray().Select(r => r.GetString()!).ToHashSet()
+            : [];
+
+    private static HashSet<string> JsonNames(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name)
+            .OfType<string>()
+            .ToHashSet();
+
+    private async Task<JsonElement> DocumentAsync() => await host.Client.GetFromJsonAsync<JsonElement>("/api/openapi.json");
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = null, string? idempotencyKey = null, bool withKey = true)
+    {
+        using var client = new HttpClient { BaseAddress = host.Client.BaseAddress };
+        if (withKey)
+        {
+            client.DefaultRequestHeaders.Add("x-functions-key", LocalHostFixture.Key);
+        }
+
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body);
+            request.Content.Headers.Remove("Content-Type");
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    private async Task<HttpResponseMessage> WithStorageDownAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        await host.Azurite.StopAsync();
+        try
+        {
+            return await send();
+        }
+        finally
+        {
+            await host.Azurite.RestartAsync();
+        }
+    }
+}
