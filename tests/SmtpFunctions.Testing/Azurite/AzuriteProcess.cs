@@ -14,12 +14,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly string _dataFolder;
     private readonly bool _ownsFolder;
+    private readonly bool _inMemory;
     private ChildProcess? _process;
 
-    private AzuriteProcess(string dataFolder, bool ownsFolder, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, int blobPort, int queuePort, int tablePort)
     {
         _dataFolder = dataFolder;
         _ownsFolder = ownsFolder;
+        _inMemory = inMemory;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -34,6 +36,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Table endpoint port.</summary>
     public int TablePort { get; }
 
+    /// <summary>The Azurite process id (for CPU accounting in benchmarks), or 0 when stopped.</summary>
+    public int ProcessId => _process?.Id ?? 0;
+
     /// <summary>True while the process runs.</summary>
     public bool IsRunning => _process?.IsRunning ?? false;
 
@@ -45,12 +50,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
-    /// <summary>Starts Azurite on free ports with a fresh data folder (on disk, so it survives a restart).</summary>
-    public static async Task<AzuriteProcess> StartAsync()
+    /// <summary>
+    /// Starts Azurite on free ports with a fresh data folder (on disk, so it survives a restart), or with
+    /// <paramref name="inMemory"/> for benchmarks where disk writes would only add noise.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(bool inMemory = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var azurite = new AzuriteProcess(folder, ownsFolder: true, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         await azurite.RunAsync();
         return azurite;
     }
@@ -103,7 +111,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         _process = ChildProcess.Start(executable,
         [
             "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            "--location", _dataFolder,
+            .. (_inMemory ? (string[])["--inMemoryPersistence"] : ["--location", _dataFolder]),
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),

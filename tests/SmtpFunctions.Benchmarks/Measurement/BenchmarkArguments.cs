@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace SmtpFunctions.Benchmarks.Measurement;
+
+/// <summary><c>--name value</c> options of a benchmark, with defaults.</summary>
+public sealed class BenchmarkArguments(IReadOnlyList<string> args)
+{
+    /// <summary>An integer option.</summary>
+    public int Number(string name, int fallback)
+    {
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--" + name)
+            {
+                return int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return fallback;
+    }
+}
