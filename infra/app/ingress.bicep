@@ -1,0 +1,322 @@
+// The SMTP submission ingress: a Container Apps environment on its own VNet (external TCP ingress requires one)
+// and the container app listening on 587 (STARTTLS) and 465 (implicit TLS). It runs as the shared identity; the TLS
+// certificate and the SMTP users file are Key Vault secrets that Container Apps fetches with that identity and
+// mounts as files, DKIM keys and other secrets arrive as Key Vault-backed environment variables.
+
+import { dkimKey } from 'options.bicep'
+
+@description('Container Apps environment name.')
+param environmentName string
+
+@description('Container app name.')
+param name string
+
+@description('Region.')
+param location string
+
+@description('Tags for the resources (the app also gets azd-service-name).')
+param tags object
+
+@description('azd service name (azure.yaml) the app is tagged with.')
+param serviceName string
+
+@description('Subnet for the environment (delegated to Microsoft.App/environments).')
+param infrastructureSubnetId string
+
+@description('Log Analytics workspace that receives the environment\'s console and system logs.')
+param workspaceId string
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Login server of the registry azd pushes the image to.')
+param registryLoginServer string
+
+@description('Image to run; empty until `azd deploy` has pushed one (a placeholder runs meanwhile).')
+param image string
+
+@description('False until the certificate and users secrets exist in Key Vault: the app is then created with no replicas and no Key Vault secrets, so provisioning cannot fail on them.')
+param enabled bool
+
+@description('Identity-based storage connection and Application Insights settings, shared with the function app.')
+param platformSettings object
+
+@description('Key Vault URI (https://name.vault.azure.net/).')
+param keyVaultUri string
+
+@description('Key Vault secret with the TLS certificate (a Key Vault certificate\'s secret: base64 PFX, or PEM).')
+param certificateSecretName string
+
+@description('Key Vault secret with the SMTP users file (JSON, PBKDF2 password hashes).')
+param usersSecretName string
+
+@description('Mail-system options for the ingress: configuration key (Section__Property) to string value.')
+param options object
+
+@description('DKIM signing keys (submission signs, so the ingress needs them as well).')
+param dkimKeys dkimKey[]
+
+@description('Settings whose value is a Key Vault secret: configuration key to secret name.')
+param keyVaultReferences object
+
+@description('Fewest replicas while enabled (1 or more keeps port 587 answering).')
+@minValue(0)
+param minReplicas int
+
+@description('Most replicas.')
+@minValue(1)
+param maxReplicas int
+
+@description('Concurrent SMTP connections per replica before another replica is added.')
+@minValue(1)
+param concurrentConnectionsPerReplica int
+
+@description('CPU cores per replica.')
+param cpu string
+
+@description('Memory per replica, e.g. 1Gi.')
+param memory string
+
+var smtpPort = 587
+var smtpsPort = 465
+var secretsMountPath = '/mnt/secrets'
+var certificateFile = 'tls-certificate'
+var usersFile = 'smtp-users.json'
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+var usesPlaceholder = empty(image)
+
+var fileSecrets = enabled
+  ? [
+      {
+        name: 'tls-certificate'
+        keyVaultUrl: '${keyVaultUri}secrets/${certificateSecretName}'
+        identity: identityId
+      }
+      {
+        name: 'smtp-users'
+        keyVaultUrl: '${keyVaultUri}secrets/${usersSecretName}'
+        identity: identityId
+      }
+    ]
+  : []
+
+var dkimSecrets = [
+  for (key, i) in dkimKeys: {
+    name: 'dkim-key-${i}'
+    keyVaultUrl: '${keyVaultUri}secrets/${key.secretName}'
+    identity: identityId
+  }
+]
+
+// Container Apps secret names allow lower-case letters, digits, '-' and '.'.
+var settingSecrets = [
+  for setting in items(keyVaultReferences): {
+    name: 'setting-${toLower(replace(setting.key, '_', '-'))}'
+    keyVaultUrl: '${keyVaultUri}secrets/${setting.value}'
+    identity: identityId
+  }
+]
+
+// cloud_RoleName in Application Insights, so the workbook and alerts can tell the ingress from the functions.
+var serviceSettings = {
+  OTEL_SERVICE_NAME: name
+}
+
+// Where the secret volume puts the files; the ingress reads these paths.
+var fileSettings = {
+  Ingress__CertificatePath: '${secretsMountPath}/${certificateFile}'
+  Ingress__UsersFile: '${secretsMountPath}/${usersFile}'
+}
+
+var dkimEnvironment = flatten(map(range(0, length(dkimKeys)), i => [
+  {
+    name: 'Dkim__Keys__${i}__Domain'
+    value: dkimKeys[i].domain
+  }
+  {
+    name: 'Dkim__Keys__${i}__Selector'
+    value: dkimKeys[i].selector
+  }
+  {
+    name: 'Dkim__Keys__${i}__PrivateKey'
+    secretRef: 'dkim-key-${i}'
+  }
+]))
+
+var secretEnvironment = [
+  for setting in items(keyVaultReferences): {
+    name: setting.key
+    secretRef: 'setting-${toLower(replace(setting.key, '_', '-'))}'
+  }
+]
+
+var plainEnvironment = map(items(union(options, fileSettings, platformSettings, serviceSettings)), setting => {
+  name: setting.key
+  value: setting.value
+})
+
+resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
+  name: environmentName
+  location: location
+  tags: tags
+  properties: {
+    // Logs go to Azure Monitor and on to the workspace through the diagnostic setting below: no workspace key.
+    appLogsConfiguration: {
+      destination: 'azure-monitor'
+    }
+    vnetConfiguration: {
+      infrastructureSubnetId: infrastructureSubnetId
+      internal: false
+    }
+    workloadProfiles: [
+      {
+        name: 'Consumption'
+        workloadProfileType: 'Consumption'
+      }
+    ]
+    zoneRedundant: false
+  }
+}
+
+resource environmentLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: environment
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource app 'Microsoft.App/containerApps@2025-01-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: 'Consumption'
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        transport: 'tcp'
+        targetPort: smtpPort
+        exposedPort: smtpPort
+        additionalPortMappings: [
+          {
+            external: true
+            targetPort: smtpsPort
+            exposedPort: smtpsPort
+          }
+        ]
+      }
+      registries: [
+        {
+          server: registryLoginServer
+          identity: identityId
+        }
+      ]
+      secrets: concat(fileSecrets, dkimSecrets, settingSecrets)
+    }
+    template: {
+      containers: [
+        {
+          name: 'ingress'
+          image: usesPlaceholder ? placeholderImage : image
+          resources: {
+            cpu: json(cpu)
+            memory: memory
+          }
+          env: concat(plainEnvironment, dkimEnvironment, secretEnvironment)
+          volumeMounts: enabled
+            ? [
+                {
+                  volumeName: 'ingress-secrets'
+                  mountPath: secretsMountPath
+                }
+              ]
+            : []
+          // A listener that stops accepting is restarted (and counted: the ingress-restarts alert watches it).
+          probes: usesPlaceholder
+            ? []
+            : [
+                {
+                  type: 'Liveness'
+                  tcpSocket: {
+                    port: smtpPort
+                  }
+                  initialDelaySeconds: 5
+                  periodSeconds: 15
+                  failureThreshold: 3
+                }
+                {
+                  type: 'Readiness'
+                  tcpSocket: {
+                    port: smtpPort
+                  }
+                  periodSeconds: 5
+                  failureThreshold: 3
+                }
+              ]
+        }
+      ]
+      volumes: enabled
+        ? [
+            {
+              name: 'ingress-secrets'
+              storageType: 'Secret'
+              secrets: [
+                {
+                  secretRef: 'tls-certificate'
+                  path: certificateFile
+                }
+                {
+                  secretRef: 'smtp-users'
+                  path: usersFile
+                }
+              ]
+            }
+          ]
+        : []
+      scale: {
+        minReplicas: enabled ? minReplicas : 0
+        maxReplicas: maxReplicas
+        rules: [
+          {
+            name: 'smtp-connections'
+            tcp: {
+              metadata: {
+                concurrentConnections: string(concurrentConnectionsPerReplica)
+              }
+            }
+          }
+        ]
+      }
+    }
+  }
+}
+
+@description('Container app name.')
+output name string = app.name
+
+@description('Container app resource id.')
+output id string = app.id
+
+@description('Container Apps environment id.')
+output environmentId string = environment.id
+
+@description('Public IP of the environment: point the submission host name (A record) at it.')
+output staticIp string = environment.properties.staticIp
+
+@description('Fully qualified name of the app\'s ingress.')
+output fqdn string = app.properties.configuration.ingress.fqdn

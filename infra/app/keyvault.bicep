@@ -1,0 +1,41 @@
+// Key Vault in RBAC mode: the ingress TLS certificate, the SMTP users file, DKIM private keys and the smart-host
+// password live here. Nothing in the templates or parameter files carries a secret value: the app reads them
+// through Key Vault references (function app) or Key Vault-backed secrets (container app), as its own identity.
+
+@description('Vault name (3-24 characters).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Region.')
+param location string
+
+@description('Tags for the resource.')
+param tags object
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+@description('Vault name.')
+output name string = vault.name
+
+@description('Vault URI, ending with a slash (https://name.vault.azure.net/).')
+output uri string = vault.properties.vaultUri

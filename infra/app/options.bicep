@@ -1,0 +1,51 @@
+// The mail system's options as app settings: one line per option the code binds, `Section__Property: 'default'`.
+//
+// Imported by main.bicep (compile-time `import`, not a module). The infra tests discover every options class in the
+// code (a type with `public const string SectionName`) and fail when a key is missing here, when a key here is not
+// something the code reads, or when a default here differs from the default in the options class. Values are the
+// code's defaults on purpose: Azure then runs with exactly what the code documents, and every knob is visible (and
+// editable) in the portal. Deployment-specific values are set in main.bicep (parameters, `mailOptions`).
+//
+// Per-key collections (DKIM keys, per-domain overrides, SMTP users) are not listed: they come from parameters
+// (`dkimKeys`, `secretAppSettings`, `mailOptions`) and are documented in docs/deploy.md.
+
+@export()
+@description('Every scalar option the code binds, with the code\'s default, as app-setting strings.')
+var optionDefaults = {
+  // SmtpFunctions.Core.Options.SubmissionOptions
+  Submission__MaxRecipients: '50'
+  Submission__MaxMessageBytes: '26214400'
+  Submission__MessageIdDomain: ''
+  // SmtpFunctions.Core.Options.StorageOptions
+  Storage__MaxRetries: '2'
+  Storage__RetryDelay: '00:00:00.2'
+  Storage__NetworkTimeout: '00:00:30'
+}
+
+@export()
+@description('Sections the SMTP ingress container binds: it submits (so it signs with DKIM) but never delivers.')
+var ingressSections = [
+  'Submission'
+  'Storage'
+  'Dkim'
+  'Ingress'
+]
+
+@export()
+@description('Sections only the ingress reads; every other section goes to the function app.')
+var ingressOnlySections = [
+  'Ingress'
+]
+
+@export()
+@description('A DKIM signing key: the private key (PEM) is a Key Vault secret, never a parameter value.')
+type dkimKey = {
+  @description('Signing domain (d=), e.g. example.com.')
+  domain: string
+
+  @description('Selector (s=); the public key is published at <selector>._domainkey.<domain>.')
+  selector: string
+
+  @description('Name of the Key Vault secret holding the PEM private key.')
+  secretName: string
+}

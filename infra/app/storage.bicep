@@ -1,0 +1,160 @@
+// The storage account every part of the system shares: message blobs, status tables, delivery queues, and the
+// Flex Consumption deployment package. Access is by Entra ID only (`allowSharedKeyAccess: false`).
+
+@description('Account name (3-24 lower-case letters and digits).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Region.')
+param location string
+
+@description('Tags for the resource.')
+param tags object
+
+@description('Replication, e.g. Standard_LRS or Standard_ZRS.')
+param skuName string
+
+@description('Days after which a message\'s MIME blob is deleted. Longer than the delivery queue lifetime (5 days), so a message is never deleted while a retry may still need it.')
+@minValue(7)
+param messageRetentionDays int
+
+@description('Container Flex Consumption deploys the function app package from.')
+param deploymentContainerName string
+
+// The names the code uses (SmtpFunctions.Core.Storage.StorageNames); the infra tests keep these lists equal to it.
+var queueNames = [
+  'outbound'
+  'outbound-poison'
+]
+var tableNames = [
+  'messages'
+]
+var containerNames = [
+  'messages'
+]
+
+// Message MIME lives at messages/{id}/{token}.eml (StorageNames.MessagesContainer).
+var messageBlobPrefix = 'messages/'
+
+resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: skuName
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    // An accidental delete (a script, a person) stays recoverable for a week.
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+  }
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
+  for containerName in union(containerNames, [deploymentContainerName]): {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = [
+  for queueName in queueNames: {
+    parent: queueService
+    name: queueName
+  }
+]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = [
+  for tableName in tableNames: {
+    parent: tableService
+    name: tableName
+  }
+]
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-old-messages'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                messageBlobPrefix
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: messageRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+@description('Account name.')
+output name string = account.name
+
+@description('Blob endpoint, e.g. https://name.blob.core.windows.net/.')
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+
+@description('Queue endpoint.')
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+
+@description('Table endpoint.')
+output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('Account resource id.')
+output id string = account.id

@@ -1,0 +1,35 @@
+// Names the workbook and the alert rules query. Metric names are SmtpFunctions.Core.Telemetry.MailMetrics' (the
+// infra tests check that every one of them is charted); the Azure Monitor exporter sends them to Application
+// Insights as customMetrics rows with the name unchanged and the dimensions in customDimensions.
+
+@export()
+@description('Custom metric names, as in MailMetrics.')
+var metricNames = {
+  meter: 'SmtpFunctions'
+  messagesSubmitted: 'smtpfunctions.messages.submitted'
+  submissionsRejected: 'smtpfunctions.submissions.rejected'
+  submissionDuration: 'smtpfunctions.submission.duration'
+  deliveryAttempts: 'smtpfunctions.delivery.attempts'
+  deliveryLatency: 'smtpfunctions.delivery.latency'
+  queueAge: 'smtpfunctions.queue.age'
+  bouncesSent: 'smtpfunctions.bounces.sent'
+  smtpSessions: 'smtpfunctions.smtp.sessions'
+  ingressSessions: 'smtpfunctions.ingress.sessions'
+}
+
+@export()
+@description('Delivery outcomes (the outcome dimension of delivery.attempts) that count as failures.')
+var failedOutcomes = [
+  'failed'
+  'expired'
+]
+
+@export()
+@description('The poison queue (StorageNames.OutboundPoisonQueue).')
+var poisonQueueName = 'outbound-poison'
+
+// The Functions queue extension logs this warning when it moves a message to the poison queue:
+// "Message has reached MaxDequeueCount of N. Moving message to queue 'outbound-poison'."
+@export()
+@description('KQL over traces: one row per job moved to the poison queue.')
+var poisonMovesQuery = 'traces | where message has "MaxDequeueCount" and message has "\'${poisonQueueName}\'"'

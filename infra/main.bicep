@@ -1,0 +1,403 @@
+// SmtpFunctions in Azure: one resource group with storage, the function app (Flex Consumption), the SMTP ingress
+// (Container Apps), Key Vault, monitoring (workbook + alerts), the registry azd pushes the ingress image to, and
+// the role assignments that let the one managed identity reach all of it. Deploy with `azd up`, or without azd:
+//   az deployment sub create --location <region> --template-file infra/main.bicep \
+//     --parameters environmentName=<name> location=<region>
+// (docs/deploy.md has the whole procedure.)
+
+targetScope = 'subscription'
+
+import { optionDefaults, ingressSections, ingressOnlySections, dkimKey } from 'app/options.bicep'
+
+@description('Name of the environment (azd env name); names and tags of every resource derive from it.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Region of the resource group and its resources (a region that offers Flex Consumption).')
+@minLength(1)
+param location string
+
+@description('Optional: principal id of the deploying user (azd fills it in), granted data access for local debugging and for uploading secrets to Key Vault.')
+param principalId string = ''
+
+@description('Type of principalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+// ---- Function app
+
+@description('Function app: most instances it scales out to.')
+@minValue(1)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 100
+
+@description('Function app: memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param functionInstanceMemoryMB int = 2048
+
+@description('Function app: concurrent HTTP requests per instance before another instance is added.')
+@minValue(1)
+@maxValue(1000)
+param functionHttpPerInstanceConcurrency int = 16
+
+// ---- Mail-system options
+
+@description('Options by configuration key (Section__Property) to value, over the defaults in app/options.bicep, e.g. { "Submission__MaxRecipients": "20" }. Keys of per-key collections (e.g. Delivery__Domains__example.com__RequireTls) go here too.')
+param mailOptions object = {}
+
+@description('Settings whose value is a Key Vault secret: configuration key to secret name, e.g. { "Delivery__SmartHost__Password": "smarthost-password" }. The secret is created in the vault by you, never passed here.')
+param keyVaultReferences object = {}
+
+@description('DKIM signing keys: domain, selector and the name of the Key Vault secret holding the PEM private key.')
+param dkimKeys dkimKey[] = []
+
+// ---- Ingress
+
+@description('Ingress: true once the certificate and users secrets exist in Key Vault (docs/deploy.md). Until then the container app exists with no replicas.')
+param ingressEnabled bool = false
+
+@description('Ingress: image to run (azd fills it in after the first deploy); empty runs a placeholder.')
+param ingressImage string = ''
+
+@description('Ingress: Key Vault secret holding the TLS certificate (import the certificate under this name).')
+param ingressCertificateSecretName string = 'ingress-tls'
+
+@description('Ingress: Key Vault secret holding the SMTP users file.')
+param ingressUsersSecretName string = 'smtp-users'
+
+@description('Ingress: fewest replicas while enabled.')
+@minValue(1)
+@maxValue(30)
+param ingressMinReplicas int = 1
+
+@description('Ingress: most replicas.')
+@minValue(1)
+@maxValue(300)
+param ingressMaxReplicas int = 3
+
+@description('Ingress: concurrent SMTP connections per replica before another replica is added.')
+@minValue(1)
+param ingressConcurrentConnections int = 100
+
+@description('Ingress: CPU cores per replica (Consumption profile: 0.25 to 4, with memory 2 GiB per core).')
+param ingressCpu string = '0.5'
+
+@description('Ingress: memory per replica.')
+param ingressMemory string = '1Gi'
+
+@description('Address space of the ingress VNet.')
+param vnetAddressPrefix string = '10.60.0.0/16'
+
+@description('Subnet of the Container Apps environment, inside vnetAddressPrefix.')
+param containerAppsSubnetPrefix string = '10.60.0.0/23'
+
+// ---- Storage and monitoring
+
+@description('Storage replication.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Days a message\'s MIME blob is kept (at least 7: longer than the 5-day delivery lifetime).')
+@minValue(7)
+param messageRetentionDays int = 30
+
+@description('Days logs and telemetry are kept.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Optional e-mail address for alerts.')
+param alertEmail string = ''
+
+@description('Alert when more than this percent of delivery outcomes in an hour are failures.')
+@minValue(1)
+@maxValue(100)
+param failureRateThresholdPercent int = 10
+
+@description('Fewest delivery outcomes in an hour before the failure rate is judged.')
+@minValue(1)
+param failureRateMinimumAttempts int = 20
+
+@description('Alert when more function executions than this fail in 15 minutes.')
+@minValue(0)
+param functionErrorThreshold int = 0
+
+@description('Alert when ingress replicas restart more than this often in 15 minutes.')
+@minValue(0)
+param ingressRestartThreshold int = 2
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'smtpfunctions'
+}
+var names = {
+  resourceGroup: 'rg-${environmentName}'
+  identity: 'id-smtp-${resourceToken}'
+  storage: 'stsmtp${resourceToken}'
+  keyVault: 'kv-smtp-${resourceToken}'
+  workspace: 'log-smtp-${resourceToken}'
+  applicationInsights: 'appi-smtp-${resourceToken}'
+  plan: 'plan-smtp-${resourceToken}'
+  functionApp: 'func-smtp-${resourceToken}'
+  vnet: 'vnet-smtp-${resourceToken}'
+  registry: 'crsmtp${resourceToken}'
+  containerAppsEnvironment: 'cae-smtp-${resourceToken}'
+  ingress: 'ca-smtp-ingress-${resourceToken}'
+  deploymentContainer: 'app-package-${resourceToken}'
+}
+
+// Options for each host: the code's defaults, then the deployment's overrides; sections split as the code binds them.
+var allOptions = union(optionDefaults, mailOptions)
+var functionAppOptions = toObject(
+  filter(items(allOptions), o => !contains(ingressOnlySections, split(o.key, '__')[0])),
+  o => o.key,
+  o => string(o.value)
+)
+var ingressOptions = toObject(
+  filter(items(allOptions), o => contains(ingressSections, split(o.key, '__')[0])),
+  o => o.key,
+  o => string(o.value)
+)
+var ingressKeyVaultReferences = toObject(
+  filter(items(keyVaultReferences), s => contains(ingressSections, split(s.key, '__')[0])),
+  s => s.key,
+  s => s.value
+)
+var functionKeyVaultReferences = toObject(
+  filter(items(keyVaultReferences), s => !contains(ingressOnlySections, split(s.key, '__')[0])),
+  s => s.key,
+  s => s.value
+)
+
+// How both hosts reach storage and Application Insights: as the managed identity, never with a key. The storage
+// prefix is StorageNames.Connection (what the Functions host's triggers and Core's StorageAccount read).
+var platformSettings = {
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    skuName: storageSku
+    messageRetentionDays: messageRetentionDays
+    deploymentContainerName: names.deploymentContainer
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    workspaceName: names.workspace
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+    retentionInDays: logRetentionDays
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+  }
+}
+
+module network 'app/network.bicep' = {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    infrastructureSubnetPrefix: containerAppsSubnetPrefix
+  }
+}
+
+module registry 'app/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    name: names.registry
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    applicationInsightsName: names.applicationInsights
+    registryName: names.registry
+    identityName: names.identity
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+  // Names are passed (not outputs) so that assignment names are known before deployment; hence explicit order.
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+    registry
+  ]
+}
+
+module functionApp 'app/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: 'functions'
+    identityId: identity.outputs.id
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: names.deploymentContainer
+    platformSettings: platformSettings
+    keyVaultUri: keyVault.outputs.uri
+    options: functionAppOptions
+    dkimKeys: dkimKeys
+    keyVaultReferences: functionKeyVaultReferences
+    maximumInstanceCount: functionMaximumInstanceCount
+    instanceMemoryMB: functionInstanceMemoryMB
+    httpPerInstanceConcurrency: functionHttpPerInstanceConcurrency
+  }
+  // The host reaches storage and Key Vault as the identity from its first start.
+  dependsOn: [
+    rbac
+  ]
+}
+
+module ingress 'app/ingress.bicep' = {
+  name: 'ingress'
+  scope: rg
+  params: {
+    environmentName: names.containerAppsEnvironment
+    name: names.ingress
+    location: location
+    tags: tags
+    serviceName: 'ingress'
+    infrastructureSubnetId: network.outputs.infrastructureSubnetId
+    workspaceId: monitoring.outputs.workspaceId
+    identityId: identity.outputs.id
+    registryLoginServer: registry.outputs.loginServer
+    image: ingressImage
+    enabled: ingressEnabled
+    platformSettings: platformSettings
+    keyVaultUri: keyVault.outputs.uri
+    certificateSecretName: ingressCertificateSecretName
+    usersSecretName: ingressUsersSecretName
+    options: ingressOptions
+    dkimKeys: dkimKeys
+    keyVaultReferences: ingressKeyVaultReferences
+    minReplicas: ingressMinReplicas
+    maxReplicas: ingressMaxReplicas
+    concurrentConnectionsPerReplica: ingressConcurrentConnections
+    cpu: ingressCpu
+    memory: ingressMemory
+  }
+  // Container Apps fetches the Key Vault secrets and pulls from the registry as the identity while provisioning.
+  dependsOn: [
+    rbac
+  ]
+}
+
+module workbook 'app/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    displayName: 'SmtpFunctions (${environmentName})'
+    applicationInsightsName: names.applicationInsights
+    storageAccountId: storage.outputs.id
+    ingressAppId: ingress.outputs.id
+    functionAppName: functionApp.outputs.name
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: 'smtp-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    functionAppName: functionApp.outputs.name
+    ingressAppId: ingress.outputs.id
+    ingressEnabled: ingressEnabled
+    alertEmail: alertEmail
+    failureRateThresholdPercent: failureRateThresholdPercent
+    failureRateMinimumAttempts: failureRateMinimumAttempts
+    functionErrorThreshold: functionErrorThreshold
+    ingressRestartThreshold: ingressRestartThreshold
+  }
+}
+
+// azd reads these (AZURE_CONTAINER_REGISTRY_ENDPOINT to push the ingress image); the rest helps local debugging.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = ingress.outputs.environmentId
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output INGRESS_STATIC_IP string = ingress.outputs.staticIp
+output INGRESS_FQDN string = ingress.outputs.fqdn
