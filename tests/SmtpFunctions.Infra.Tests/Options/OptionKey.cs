@@ -1,0 +1,7 @@
+namespace SmtpFunctions.Infra.Tests.Options;
+
+/// <summary>One configuration key an options class binds, in app-setting form (<c>Section__Property</c>).</summary>
+/// <param name="Key">The key, e.g. <c>Submission__MaxRecipients</c> or <c>Delivery__SmartHost__Port</c>.</param>
+/// <param name="Type">The property's type.</param>
+/// <param name="IsCollection">A dictionary or list: set per item (<c>Key__0__Domain</c>), exempt from one setting per key.</param>
+internal sealed record OptionKey(string Key, Type Type, bool IsCollection);

@@ -1,0 +1,183 @@
+using System.Collections;
+using System.ComponentModel;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace SmtpFunctions.Infra.Tests.Options;
+
+/// <summary>
+/// Every options class the deployed code binds, found by reflection (a type with <c>public const string SectionName</c>
+/// in a SmtpFunctions production assembly), and the configuration keys each one reads, the way
+/// <c>ConfigurationBinder</c> reads them.
+/// </summary>
+internal static class OptionsCatalog
+{
+    /// <summary>Assemblies that are deployed nowhere (tests, tools, the local host).</summary>
+    private static readonly string[] NotDeployed = ["SmtpFunctions.Testing", "SmtpFunctions.Benchmarks", "SmtpFunctions.LocalHost"];
+
+    /// <summary>Every options class in the production assemblies next to the tests.</summary>
+    public static IReadOnlyList<OptionsSection> Sections { get; } = Discover();
+
+    /// <summary>The scalar keys and collection keys of an options class, prefixed with its section.</summary>
+    public static IReadOnlyList<OptionKey> KeysOf(string section, Type type) => Walk(section, type, []).ToList();
+
+    /// <summary>True when <paramref name="key"/> (e.g. <c>Dkim__Keys__0__Domain</c>) names a scalar the class binds, through nested objects and collection items.</summary>
+    public static bool Resolves(Type type, IReadOnlyList<string> path) => Resolves(type, path, 0);
+
+    /// <summary>The value at a key path below an options instance (e.g. <c>["SmartHost", "Port"]</c>).</summary>
+    public static object? ValueAt(object instance, IReadOnlyList<string> path)
+    {
+        object? current = instance;
+        foreach (var segment in path)
+        {
+            if (current is null)
+            {
+                return null;
+            }
+
+            var property = FindProperty(current.GetType(), segment)
+                ?? throw new InvalidOperationException($"{current.GetType().Name} has no property for '{segment}'.");
+            current = property.GetValue(current);
+        }
+
+        return current;
+    }
+
+    /// <summary>True for what the binder converts from one string (numbers, bool, string, TimeSpan, enums, Uri...).</summary>
+    public static bool IsScalar(Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        return underlying == typeof(string)
+            || (!IsCollection(underlying) && TypeDescriptor.GetConverter(underlying).CanConvertFrom(typeof(string)));
+    }
+
+    /// <summary>True for dictionaries, arrays and lists (bound per item).</summary>
+    public static bool IsCollection(Type type) => type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type);
+
+    private static List<OptionsSection> Discover()
+    {
+        var sections = new List<OptionsSection>();
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "SmtpFunctions.*.dll"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name.EndsWith(".Tests", StringComparison.Ordinal) || NotDeployed.Contains(name))
+            {
+                continue;
+            }
+
+            var assembly = Assembly.Load(AssemblyName.GetAssemblyName(file));
+            foreach (var type in LoadableTypes(assembly))
+            {
+                var field = type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static);
+                if (field is { IsLiteral: true } && field.FieldType == typeof(string) && type is { IsClass: true, IsAbstract: false })
+                {
+                    sections.Add(new OptionsSection((string)field.GetRawConstantValue()!, type, name));
+                }
+            }
+        }
+
+        return sections;
+    }
+
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.OfType<Type>();
+        }
+    }
+
+    private static IEnumerable<OptionKey> Walk(string prefix, Type type, HashSet<Type> visiting)
+    {
+        if (!visiting.Add(type))
+        {
+            yield break;
+        }
+
+        foreach (var property in BindableProperties(type))
+        {
+            var key = $"{prefix}__{KeyName(property)}";
+            var propertyType = property.PropertyType;
+            if (IsCollection(propertyType))
+            {
+                yield return new OptionKey(key, propertyType, IsCollection: true);
+            }
+            else if (IsScalar(propertyType))
+            {
+                if (property.SetMethod is { IsPublic: true })
+                {
+                    yield return new OptionKey(key, propertyType, IsCollection: false);
+                }
+            }
+            else
+            {
+                foreach (var nested in Walk(key, propertyType, visiting))
+                {
+                    yield return nested;
+                }
+            }
+        }
+
+        visiting.Remove(type);
+    }
+
+    private static bool Resolves(Type type, IReadOnlyList<string> path, int index)
+    {
+        if (index == path.Count)
+        {
+            return IsScalar(type);
+        }
+
+        if (IsCollection(type))
+        {
+            // This segment is the item's index or dictionary key; the rest names a member of the item.
+            return ItemType(type) is { } item && Resolves(item, path, index + 1);
+        }
+
+        if (IsScalar(type))
+        {
+            return false;
+        }
+
+        // The binder sets scalars through a public setter (or init); read-only ones are never bound.
+        return FindProperty(type, path[index]) is { } property
+            && (!IsScalar(property.PropertyType) || property.SetMethod is { IsPublic: true })
+            && Resolves(property.PropertyType, path, index + 1);
+    }
+
+    private static Type? ItemType(Type collection)
+    {
+        if (collection.IsArray)
+        {
+            return collection.GetElementType();
+        }
+
+        var generic = collection.IsGenericType && collection.GetGenericTypeDefinition() is var d
+            && (d == typeof(IDictionary<,>) || d == typeof(IReadOnlyDictionary<,>))
+            ? collection
+            : collection.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+        if (generic is not null)
+        {
+            return generic.GetGenericArguments()[1];
+        }
+
+        var enumerable = collection.IsGenericType && collection.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+            ? collection
+            : collection.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
+        return enumerable?.GetGenericArguments()[0];
+    }
+
+    private static PropertyInfo? FindProperty(Type type, string segment) =>
+        BindableProperties(type).FirstOrDefault(p => string.Equals(KeyName(p), segment, StringComparison.OrdinalIgnoreCase));
+
+    private static IEnumerable<PropertyInfo> BindableProperties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.GetMethod is { IsPublic: true });
+
+    private static string KeyName(PropertyInfo property) =>
+        property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name;
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using SmtpFunctions.Infra.Tests.Bicep;
+
+namespace SmtpFunctions.Infra.Tests;
+
+/// <summary>Role assignments: deterministic names, the data roles the identity needs, the deploying user only on request.</summary>
+[Collection(InfraCollection.Name)]
+public sealed class RoleAssignmentTests(InfraFixture infra)
+{
+    private const string RoleAssignment = "Microsoft.Authorization/roleAssignments";
+    private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    private const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+    private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+    private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+    private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+
+    [Fact]
+    public void Names_AreGuidsOfScopePrincipalAndRole_InTheTemplate()
+    {
+        var names = RoleAssignmentNames(infra.Template).ToList();
+
+        Assert.NotEmpty(names);
+        Assert.All(names, name =>
+        {
+            Assert.StartsWith("[guid(", name, StringComparison.Ordinal);
+            Assert.DoesNotContain("newGuid", name, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("utcNow", name, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("deployment()", name, StringComparison.OrdinalIgnoreCase);
+        });
+    }
+
+    [Fact]
+    public void Names_AreUnique_AndTheSameOnEveryDeployment()
+    {
+        var first = infra.Full.OfType(RoleAssignment).Select(r => (string)r["name"]!).ToList();
+        var again = infra.FullRedeployed.OfType(RoleAssignment).Select(r => (string)r["name"]!).ToList();
+
+        Assert.All(first, name => Assert.True(Guid.TryParse(name, out _), name));
+        Assert.Equal(first.Count, first.Distinct().Count());
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void Identity_GetsExactlyTheRolesItNeeds_OnTheRightScopes()
+    {
+        var identity = FunctionAppTests.IdentityId(infra.Defaults);
+        var granted = Assignments(infra.Defaults).Where(a => a.Principal.Contains($"reference('{identity}'", StringComparison.Ordinal)).ToList();
+
+        Assert.All(granted, a => Assert.Equal("ServicePrincipal", a.PrincipalType));
+        Assert.Equal(
+            new[]
+            {
+                (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageBlobDataOwner),
+                (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageQueueDataContributor),
+                (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageTableDataContributor),
+                (Scope: Id(infra.Defaults, "Microsoft.KeyVault/vaults"), Role: KeyVaultSecretsUser),
+                (Scope: Id(infra.Defaults, "Microsoft.Insights/components"), Role: MonitoringMetricsPublisher),
+                (Scope: Id(infra.Defaults, "Microsoft.ContainerRegistry/registries"), Role: AcrPull),
+            }.Order(),
+            granted.Select(a => (a.Scope, a.Role)).Order());
+    }
+
+    [Fact]
+    public void DeployingUser_IsGrantedDataAccess_OnlyWhenGiven()
+    {
+        Assert.DoesNotContain(Assignments(infra.Defaults), a => !a.Principal.StartsWith("[reference(", StringComparison.Ordinal));
+
+        var user = Assignments(infra.Full).Where(a => a.Principal == InfraFixture.UserPrincipalId).ToList();
+        Assert.All(user, a => Assert.Equal("User", a.PrincipalType));
+        var roles = user.Select(a => a.Role).ToHashSet();
+        Assert.Superset(new HashSet<string> { StorageBlobDataOwner, StorageQueueDataContributor, StorageTableDataContributor, KeyVaultSecretsOfficer, MonitoringMetricsPublisher }, roles);
+    }
+
+    private static string Id(Deployment deployment, string type) => (string)deployment.One(type)["id"]!;
+
+    private static IEnumerable<(string Scope, string Role, string Principal, string PrincipalType)> Assignments(Deployment deployment) =>
+        deployment.OfType(RoleAssignment).Select(r =>
+        {
+            var id = (string)r["id"]!;
+            var scope = id[..id.IndexOf("/providers/Microsoft.Authorization/", StringComparison.Ordinal)];
+            var properties = r["properties"]!;
+            return (scope, ((string)properties["roleDefinitionId"]!).Split('/')[^1], (string)properties["principalId"]!, (string)properties["principalType"]!);
+        });
+
+    private static IEnumerable<string> RoleAssignmentNames(JsonObject template)
+    {
+        var resources = template["resources"]!;
+        var items = resources is JsonObject symbolic ? symbolic.Select(p => p.Value!) : resources.AsArray().Select(r => r!);
+        foreach (var resource in items)
+        {
+            var type = (string)resource["type"]!;
+            if (type == RoleAssignment)
+            {
+                yield return (string)resource["name"]!;
+            }
+            else if (type == "Microsoft.Resources/deployments")
+            {
+                foreach (var name in RoleAssignmentNames(resource["properties"]!["template"]!.AsObject()))
+                {
+                    yield return name;
+                }
+            }
+        }
+    }
+}
