@@ -19,8 +19,8 @@ public sealed partial class TelemetryDocsTests
     [Fact]
     public void EveryLogEvent_IsDocumented_ByItsEventId()
     {
-        var events = ProductionAssemblies()
-            .SelectMany(a => a.GetTypes())
+        var events = ProductionAssemblies.All
+            .SelectMany(ProductionAssemblies.TypesOf)
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
             .Select(m => (Method: m, Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
             .Where(e => e.Attribute is not null)
@@ -34,12 +34,6 @@ public sealed partial class TelemetryDocsTests
             .ToList();
         Assert.True(missing.Count == 0, "docs/telemetry.md has no row for these log events:\n  " + string.Join("\n  ", missing));
     }
-
-    private static IEnumerable<Assembly> ProductionAssemblies() =>
-        Directory.GetFiles(AppContext.BaseDirectory, "SmtpFunctions.*.dll")
-            .Select(Path.GetFileNameWithoutExtension)
-            .Where(n => !n!.EndsWith(".Tests", StringComparison.Ordinal) && n is not ("SmtpFunctions.Testing" or "SmtpFunctions.Benchmarks"))
-            .Select(n => Assembly.Load(n!));
 
     // A table row that starts with the event id: "| 1001 | ...".
     [GeneratedRegex(@"^\|\s*(?<id>\d+)\s*\|", RegexOptions.Multiline)]

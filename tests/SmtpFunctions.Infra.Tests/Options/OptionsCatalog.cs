@@ -12,9 +12,6 @@ namespace SmtpFunctions.Infra.Tests.Options;
 /// </summary>
 internal static class OptionsCatalog
 {
-    /// <summary>Assemblies that are deployed nowhere (tests, tools, the local host).</summary>
-    private static readonly string[] NotDeployed = ["SmtpFunctions.Testing", "SmtpFunctions.Benchmarks", "SmtpFunctions.LocalHost"];
-
     /// <summary>Every options class in the production assemblies next to the tests.</summary>
     public static IReadOnlyList<OptionsSection> Sections { get; } = Discover();
 
@@ -54,42 +51,13 @@ internal static class OptionsCatalog
     /// <summary>True for dictionaries, arrays and lists (bound per item).</summary>
     public static bool IsCollection(Type type) => type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type);
 
-    private static List<OptionsSection> Discover()
-    {
-        var sections = new List<OptionsSection>();
-        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "SmtpFunctions.*.dll"))
-        {
-            var name = Path.GetFileNameWithoutExtension(file);
-            if (name.EndsWith(".Tests", StringComparison.Ordinal) || NotDeployed.Contains(name))
-            {
-                continue;
-            }
-
-            var assembly = Assembly.Load(AssemblyName.GetAssemblyName(file));
-            foreach (var type in LoadableTypes(assembly))
-            {
-                var field = type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static);
-                if (field is { IsLiteral: true } && field.FieldType == typeof(string) && type is { IsClass: true, IsAbstract: false })
-                {
-                    sections.Add(new OptionsSection((string)field.GetRawConstantValue()!, type, name));
-                }
-            }
-        }
-
-        return sections;
-    }
-
-    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
-    {
-        try
-        {
-            return assembly.GetTypes();
-        }
-        catch (ReflectionTypeLoadException e)
-        {
-            return e.Types.OfType<Type>();
-        }
-    }
+    private static List<OptionsSection> Discover() =>
+        ProductionAssemblies.All
+            .SelectMany(assembly => ProductionAssemblies.TypesOf(assembly).Select(type => (Assembly: assembly.GetName().Name!, Type: type)))
+            .Select(t => (t.Assembly, t.Type, Field: t.Type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
+            .Where(t => t.Field is { IsLiteral: true } && t.Field.FieldType == typeof(string) && t.Type is { IsClass: true, IsAbstract: false })
+            .Select(t => new OptionsSection((string)t.Field!.GetRawConstantValue()!, t.Type, t.Assembly))
+            .ToList();
 
     private static IEnumerable<OptionKey> Walk(string prefix, Type type, HashSet<Type> visiting)
     {
