@@ -117,11 +117,6 @@ var settingSecrets = [
   }
 ]
 
-// cloud_RoleName in Application Insights, so the workbook and alerts can tell the ingress from the functions.
-var serviceSettings = {
-  OTEL_SERVICE_NAME: name
-}
-
 // Where the secret volume puts the files; the ingress reads these paths.
 var fileSettings = {
   Ingress__CertificatePath: '${secretsMountPath}/${certificateFile}'
@@ -150,7 +145,7 @@ var secretEnvironment = [
   }
 ]
 
-var plainEnvironment = map(items(union(options, fileSettings, platformSettings, serviceSettings)), setting => {
+var plainEnvironment = map(items(union(options, fileSettings, platformSettings)), setting => {
   name: setting.key
   value: setting.value
 })

@@ -37,13 +37,6 @@ internal static class DeployedHosts
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     };
 
-    /// <summary>Settings only the ingress container gets from the platform side.</summary>
-    public static readonly IReadOnlySet<string> IngressPlatformSettings = new HashSet<string>(StringComparer.Ordinal)
-    {
-        // OpenTelemetry's service name: the container's cloud_RoleName (the Functions host sets its own).
-        "OTEL_SERVICE_NAME",
-    };
-
     /// <summary>Options classes the function app binds: everything outside the ingress assembly.</summary>
     public static IReadOnlyList<OptionsSection> FunctionAppSections =>
         OptionsCatalog.Sections.Where(s => s.Assembly != IngressAssembly).ToList();
@@ -59,10 +52,6 @@ internal static class DeployedHosts
         Ingress => IngressSections,
         _ => throw new ArgumentOutOfRangeException(nameof(host), host, "Hosts are functionapp and ingress."),
     };
-
-    /// <summary>Platform settings of a host.</summary>
-    public static IReadOnlySet<string> PlatformSettingsOf(string host) =>
-        host == Ingress ? PlatformSettings.Union(IngressPlatformSettings).ToHashSet(StringComparer.Ordinal) : PlatformSettings;
 
     /// <summary>Host name of the function app.</summary>
     public const string FunctionApp = "functionapp";
