@@ -1,6 +1,5 @@
 using System.Net;
 using DnsClient;
-using DnsClient.Protocol;
 using SmtpFunctions.Testing.Dns;
 using SmtpFunctions.Testing.Processes;
 

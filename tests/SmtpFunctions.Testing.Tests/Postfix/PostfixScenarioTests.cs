@@ -156,4 +156,60 @@ public sealed class PostfixScenarioTests
         Assert.True(first.IsRunning);
         Assert.True(SocketTable.IsListening(first.Address, first.Port));
     }
+
+    [Fact]
+    public async Task Start_OnIpv6Loopback_DeliversToo()
+    {
+        var options = new PostfixOptions { Address = IPAddress.IPv6Loopback };
+        options.MailboxDomains.Add("six.test");
+        await using var postfix = await PostfixInstance.StartAsync(options);
+        using (var client = await RecordingSmtpClient.ConnectAsync(postfix.EndPoint))
+        {
+            await client.SendAsync(TestMessages.Create("a@client.test", "v6@six.test"));
+        }
+
+        Assert.Single(await postfix.WaitForMailboxAsync("v6@six.test"));
+    }
+
+    [Fact]
+    public async Task Restart_KeepsEndpointAndMail()
+    {
+        var options = new PostfixOptions();
+        options.MailboxDomains.Add("again.test");
+        await using var postfix = await PostfixInstance.StartAsync(options);
+        using (var client = await RecordingSmtpClient.ConnectAsync(postfix.EndPoint))
+        {
+            await client.SendAsync(TestMessages.Create("a@client.test", "r@again.test"));
+        }
+
+        await postfix.WaitForMailboxAsync("r@again.test");
+        var before = postfix.ProcessIds;
+        await postfix.RestartAsync();
+
+        Assert.All(before, pid => Assert.False(ProcessTree.IsAlive(pid)));
+        Assert.True(SocketTable.IsListening(postfix.Address, postfix.Port));
+        using (var client = await RecordingSmtpClient.ConnectAsync(postfix.EndPoint))
+        {
+            await client.SendAsync(TestMessages.Create("a@client.test", "r@again.test"));
+        }
+
+        Assert.Equal(2, (await postfix.WaitForMailboxAsync("r@again.test", 2)).Count);
+    }
+
+    [Fact]
+    public async Task AcceptOnly_QueuesToDiskThenDiscards()
+    {
+        // The ingress benchmark's Postfix: smtpd accepts and queues like any MTA, the queue manager then drops the mail.
+        var options = new PostfixOptions();
+        options.MainCf["mynetworks"] = "127.0.0.0/8";
+        options.MainCf["default_transport"] = "discard";
+        await using var postfix = await PostfixInstance.StartAsync(options);
+
+        var result = await SmtpSource.RunAsync(postfix.EndPoint, new SmtpSourceOptions { Sessions = 2, Messages = 20, BodyLength = 2048, From = "a@client.test", To = "b@far.test" });
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        await postfix.WaitForEmptyQueueAsync();
+        var log = postfix.ReadLog();
+        Assert.Equal(20, log.Split('\n').Count(line => line.Contains("postfix/discard[", StringComparison.Ordinal) && line.Contains("status=sent", StringComparison.Ordinal)));
+    }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using SmtpFunctions.Testing.Processes;
 
 namespace SmtpFunctions.Testing.Postfix;
@@ -21,8 +20,16 @@ namespace SmtpFunctions.Testing.Postfix;
 /// <item><c>inet_interfaces</c> must name addresses configured on an interface, and 127.a.b.c is not (only routed),
 /// so it stays <c>loopback-only</c> and smtpd binds its own address through the service name <c>ADDR:PORT</c> in
 /// master.cf. Consequence: a relay host on 127.0.0.1 would count as "myself"; relay peers use other addresses.</item>
-/// <item>Postfix creates the queue subdirectories with the right owners itself on start (post-install
-/// create-missing); <c>data_directory</c> and the Maildir base must be owned by <c>postfix</c> beforehand.</item>
+/// <item>Queue: <c>postfix start</c> would create the queue subdirectories itself (post-install create-missing) but
+/// its checks spawn some 60 helpers (1–2 s here); the fixture creates them as Debian's postfix-files lays them out
+/// (postfix-owned 0700, public and maildrop group postdrop) and sets the <c>quick-start</c> flag that skips the
+/// checks, so the master is up in well under 100 ms. <c>data_directory</c> and the Maildir base are owned by
+/// <c>postfix</c>. Stopping = TERM to the master (what <c>postfix stop</c> does, without its 1 s polling).</item>
+/// <item>Maildirs: virtual(8) with a texthash map, one Maildir per listed mailbox and one catch-all Maildir per domain
+/// for the rest (virtual(8) refuses <c>$1</c> substitutions from regexp maps); every copy names its recipient in
+/// <c>Delivered-To</c>, which <see cref="ReadMailbox"/> matches.</item>
+/// <item>Zombies: when the master exits its children are reparented to PID 1, which in this container does not reap
+/// them; they hold nothing and count as gone for <see cref="ProcessTree.IsAlive"/>.</item>
 /// <item>The <c>postfix</c> command waits about 2.5 s when main.cf was modified within the last seconds, so the
 /// generated files are backdated by a minute.</item>
 /// <item>Logging: <c>maillog_file</c> with the <c>postlog</c> service in master.cf, and the file's folder listed in

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace SmtpFunctions.Testing.Processes;
 
@@ -31,5 +32,39 @@ public static class LoopbackAddresses
         }
 
         throw new InvalidOperationException("No unused 127.0.0.0/8 address found in 100 random picks.");
+    }
+
+    /// <summary>
+    /// One TCP port free on every address given, for peers that must share a port — e.g. all MX hosts of a test zone
+    /// on the destination port the delivery code is configured with.
+    /// </summary>
+    public static int FreePortOnAll(IReadOnlyCollection<IPAddress> addresses)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var port = FreePorts.Next(addresses.First());
+            if (addresses.All(address => CanBind(address, port)))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"No port free on all of {string.Join(", ", addresses)} in 50 tries.");
+    }
+
+    private static bool CanBind(IPAddress address, int port)
+    {
+        try
+        {
+            var listener = new TcpListener(address, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
