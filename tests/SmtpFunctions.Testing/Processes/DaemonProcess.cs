@@ -40,11 +40,11 @@ public sealed class DaemonProcess : IAsyncDisposable
     public int? Find(string name) => ProcessTree.Find(_process.Id, name);
 
     /// <summary>
-    /// Sends <paramref name="signal"/> to <paramref name="target"/> (default: the root), waits up to
+    /// Sends <paramref name="signal"/> (default SIGTERM) to <paramref name="target"/> (default: the root), waits up to
     /// <paramref name="grace"/> (default 10 s) for every member of the tree to end, then KILLs the rest by PID.
     /// Returns the PIDs the tree had, so that tests can prove each one is gone.
     /// </summary>
-    public async Task<IReadOnlyList<int>> StopAsync(int? target = null, string signal = "TERM", TimeSpan? grace = null)
+    public async Task<IReadOnlyList<int>> StopAsync(int? target = null, int signal = ProcessTree.Terminate, TimeSpan? grace = null)
     {
         if (_stopped is not null)
         {
@@ -55,12 +55,12 @@ public sealed class DaemonProcess : IAsyncDisposable
         _stopped = members;
         if (members.Count > 0)
         {
-            await ProcessTree.SignalAsync(target ?? _process.Id, signal);
+            ProcessTree.Signal(target ?? _process.Id, signal);
             if (!await ProcessTree.WaitForExitAsync(members, grace ?? TimeSpan.FromSeconds(10)))
             {
                 foreach (var pid in members.Where(ProcessTree.IsAlive))
                 {
-                    await ProcessTree.SignalAsync(pid, "KILL");
+                    ProcessTree.Signal(pid, ProcessTree.Kill);
                 }
 
                 await ProcessTree.WaitForExitAsync(members, TimeSpan.FromSeconds(10));

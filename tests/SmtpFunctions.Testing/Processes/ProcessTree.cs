@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace SmtpFunctions.Testing.Processes;
 
@@ -6,8 +7,14 @@ namespace SmtpFunctions.Testing.Processes;
 /// A process and its descendants seen through <c>/proc</c>: listed, measured and signalled by PID only, so that a test
 /// never touches daemons of the same name that other test runs started.
 /// </summary>
-public static class ProcessTree
+public static partial class ProcessTree
 {
+    /// <summary>SIGTERM: asks a daemon to shut down.</summary>
+    public const int Terminate = 15;
+
+    /// <summary>SIGKILL: ends a process at once.</summary>
+    public const int Kill = 9;
+
     /// <summary>Linux reports times in <c>/proc</c> in USER_HZ ticks, which is 100 on every architecture.</summary>
     private const double TicksPerSecond = 100;
 
@@ -63,12 +70,12 @@ public static class ProcessTree
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    /// <summary>Sends a signal (TERM, HUP, KILL…) to one PID.</summary>
-    public static async Task SignalAsync(int pid, string signal)
+    /// <summary>Sends a signal (<see cref="Terminate"/>, <see cref="Kill"/>, 1 for HUP…) to one live PID.</summary>
+    public static void Signal(int pid, int signal)
     {
         if (IsAlive(pid))
         {
-            await ChildProcess.RunAsync("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+            _ = SendSignal(pid, signal); // ESRCH when it ended meanwhile is fine
         }
     }
 
@@ -134,4 +141,7 @@ public static class ProcessTree
     }
 
     private readonly record struct ProcStat(int Id, string Name, char State, int ParentId, long CpuTicks);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 }
