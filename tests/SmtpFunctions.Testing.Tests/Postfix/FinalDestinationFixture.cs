@@ -42,7 +42,10 @@ public sealed class FinalDestinationFixture : IAsyncLifetime
             await _postfix.DisposeAsync();
         }
 
-        Certificate.Dispose();
-        Directory.Delete(_certificates, recursive: true);
+        (Certificate as IDisposable)?.Dispose();
+        if (Directory.Exists(_certificates))
+        {
+            Directory.Delete(_certificates, recursive: true);
+        }
     }
 }
