@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
@@ -21,6 +22,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<SubmissionOptions>(configuration, SubmissionOptions.SectionName);
         services.AddValidatedOptions<StorageOptions>(configuration, StorageOptions.SectionName);
+        services.AddDkim(configuration);
 
         services.TryAddSingleton<MailMetrics>();
         services.TryAddSingleton<StorageAccount>();

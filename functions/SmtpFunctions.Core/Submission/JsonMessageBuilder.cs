@@ -75,12 +75,18 @@ internal static class JsonMessageBuilder
                 {
                     errors.Add(new FieldError($"headers.{name}", problem));
                 }
+                else if (ListUnsubscribeRules.IsOwnedField(name))
+                {
+                    errors.Add(new FieldError($"headers.{name}", "is set by the listUnsubscribe field, which checks its URIs"));
+                }
                 else
                 {
                     message.Headers.Add(name, value!);
                 }
             }
         }
+
+        ListUnsubscribeRules.Apply(request.ListUnsubscribe, request.ListUnsubscribeOneClick, message, errors);
 
         if (request.Text is null && request.Html is null)
         {

@@ -45,6 +45,21 @@ public sealed record JsonMessageRequest
     [JsonPropertyName("headers")]
     public IReadOnlyDictionary<string, string?>? Headers { get; init; }
 
+    /// <summary>
+    /// Unsubscribe URIs for <c>List-Unsubscribe</c> (RFC 2369): an https URI, a mailto URI, or both (a string or an array).
+    /// With an https URI the message also announces one-click unsubscription (RFC 8058).
+    /// </summary>
+    [JsonPropertyName("listUnsubscribe")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? ListUnsubscribe { get; init; }
+
+    /// <summary>
+    /// Whether to add <c>List-Unsubscribe-Post: List-Unsubscribe=One-Click</c> (RFC 8058). Default: yes when
+    /// <see cref="ListUnsubscribe"/> has an https URI (which must then accept the receiver's POST); false turns it off.
+    /// </summary>
+    [JsonPropertyName("listUnsubscribeOneClick")]
+    public bool? ListUnsubscribeOneClick { get; init; }
+
     /// <summary>Attachments; those with a <c>contentId</c> are inline parts of the HTML body.</summary>
     [JsonPropertyName("attachments")]
     public IReadOnlyList<JsonAttachment?>? Attachments { get; init; }

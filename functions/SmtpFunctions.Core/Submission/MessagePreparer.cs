@@ -1,15 +1,16 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Options;
 
 namespace SmtpFunctions.Core.Submission;
 
 /// <summary>
 /// Everything a submission must pass before anything is stored: parse, check every rule, build or normalise the MIME,
-/// complete Message-ID and Date, serialise, enforce the size limit. Pure: no storage, so every rule is unit-testable.
+/// complete Message-ID and Date, DKIM-sign, serialise, enforce the size limit. Pure: no storage, so every rule is unit-testable.
 /// </summary>
-public sealed class MessagePreparer(IOptions<SubmissionOptions> options)
+public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMessageSigner dkim)
 {
     private readonly SubmissionOptions _options = options.Value;
 
@@ -46,6 +47,9 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options)
         }
 
         var requiresUtf8 = message.Envelope.RequiresSmtpUtf8 || HeadersNeedUtf8(mime);
+
+        // Signed last, with the options Write uses, so the signature covers exactly the octets stored and sent.
+        var signedBy = dkim.Sign(mime, MessageSerializer.FormatFor(requiresUtf8));
         var octets = MessageSerializer.Write(mime, requiresUtf8);
         if (octets.Length > _options.MaxMessageBytes)
         {
@@ -53,7 +57,7 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options)
             return false;
         }
 
-        prepared = new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets));
+        prepared = new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets), signedBy);
         return true;
     }
 

@@ -31,16 +31,22 @@ public static class MessageSerializer
         message.Prepare(EncodingConstraint.SevenBit, 998);
     }
 
-    /// <summary>Writes the message with CRLF line ends.</summary>
-    public static byte[] Write(MimeMessage message, bool international)
+    /// <summary>The options <see cref="Write"/> uses; a DKIM signature must be computed with the same ones.</summary>
+    public static FormatOptions FormatFor(bool international)
     {
-        ArgumentNullException.ThrowIfNull(message);
         var options = FormatOptions.Default.Clone();
         options.NewLineFormat = NewLineFormat.Dos;
         options.International = international;
         options.EnsureNewLine = true;
+        return options;
+    }
+
+    /// <summary>Writes the message with CRLF line ends.</summary>
+    public static byte[] Write(MimeMessage message, bool international)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         using var stream = new MemoryStream();
-        message.WriteTo(options, stream);
+        message.WriteTo(FormatFor(international), stream);
         return stream.ToArray();
     }
 

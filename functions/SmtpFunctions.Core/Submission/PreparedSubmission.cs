@@ -8,4 +8,5 @@ namespace SmtpFunctions.Core.Submission;
 /// <param name="Mime">The octets to store and send, CRLF line ends.</param>
 /// <param name="RequiresSmtpUtf8">The envelope or headers need SMTPUTF8 (RFC 6531).</param>
 /// <param name="EightBit">The body has 8-bit octets (needs 8BITMIME, RFC 6152).</param>
-public sealed record PreparedSubmission(MimeMessage Message, Envelope Envelope, byte[] Mime, bool RequiresSmtpUtf8, bool EightBit);
+/// <param name="Dkim">What DKIM-signed it (<c>d=… s=… a=…; …</c>), or <c>unsigned</c>.</param>
+public sealed record PreparedSubmission(MimeMessage Message, Envelope Envelope, byte[] Mime, bool RequiresSmtpUtf8, bool EightBit, string Dkim);

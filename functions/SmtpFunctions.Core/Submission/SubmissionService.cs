@@ -78,7 +78,7 @@ public sealed partial class SubmissionService(
     private async Task<SubmissionOutcome> StoreAsync(
         SubmissionRequest request, string id, string bodyHash, PreparedSubmission prepared, CancellationToken cancellationToken)
     {
-        var (message, envelope, mime, requiresUtf8, eightBit) = prepared;
+        var (message, envelope, mime, requiresUtf8, eightBit, dkim) = prepared;
         var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
@@ -114,6 +114,7 @@ public sealed partial class SubmissionService(
             RecipientCount = envelope.Recipients.Count,
             RequiresSmtpUtf8 = requiresUtf8,
             AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
+            Dkim = dkim,
         };
         var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
         {

@@ -1,5 +1,7 @@
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Submission;
 
@@ -15,7 +17,8 @@ internal static class PreparerFixture
     {
         var options = new SubmissionOptions();
         configure?.Invoke(options);
-        return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(options));
+        var dkim = new DkimMessageSigner(Microsoft.Extensions.Options.Options.Create(new DkimOptions()), TimeProvider.System, NullLogger<DkimMessageSigner>.Instance);
+        return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(options), dkim);
     }
 
     public static PreparedSubmission Accept(string json, Action<SubmissionOptions>? configure = null)

@@ -1,0 +1,115 @@
+using MimeKit;
+using SmtpFunctions.Core.Dkim;
+
+namespace SmtpFunctions.Core.Tests.Dkim;
+
+public class DkimSignedHeadersTests
+{
+    [Fact]
+    public void Select_SimpleMessage_ListsPresentFieldsOnceMoreThanTheyOccur()
+    {
+        var message = Message();
+
+        var fields = DkimSignedHeaders.Select(message, []);
+
+        Assert.Equal(
+            ["From", "From", "To", "To", "Subject", "Subject", "Date", "Date", "Message-ID", "Message-ID",
+             "Content-Type", "Content-Type"],
+            fields);
+    }
+
+    [Fact]
+    public void Select_AbsentFields_AreNotListed()
+    {
+        var fields = DkimSignedHeaders.Select(Message(), []);
+
+        Assert.DoesNotContain("Cc", fields);
+        Assert.DoesNotContain("Reply-To", fields);
+        Assert.DoesNotContain("List-Unsubscribe", fields);
+        Assert.DoesNotContain("In-Reply-To", fields);
+    }
+
+    [Fact]
+    public void Select_AllBuiltInFieldsPresent_CoversEachTwice()
+    {
+        var message = Message();
+        message.MimeVersion = new Version(1, 0);
+        message.Cc.Add(MailboxAddress.Parse("c@example.net"));
+        message.ReplyTo.Add(MailboxAddress.Parse("r@example.com"));
+        message.Sender = MailboxAddress.Parse("s@example.com");
+        message.InReplyTo = "parent@example.net";
+        message.References.Add("root@example.net");
+        message.Headers.Add("List-Id", "News <news.example.com>");
+        message.Headers.Add("List-Unsubscribe", "<https://example.com/u/1>, <mailto:u@example.com>");
+        message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        message.Headers.Add("Feedback-ID", "a:b:c:example");
+        message.Body!.Headers.Add("Content-Transfer-Encoding", "7bit");
+
+        var fields = DkimSignedHeaders.Select(message, []);
+
+        foreach (var name in DkimSignedHeaders.BuiltIn)
+        {
+            Assert.Equal(2, fields.Count(f => f == name));
+        }
+    }
+
+    [Fact]
+    public void Select_FieldOccurringTwice_IsListedThreeTimes()
+    {
+        var message = Message();
+        message.Headers.Add("Subject", "second subject");
+
+        var fields = DkimSignedHeaders.Select(message, []);
+
+        Assert.Equal(3, fields.Count(f => f == "Subject"));
+    }
+
+    [Fact]
+    public void Select_ExtraFields_AreListedAsOftenAsPresentWithoutOverSigning()
+    {
+        var message = Message();
+        message.Headers.Add("X-Campaign", "a");
+        message.Headers.Add("X-Campaign", "b");
+
+        var fields = DkimSignedHeaders.Select(message, ["X-Campaign", "X-Absent"]);
+
+        Assert.Equal(2, fields.Count(f => f == "X-Campaign"));
+        Assert.DoesNotContain("X-Absent", fields);
+    }
+
+    [Fact]
+    public void ParseExtra_ValidNames_TrimsAndDropsDuplicatesAndBuiltIns()
+    {
+        var names = DkimSignedHeaders.ParseExtra(" X-A , x-a,Subject,, X-B ", out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(["X-A", "X-B"], names);
+    }
+
+    [Theory]
+    [InlineData("Received")]
+    [InlineData("Return-Path")]
+    [InlineData("DKIM-Signature")]
+    [InlineData("bcc")]
+    [InlineData("Bad Name")]
+    [InlineData("Bad:Name")]
+    public void ParseExtra_ForbiddenOrMalformedName_IsAProblem(string name)
+    {
+        DkimSignedHeaders.ParseExtra($"X-Ok,{name}", out var problems);
+
+        Assert.Single(problems);
+        Assert.Contains(name.Trim(), problems[0], StringComparison.Ordinal);
+    }
+
+    private static MimeMessage Message()
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("a@example.com"));
+        message.To.Add(MailboxAddress.Parse("b@example.net"));
+        message.Subject = "hello";
+        message.Date = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        message.MessageId = "id1@example.com";
+        message.Body = new TextPart("plain") { Text = "hi\n" };
+        return message;
+    }
+}
