@@ -5,17 +5,22 @@ namespace SmtpFunctions.Core.Dkim;
 
 /// <summary>Chooses the <c>h=</c> list of a signature: which header fields it covers, and how many times each.</summary>
 /// <remarks>
-/// Only fields present are listed, each as often as it occurs (RFC 6376 §5.4.2). The built-in fields occur at most once in a
-/// well-formed message (RFC 5322 §3.6, RFC 2045, RFC 2369, RFC 8058), so each is listed once more than it occurs: that extra
-/// entry signs "no further field of this name", and a From (or Subject, Reply-To, …) added in transit breaks the signature
-/// (over-signing, RFC 6376 §8.15). RFC 8058 §4 requires List-Unsubscribe and List-Unsubscribe-Post to be covered.
+/// Each field is listed as often as it occurs (RFC 6376 §5.4.2), and the fields a well-formed message has at most once
+/// (RFC 5322 §3.6, RFC 2045, RFC 2369, RFC 8058) once more: that extra entry signs "no further field of this name", so one
+/// added in transit breaks the signature (over-signing, RFC 6376 §8.15). From, To, Cc, Reply-To and Subject — what a reader
+/// sees and answers to — are over-signed even when absent, so nobody can add a Reply-To to a signed message; the other fields
+/// only when present, since relays legitimately add some of them (a mailing list its List-Id). RFC 8058 §4 requires
+/// List-Unsubscribe and List-Unsubscribe-Post to be covered. The same split as rspamd's default signing policy.
 /// </remarks>
 public static class DkimSignedHeaders
 {
-    /// <summary>The fields signed whenever present, and over-signed.</summary>
-    public static IReadOnlyList<string> BuiltIn { get; } =
+    /// <summary>Fields signed and over-signed whether present or not.</summary>
+    public static IReadOnlyList<string> AlwaysOverSigned { get; } = ["From", "Reply-To", "To", "Cc", "Subject"];
+
+    /// <summary>Fields signed and over-signed when present.</summary>
+    public static IReadOnlyList<string> OverSignedWhenPresent { get; } =
     [
-        "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+        "Sender", "Date", "Message-ID", "In-Reply-To", "References",
         "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
         "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID",
     ];
@@ -41,7 +46,7 @@ public static class DkimSignedHeaders
             {
                 problems.Add($"'{raw}' must not be signed: it changes in transit (RFC 6376 §5.4.1)");
             }
-            else if (!names.Contains(raw, StringComparer.OrdinalIgnoreCase) && !BuiltIn.Contains(raw, StringComparer.OrdinalIgnoreCase))
+            else if (!names.Contains(raw, StringComparer.OrdinalIgnoreCase) && !IsBuiltIn(raw))
             {
                 names.Add(raw);
             }
@@ -56,7 +61,12 @@ public static class DkimSignedHeaders
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(extra);
         var fields = new List<string>();
-        foreach (var name in BuiltIn)
+        foreach (var name in AlwaysOverSigned)
+        {
+            fields.AddRange(Enumerable.Repeat(name, Count(message, name) + 1));
+        }
+
+        foreach (var name in OverSignedWhenPresent)
         {
             var present = Count(message, name);
             if (present > 0)
@@ -72,6 +82,9 @@ public static class DkimSignedHeaders
 
         return fields;
     }
+
+    private static bool IsBuiltIn(string name) =>
+        AlwaysOverSigned.Contains(name, StringComparer.OrdinalIgnoreCase) || OverSignedWhenPresent.Contains(name, StringComparer.OrdinalIgnoreCase);
 
     // MimeKit keeps a message's Content-* fields with its top-level body part, and signs them from there.
     private static int Count(MimeMessage message, string name)

@@ -6,27 +6,28 @@ namespace SmtpFunctions.Core.Tests.Dkim;
 public class DkimSignedHeadersTests
 {
     [Fact]
-    public void Select_SimpleMessage_ListsPresentFieldsOnceMoreThanTheyOccur()
+    public void Select_SimpleMessage_OverSignsPresentFieldsAndNullSignsAbsentReaderFields()
     {
         var message = Message();
 
         var fields = DkimSignedHeaders.Select(message, []);
 
         Assert.Equal(
-            ["From", "From", "To", "To", "Subject", "Subject", "Date", "Date", "Message-ID", "Message-ID",
+            ["From", "From", "Reply-To", "To", "To", "Cc", "Subject", "Subject", "Date", "Date", "Message-ID", "Message-ID",
              "Content-Type", "Content-Type"],
             fields);
     }
 
     [Fact]
-    public void Select_AbsentFields_AreNotListed()
+    public void Select_AbsentFieldsRelaysMayAdd_AreNotListed()
     {
         var fields = DkimSignedHeaders.Select(Message(), []);
 
-        Assert.DoesNotContain("Cc", fields);
-        Assert.DoesNotContain("Reply-To", fields);
+        Assert.DoesNotContain("Sender", fields);
+        Assert.DoesNotContain("List-Id", fields);
         Assert.DoesNotContain("List-Unsubscribe", fields);
         Assert.DoesNotContain("In-Reply-To", fields);
+        Assert.DoesNotContain("References", fields);
     }
 
     [Fact]
@@ -47,7 +48,7 @@ public class DkimSignedHeadersTests
 
         var fields = DkimSignedHeaders.Select(message, []);
 
-        foreach (var name in DkimSignedHeaders.BuiltIn)
+        foreach (var name in DkimSignedHeaders.AlwaysOverSigned.Concat(DkimSignedHeaders.OverSignedWhenPresent))
         {
             Assert.Equal(2, fields.Count(f => f == name));
         }
