@@ -13,7 +13,7 @@ namespace SmtpFunctions.Core.Dkim;
 /// 8BITMIME would break the signature. With an RSA and an Ed25519 key the message carries both signatures (RFC 8463 §4), the
 /// RSA one on top for verifiers that only look at the first.
 /// </remarks>
-public sealed partial class DkimMessageSigner
+public sealed partial class DkimMessageSigner : IDisposable
 {
     /// <summary>What the status row says about a message no key signed.</summary>
     public const string NotSigned = "unsigned";
@@ -53,6 +53,15 @@ public sealed partial class DkimMessageSigner
         foreach (var signers in _byDomain.Values)
         {
             signers.Sort((a, b) => Rank(a.Key.Algorithm).CompareTo(Rank(b.Key.Algorithm)));
+        }
+    }
+
+    /// <summary>Releases the platform RSA keys.</summary>
+    public void Dispose()
+    {
+        foreach (var signer in _byDomain.Values.SelectMany(s => s))
+        {
+            signer.Dispose();
         }
     }
 
