@@ -19,7 +19,6 @@ public sealed partial class DkimMessageSigner : IDisposable
     public const string NotSigned = "unsigned";
 
     private readonly Dictionary<string, List<TimedDkimSigner>> _byDomain = new(StringComparer.OrdinalIgnoreCase);
-    private readonly IReadOnlyList<string> _extraHeaders;
     private readonly ILogger<DkimMessageSigner> _logger;
 
     /// <summary>Loads every configured key (already validated at start by <see cref="DkimOptionsValidator"/>).</summary>
@@ -28,7 +27,6 @@ public sealed partial class DkimMessageSigner : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
         var settings = options.Value;
-        _extraHeaders = DkimSignedHeaders.ParseExtra(settings.ExtraSignedHeaders, out _);
         for (var i = 0; i < settings.Keys.Count; i++)
         {
             if (!DkimKeyLoader.TryLoad(settings.Keys[i], $"{DkimOptions.SectionName}:Keys:{i}", out var key, out var problems))
@@ -97,7 +95,7 @@ public sealed partial class DkimMessageSigner : IDisposable
             message.MimeVersion = new Version(1, 0);
         }
 
-        var headers = DkimSignedHeaders.Select(message, _extraHeaders);
+        var headers = DkimSignedHeaders.Select(message);
         foreach (var signer in signers)
         {
             signer.Sign(format, message, headers.ToList());

@@ -25,8 +25,6 @@ public sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
             }
         }
 
-        DkimSignedHeaders.ParseExtra(options.ExtraSignedHeaders, out var headerProblems);
-        problems.AddRange(headerProblems.Select(p => $"{DkimOptions.SectionName}:ExtraSignedHeaders: {p}"));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,5 +1,4 @@
 using MimeKit;
-using SmtpFunctions.Core.Submission;
 
 namespace SmtpFunctions.Core.Dkim;
 
@@ -25,41 +24,10 @@ public static class DkimSignedHeaders
         "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID",
     ];
 
-    // Fields a signature must not cover: they are added or changed in transit (RFC 6376 §5.4.1), and MimeKit refuses them.
-    private static readonly HashSet<string> Forbidden = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Return-Path", "Received", "Comments", "Keywords", "Bcc", "Resent-Bcc", "DKIM-Signature",
-    };
-
-    /// <summary>Parses <see cref="Options.DkimOptions.ExtraSignedHeaders"/>; <paramref name="problems"/> names bad entries.</summary>
-    public static IReadOnlyList<string> ParseExtra(string? commaSeparated, out List<string> problems)
-    {
-        problems = [];
-        var names = new List<string>();
-        foreach (var raw in (commaSeparated ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!HeaderRules.IsFieldName(raw))
-            {
-                problems.Add($"'{raw}' is not a header field name");
-            }
-            else if (Forbidden.Contains(raw))
-            {
-                problems.Add($"'{raw}' must not be signed: it changes in transit (RFC 6376 §5.4.1)");
-            }
-            else if (!names.Contains(raw, StringComparer.OrdinalIgnoreCase) && !IsBuiltIn(raw))
-            {
-                names.Add(raw);
-            }
-        }
-
-        return names;
-    }
-
-    /// <summary>The <c>h=</c> list for <paramref name="message"/>: built-in fields over-signed, extra fields as often as present.</summary>
-    public static IReadOnlyList<string> Select(MimeMessage message, IReadOnlyList<string> extra)
+    /// <summary>The <c>h=</c> list for <paramref name="message"/>.</summary>
+    public static IReadOnlyList<string> Select(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(extra);
         var fields = new List<string>();
         foreach (var name in AlwaysOverSigned)
         {
@@ -75,16 +43,8 @@ public static class DkimSignedHeaders
             }
         }
 
-        foreach (var name in extra)
-        {
-            fields.AddRange(Enumerable.Repeat(name, Count(message, name)));
-        }
-
         return fields;
     }
-
-    private static bool IsBuiltIn(string name) =>
-        AlwaysOverSigned.Contains(name, StringComparer.OrdinalIgnoreCase) || OverSignedWhenPresent.Contains(name, StringComparer.OrdinalIgnoreCase);
 
     // MimeKit keeps a message's Content-* fields with its top-level body part, and signs them from there.
     private static int Count(MimeMessage message, string name)

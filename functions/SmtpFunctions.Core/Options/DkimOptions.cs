@@ -1,6 +1,6 @@
 namespace SmtpFunctions.Core.Options;
 
-/// <summary>DKIM signing at submission: the keys, one or more per domain, and which extra header fields to sign.</summary>
+/// <summary>DKIM signing at submission: the keys, one or more per domain.</summary>
 /// <remarks>
 /// Bound from section <c>Dkim</c>: <c>Dkim:Keys:0:Domain</c>, <c>Dkim:Keys:0:Selector</c>, <c>Dkim:Keys:0:PrivateKey</c> (in
 /// Azure a Key Vault reference) or <c>Dkim:Keys:0:PrivateKeyPath</c>. No keys (the default): every message is sent unsigned.
@@ -16,10 +16,4 @@ public sealed class DkimOptions
     /// rsa-sha256 and one ed25519-sha256, dual-sign it as RFC 8463 §4 suggests). Default: none.
     /// </summary>
     public IList<DkimKeyOptions> Keys { get; } = [];
-
-    /// <summary>
-    /// Comma-separated header field names to sign in addition to the built-in set (From, To, Cc, Subject, Date, Message-ID,
-    /// MIME-Version, Content-Type, Reply-To, List-Unsubscribe, …), each as often as it occurs. Default: empty.
-    /// </summary>
-    public string ExtraSignedHeaders { get; set; } = "";
 }
