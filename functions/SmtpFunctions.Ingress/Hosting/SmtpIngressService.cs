@@ -1,0 +1,118 @@
+using System.Net;
+using System.Security.Authentication;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Ingress.Accounts;
+using SmtpFunctions.Ingress.Development;
+using SmtpFunctions.Ingress.Network;
+using SmtpFunctions.Ingress.Options;
+using SmtpFunctions.Ingress.Protocol;
+using SmtpFunctions.Ingress.Tls;
+using SmtpServer;
+
+namespace SmtpFunctions.Ingress.Hosting;
+
+/// <summary>Runs SmtpServer with the ingress's hooks until the host stops.</summary>
+public sealed partial class SmtpIngressService(
+    IngressSettings settings,
+    TlsCertificate certificate,
+    IngressListenerFactory listeners,
+    SmtpUserAuthenticator authenticator,
+    SubmissionMailboxFilter filter,
+    SubmissionMessageStore store,
+    UserDirectory users,
+    DevelopmentAccount development,
+    StorageAccount storage,
+    ILogger<SmtpIngressService> logger) : BackgroundService
+{
+    private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = settings.Options;
+        if (o.CreateStorage)
+        {
+            await storage.EnsureCreatedAsync(cancellationToken: stoppingToken);
+        }
+
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(listeners);
+        services.Add(new IngressCommandFactory());
+        services.Add(authenticator);
+        services.Add(filter);
+        services.Add(store);
+
+        var server = new SmtpServer.SmtpServer(BuildOptions(), services);
+        server.SessionFaulted += (_, e) =>
+        {
+            if (e.Context.Properties.TryGetValue(SessionState.PropertyKey, out var state))
+            {
+                ((SessionState)state).Faulted = true;
+            }
+
+            LogSessionFaulted(logger, e.Exception);
+        };
+        server.SessionCancelled += (_, e) =>
+        {
+            if (e.Context.Properties.TryGetValue(SessionState.PropertyKey, out var state))
+            {
+                ((SessionState)state).Cancelled = true;
+            }
+        };
+
+        LogStarting(logger, settings.ServerName, certificate.Certificate.Subject, certificate.Certificate.NotAfter, users.Count,
+            string.Join(", ", settings.TrustedNetworks.Networks), settings.MaxMessageBytes, settings.MaxRecipients);
+        if (development.Account is { } dev)
+        {
+            LogDevelopmentAccount(logger, dev.Name, development.Password!, dev.SenderDomains is null ? "*" : string.Join(",", dev.SenderDomains));
+        }
+
+        await server.StartAsync(stoppingToken);
+    }
+
+    private ISmtpServerOptions BuildOptions()
+    {
+        var o = settings.Options;
+        var builder = new SmtpServerOptionsBuilder()
+            .ServerName(settings.ServerName)
+            .MaxMessageSize((int)Math.Min(settings.MaxMessageBytes, int.MaxValue), MaxMessageSizeHandling.Ignore)
+            .MaxRetryCount(o.MaxProtocolErrors)
+            .MaxAuthenticationAttempts(o.AuthFailureLimit)
+            // The wire times idle clients out first, with a 421; these are SmtpServer's own backstops.
+            .CommandWaitTimeout(o.CommandTimeout + TimeSpan.FromMinutes(1))
+            .CustomSmtpGreeting(_ => $"220 {settings.ServerName} ESMTP SmtpFunctions");
+        if (o.Port > 0)
+        {
+            builder.Endpoint(e => Configure(e, o.Port, implicitTls: false));
+        }
+
+        if (o.ImplicitTlsPort > 0)
+        {
+            builder.Endpoint(e => Configure(e, o.ImplicitTlsPort, implicitTls: true));
+        }
+
+        return builder.Build();
+    }
+
+    private void Configure(EndpointDefinitionBuilder endpoint, int port, bool implicitTls) =>
+        endpoint.Endpoint(new IPEndPoint(settings.BindAddress, port))
+            .IsSecure(implicitTls)
+            .Certificate(certificate.Certificate)
+            .SupportedSslProtocols(Protocols)
+            .AllowUnsecureAuthentication(false)
+            .AuthenticationRequired(false)
+            .SessionTimeout(settings.Options.SessionTimeout + settings.Options.CommandTimeout);
+
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Information,
+        Message = "SMTP ingress {ServerName}: certificate {Subject} (until {NotAfter:u}), {Users} accounts, trusted networks [{Trusted}], max {MaxBytes} octets and {MaxRecipients} recipients per message")]
+    private static partial void LogStarting(ILogger logger, string serverName, string subject, DateTime notAfter, int users, string trusted, long maxBytes, int maxRecipients);
+
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Warning,
+        Message = "Development SMTP account: user {User} password {Password} (sender domains {Domains}); for local runs only")]
+    private static partial void LogDevelopmentAccount(ILogger logger, string user, string password, string domains);
+
+    [LoggerMessage(EventId = 4503, Level = LogLevel.Warning, Message = "SMTP session faulted")]
+    private static partial void LogSessionFaulted(ILogger logger, Exception exception);
+}

@@ -1,0 +1,11 @@
+using SmtpFunctions.Ingress.Hosting;
+
+// `hash-password` and `health` are small commands; anything else runs the server.
+if (await IngressCommands.TryRunAsync(args, Console.In, Console.Out, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
+
+var app = IngressHost.Build(IngressHost.CreateBuilder(args));
+await app.RunAsync();
+return 0;

@@ -1,0 +1,106 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using SmtpFunctions.Core.Submission;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace SmtpFunctions.Ingress.Protocol;
+
+/// <summary>
+/// The end of DATA: hands the message to Core's <see cref="SubmissionService"/> with the SMTP envelope and the account's
+/// sender domains, and turns the outcome into the reply. Never throws: SmtpServer would turn an exception into a
+/// permanent 554, while storage trouble must be a 451 that makes the client try again.
+/// </summary>
+public sealed partial class SubmissionMessageStore(SubmissionService submission, ILogger<SubmissionMessageStore> logger) : IMessageStore
+{
+    /// <inheritdoc />
+    public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(transaction);
+        var state = SessionState.Of(context);
+        try
+        {
+            var verdict = state.Wire.TakeDataVerdict() ?? throw new InvalidOperationException("The wire gave no verdict on this DATA.");
+            if (verdict.BareLineEnding)
+            {
+                return SmtpReplies.Reply(550, "5.6.0", "Message refused: bare CR or LF in the data; lines must end with CRLF (RFC 5321 section 2.3.8)");
+            }
+
+            if (verdict.TooLarge)
+            {
+                return SmtpReplies.Reply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({state.Wire.MaxMessageBytes} octets)");
+            }
+
+            var request = new SubmissionRequest
+            {
+                Source = SubmissionSource.Smtp,
+                Payload = new MimePayload(CopyMessage(buffer)),
+                Envelope = new SubmissionEnvelope(transaction.From.AsAddress(), transaction.To.Select(to => to.AsAddress()).ToList()),
+                AllowedSenderDomains = state.AllowedSenderDomains,
+            };
+            var outcome = await submission.SubmitAsync(request, cancellationToken);
+            if (outcome.Receipt is { } receipt)
+            {
+                state.MessagesAccepted++;
+                LogQueued(logger, receipt.MessageId, state.Account?.Name ?? "(trusted network)", state.Client.ToString(), receipt.Recipients.Count);
+                return SmtpReplies.Reply(250, "2.0.0", $"Ok: queued as {receipt.MessageId}");
+            }
+
+            var error = outcome.Error!;
+            LogRefused(logger, error.Kind, error.Detail);
+            return error.Kind switch
+            {
+                SubmissionErrorKind.Invalid => SmtpReplies.Reply(554, "5.6.0", $"Message refused: {error.Detail}"),
+                SubmissionErrorKind.TooLarge => SmtpReplies.Reply(552, "5.3.4", error.Detail),
+                SubmissionErrorKind.SenderNotAllowed => SmtpReplies.Reply(550, "5.7.1", error.Detail),
+                _ => SmtpReplies.Reply(451, "4.3.0", "Storage is unavailable; the message was not accepted, try again later"),
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return SmtpReplies.Reply(421, "4.3.2", "Service shutting down; the message was not accepted, try again later");
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, nothing was acknowledged: a temporary failure lets the client keep the message and retry.
+            LogFailed(logger, ex);
+            return SmtpReplies.Reply(451, "4.3.0", "Local error; the message was not accepted, try again later");
+        }
+    }
+
+    // SmtpServer's buffer is only valid during this call. The wire put a CRLF in front of the data and SmtpServer drops
+    // the CRLF that ends the last line (it belongs to the terminator), so: skip the first two octets, restore the last two.
+    private static byte[] CopyMessage(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < 2)
+        {
+            return [];
+        }
+
+        Span<byte> prefix = stackalloc byte[2];
+        buffer.Slice(0, 2).CopyTo(prefix);
+        if (prefix[0] != '\r' || prefix[1] != '\n')
+        {
+            throw new InvalidOperationException("DATA did not start with the wire's CRLF.");
+        }
+
+        var body = buffer.Slice(2);
+        var message = new byte[body.Length + 2];
+        body.CopyTo(message);
+        message[^2] = (byte)'\r';
+        message[^1] = (byte)'\n';
+        return message;
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
+    private static partial void LogQueued(ILogger logger, string messageId, string user, string client, int recipients);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Submission refused ({Kind}): {Detail}")]
+    private static partial void LogRefused(ILogger logger, SubmissionErrorKind kind, string detail);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Error, Message = "Submission failed unexpectedly; answered 451")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
