@@ -12,12 +12,21 @@ namespace SmtpFunctions.Ingress.Protocol;
 /// </remarks>
 public static partial class EnhancedStatusCodes
 {
+    private const string Unrecognized = "502 Unrecognized command";
+    private static readonly HashSet<string> KnownVerbs = new(StringComparer.Ordinal) { "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "STARTTLS", "AUTH" };
+
     /// <summary>Returns the reply line with an enhanced code inserted when it needs one and lacks it.</summary>
     /// <param name="line">One reply line without CRLF (<c>250 Ok</c> or <c>250-…</c>).</param>
     /// <param name="verb">The command the reply answers (upper case), <c>DATA-END</c> after the message, null for the greeting.</param>
     public static string Ensure(string line, string? verb)
     {
         ArgumentNullException.ThrowIfNull(line);
+        if (verb is not null && line.StartsWith(Unrecognized, StringComparison.Ordinal) && KnownVerbs.Contains(verb))
+        {
+            // SmtpServer's parser calls a known command with bad arguments "unrecognized"; RFC 5321 §4.2.2 says 501.
+            return "501 5.5.4 Syntax error in parameters or arguments" + line[Unrecognized.Length..];
+        }
+
         if (verb is null or "EHLO" or "HELO" || line.Length < 3 || line[0] is not ('2' or '4' or '5')
             || !char.IsAsciiDigit(line[1]) || !char.IsAsciiDigit(line[2]) || (line.Length > 3 && line[3] is not (' ' or '-')))
         {

@@ -13,6 +13,7 @@ public sealed class EnhancedStatusCodesTests
     [InlineData("535 authentication failed, 2 attempt(s) remaining.", "AUTH", "535 5.7.8 authentication failed, 2 attempt(s) remaining.")]
     [InlineData("501 expected NOOP/RSET/QUIT/HELO/EHLO", "RCPT", "501 5.5.1 expected NOOP/RSET/QUIT/HELO/EHLO")]
     [InlineData("502 Unrecognized command", "VRFY", "502 5.5.1 Unrecognized command")]
+    [InlineData("502 Unrecognized command, 9 retry(ies) remaining.", "MAIL", "501 5.5.4 Syntax error in parameters or arguments, 9 retry(ies) remaining.")]
     [InlineData("552 size limit exceeded", "MAIL", "552 5.3.4 size limit exceeded")]
     [InlineData("554 no valid recipients given", "DATA", "554 5.5.1 no valid recipients given")]
     [InlineData("220 ready when you are", "STARTTLS", "220 2.0.0 ready when you are")]

@@ -1,0 +1,42 @@
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.Ingress.Tests.Fixtures;
+
+/// <summary>The independent SMTP clients the tests drive; the test script installs them (swaks, postfix, python3).</summary>
+public static class ClientTools
+{
+    /// <summary>swaks, the Swiss Army Knife for SMTP.</summary>
+    public static string Swaks => Find("swaks", "/usr/bin/swaks", "/usr/local/bin/swaks");
+
+    /// <summary>Python 3, for smtplib.</summary>
+    public static string Python => Find("python3", "/usr/bin/python3", "/usr/local/bin/python3");
+
+    /// <summary>Postfix's smtp-source, in Postfix's command directory.</summary>
+    public static string SmtpSource => Find("smtp-source", "/usr/sbin/smtp-source", "/usr/lib/postfix/sbin/smtp-source");
+
+    /// <summary>Runs a tool and returns its exit code and combined output.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        ChildProcess.RunAsync(tool, arguments, timeout ?? TimeSpan.FromMinutes(2));
+
+    private static string Find(string name, params string[] candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"{name} is not installed; tests/install-deps.sh installs it (Debian packages swaks, postfix, python3).");
+    }
+}
