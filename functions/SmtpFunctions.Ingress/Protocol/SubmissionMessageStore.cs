@@ -1,6 +1,9 @@
 using System.Buffers;
+using Azure;
 using Microsoft.Extensions.Logging;
+using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Ingress.Options;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -13,7 +16,11 @@ namespace SmtpFunctions.Ingress.Protocol;
 /// sender domains, and turns the outcome into the reply. Never throws: SmtpServer would turn an exception into a
 /// permanent 554, while storage trouble must be a 451 that makes the client try again.
 /// </summary>
-public sealed partial class SubmissionMessageStore(SubmissionService submission, ILogger<SubmissionMessageStore> logger) : IMessageStore
+public sealed partial class SubmissionMessageStore(
+    SubmissionService submission,
+    StorageAccount storage,
+    IngressSettings settings,
+    ILogger<SubmissionMessageStore> logger) : IMessageStore
 {
     /// <inheritdoc />
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -67,7 +74,28 @@ public sealed partial class SubmissionMessageStore(SubmissionService submission,
         {
             // Whatever went wrong, nothing was acknowledged: a temporary failure lets the client keep the message and retry.
             LogFailed(logger, ex);
+            await RecreateStorageIfMissingAsync(ex);
             return SmtpReplies.Reply(451, "4.3.0", "Local error; the message was not accepted, try again later");
+        }
+    }
+
+    // Local runs only (CreateStorage): an Azurite restarted without its data has lost the container, table and queue,
+    // and every submission would fail until they exist again; recreate them so that the client's retry succeeds.
+    private async Task RecreateStorageIfMissingAsync(Exception exception)
+    {
+        if (!settings.Options.CreateStorage || exception is not RequestFailedException { Status: 404 })
+        {
+            return;
+        }
+
+        try
+        {
+            await storage.EnsureCreatedAsync();
+            LogRecreated(logger);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) || ex is RequestFailedException)
+        {
+            LogFailed(logger, ex);
         }
     }
 
@@ -103,4 +131,7 @@ public sealed partial class SubmissionMessageStore(SubmissionService submission,
 
     [LoggerMessage(EventId = 4303, Level = LogLevel.Error, Message = "Submission failed unexpectedly; answered 451")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "Storage resources were missing and have been created again (Ingress:CreateStorage)")]
+    private static partial void LogRecreated(ILogger logger);
 }

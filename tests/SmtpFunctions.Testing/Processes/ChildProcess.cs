@@ -36,6 +36,12 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The exit code, once it has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until it exits by itself.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Everything it wrote to stdout and stderr so far.</summary>
     public string Output
     {

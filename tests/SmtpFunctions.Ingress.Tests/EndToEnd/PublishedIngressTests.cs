@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpFunctions.Core;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Ingress.Accounts;
+using SmtpFunctions.Ingress.Development;
+using SmtpFunctions.Ingress.Tests.Fixtures;
+using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.Ingress.Tests.EndToEnd;
+
+/// <summary>
+/// The container's content without the container (no Docker engine here): the output of <c>dotnet publish</c>, started
+/// with the Dockerfile's entry point and the environment the Container App gives it — certificate and accounts as
+/// mounted Key Vault secret files, storage as <c>AzureWebJobsStorage</c> — and driven by swaks.
+/// </summary>
+public sealed class PublishedIngressTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("ingress-published-").FullName;
+    private AzuriteProcess? _azurite;
+
+    private string App => Path.Combine(_folder, "app");
+
+    private string Entry => Path.Combine(App, "SmtpFunctions.Ingress.dll");
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await AzuriteProcess.StartAsync();
+        var (exit, output) = await ChildProcess.RunAsync("dotnet",
+            ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.Ingress", "SmtpFunctions.Ingress.csproj"), "--configuration", "Release", "--output", App, "-nologo"],
+            TimeSpan.FromMinutes(10));
+        Assert.True(exit == 0, output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task PublishedOutput_WithTheContainerEnvironment_ServesHealthAndQueuesMail()
+    {
+        var ports = (Smtp: FreePorts.Next(), Tls: FreePorts.Next(), Health: FreePorts.Next());
+        var environment = ContainerEnvironment(ports.Smtp, ports.Tls, ports.Health);
+        await using var server = ChildProcess.Start("dotnet", [Entry], App, environment);
+        await FreePorts.WaitForListenerAsync(System.Net.IPAddress.Loopback, ports.Smtp, TimeSpan.FromSeconds(60), () => server.IsRunning);
+        await FreePorts.WaitForListenerAsync(System.Net.IPAddress.Loopback, ports.Tls, TimeSpan.FromSeconds(60), () => server.IsRunning);
+
+        // The Dockerfile's HEALTHCHECK command, with the container's environment.
+        var health = await RunWithEnvironmentAsync(["health"], new Dictionary<string, string> { ["Ingress__HealthPort"] = ports.Health.ToString(CultureInfo.InvariantCulture) });
+        Assert.True(health.ExitCode == 0, health.Output);
+        Assert.Contains("200 Healthy", health.Output, StringComparison.Ordinal);
+
+        var subject = $"published {Guid.NewGuid():N}";
+        var (exit, output) = await ClientTools.RunAsync(ClientTools.Swaks,
+        [
+            "--server", "127.0.0.1", "--port", ports.Smtp.ToString(CultureInfo.InvariantCulture), "--local-interface", "127.0.0.2",
+            "--tls", "--auth", "LOGIN", "--auth-user", TestAccounts.Carol, "--auth-password", TestAccounts.CarolPassword,
+            "--from", "carol@example.net", "--to", "someone@example.org", "--header", $"Subject: {subject}",
+        ]);
+        Assert.True(exit == 0, output + server.Output);
+        Assert.Contains($"220 {IngressServer.Name} ESMTP", output, StringComparison.Ordinal);
+        var id = TestMessages.QueuedId(output);
+        Assert.NotNull(id);
+
+        var (message, recipients) = await StatusStore().GetAsync(id, CancellationToken.None);
+        Assert.Equal("smtp", message!.Source);
+        Assert.Equal("someone@example.org", Assert.Single(recipients).Address);
+        Assert.Contains("Session ended: completed", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishedOutput_HashPassword_ReadsStdinAndPrintsAUsableHash()
+    {
+        var (exit, output) = await ChildProcess.RunAsync("dotnet", [Entry, "hash-password"], TimeSpan.FromMinutes(1), "correct horse battery\n");
+
+        Assert.True(exit == 0, output);
+        Assert.True(PasswordHash.TryParse(output.Trim(), out var hash, out var problem), problem);
+        Assert.True(hash.Verify("correct horse battery"));
+    }
+
+    [Fact]
+    public async Task PublishedOutput_WithoutACertificate_RefusesToStartAndSaysWhy()
+    {
+        var environment = ContainerEnvironment(FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        environment.Remove("Ingress__CertificatePath");
+
+        var (exit, output) = await RunWithEnvironmentAsync([], environment);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Ingress:CertificatePath", output, StringComparison.Ordinal);
+    }
+
+    private Dictionary<string, string> ContainerEnvironment(int smtpPort, int tlsPort, int healthPort)
+    {
+        // As Key Vault secrets appear in a Container Apps secret volume: a certificate's secret is Base64 PFX text.
+        var secrets = Directory.CreateDirectory(Path.Combine(_folder, "secrets")).FullName;
+        var certificate = Path.Combine(secrets, "smtp-certificate");
+        File.WriteAllText(certificate, Convert.ToBase64String(DevelopmentCertificate.Create(IngressServer.Name, DateTimeOffset.UtcNow)));
+        var users = TestAccounts.WriteUsersFile(secrets);
+        return new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Ingress__Port"] = smtpPort.ToString(CultureInfo.InvariantCulture),
+            ["Ingress__ImplicitTlsPort"] = tlsPort.ToString(CultureInfo.InvariantCulture),
+            ["Ingress__HealthPort"] = healthPort.ToString(CultureInfo.InvariantCulture),
+            ["Ingress__BindAddress"] = "127.0.0.1",
+            ["Ingress__ServerName"] = IngressServer.Name,
+            ["Ingress__CertificatePath"] = certificate,
+            ["Ingress__UsersFile"] = users,
+            ["Ingress__CreateStorage"] = "true",
+            ["AzureWebJobsStorage"] = _azurite!.ConnectionString,
+        };
+    }
+
+    private async Task<(int ExitCode, string Output)> RunWithEnvironmentAsync(string[] arguments, IDictionary<string, string> environment)
+    {
+        await using var process = ChildProcess.Start("dotnet", [Entry, .. arguments], App, environment);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, process.Output);
+    }
+
+    private StatusStore StatusStore()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = _azurite!.ConnectionString }).Build();
+        return new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddSmtpFunctionsCore(configuration).BuildServiceProvider().GetRequiredService<StatusStore>();
+    }
+}

@@ -1,0 +1,97 @@
+using Azure.Storage.Blobs;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Ingress.Tests.Fixtures;
+using SmtpFunctions.Testing.Azurite;
+
+namespace SmtpFunctions.Ingress.Tests.EndToEnd;
+
+/// <summary>Storage going away in the middle of a session: a 451 the client can retry on, and nothing lost or doubled.</summary>
+public sealed class StorageOutageTests : IAsyncLifetime
+{
+    private AzuriteProcess? _azurite;
+    private IngressServer? _server;
+
+    private AzuriteProcess Azurite => _azurite!;
+
+    private IngressServer Server => _server!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await AzuriteProcess.StartAsync();
+        _server = await IngressServer.StartAsync(_azurite.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+
+    private async Task<string?> SubmitUntilFinalAsync(string message)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var retry = await RawSmtpClient.ConnectAsync(Server.StartTlsPort);
+            await retry.CommandAsync("EHLO app.internal");
+            await retry.CommandAsync("MAIL FROM:<app@example.com>");
+            await retry.CommandAsync("RCPT TO:<user@example.net>");
+            await retry.CommandAsync("DATA");
+            await retry.SendAsync(message + ".\r\n");
+            var reply = await retry.ReadReplyAsync(TimeSpan.FromSeconds(60));
+            if (!reply.StartsWith('4'))
+            {
+                return TestMessages.QueuedId(reply);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        return null;
+    }
+
+    [Fact]
+    public async Task StorageStoppedAfterMailFrom_Answers451_AndTheRetryIsQueuedExactlyOnce()
+    {
+        var subject = $"outage {Guid.NewGuid():N}";
+        var message = TestMessages.Simple("app@example.com", "user@example.net", subject);
+        await using (var client = await RawSmtpClient.ConnectAsync(Server.StartTlsPort))
+        {
+            await client.CommandAsync("EHLO app.internal");
+            Assert.StartsWith("250 2.1.0", await client.CommandAsync("MAIL FROM:<app@example.com>"), StringComparison.Ordinal);
+
+            await Azurite.StopAsync();
+
+            Assert.StartsWith("250 2.1.5", await client.CommandAsync("RCPT TO:<user@example.net>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            await client.SendAsync(message + ".\r\n");
+            Assert.StartsWith("451 4.3.0", await client.ReadReplyAsync(TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+            Assert.StartsWith("221", await client.CommandAsync("QUIT"), StringComparison.Ordinal);
+        }
+
+        await Azurite.RestartAsync();
+
+        // What any SMTP client does after a 4xx: the same message again, later, until it gets a final answer.
+        var id = await SubmitUntilFinalAsync(message);
+
+        Assert.NotNull(id);
+        var counts = await Server.Storage.CountAsync();
+        Assert.Equal((1, 1, 2), counts);
+        Assert.Single(await Server.Storage.JobsOfAsync(id));
+        Assert.Contains(subject, await Server.Storage.MimeOfAsync(id), StringComparison.Ordinal);
+        var blobs = new BlobContainerClient(Azurite.ConnectionString, StorageNames.MessagesContainer);
+        var stored = new List<string>();
+        await foreach (var blob in blobs.GetBlobsAsync())
+        {
+            stored.Add(blob.Name);
+        }
+
+        Assert.Single(stored);
+    }
+}
