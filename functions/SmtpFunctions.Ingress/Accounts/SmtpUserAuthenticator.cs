@@ -56,12 +56,12 @@ public sealed partial class SmtpUserAuthenticator(
     private static SmtpServer.Protocol.SmtpResponseException TooManyFailures() =>
         SmtpReplies.Closing(421, "4.7.0", "Too many authentication failures from your address; try again later");
 
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Authenticated {User} from {Client}")]
+    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Authenticated {User} from {Client}")]
     private static partial void LogAuthenticated(ILogger logger, string user, string client);
 
-    [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Authentication failed for {User} from {Client}")]
+    [LoggerMessage(EventId = 5402, Level = LogLevel.Warning, Message = "Authentication failed for {User} from {Client}")]
     private static partial void LogFailed(ILogger logger, string user, string client);
 
-    [LoggerMessage(EventId = 4403, Level = LogLevel.Warning, Message = "Too many authentication failures from {Client}; disconnecting")]
+    [LoggerMessage(EventId = 5403, Level = LogLevel.Warning, Message = "Too many authentication failures from {Client}; disconnecting")]
     private static partial void LogBlocked(ILogger logger, string client);
 }

@@ -172,10 +172,10 @@ public sealed partial class UserDirectory
         return new FileSnapshot(info.LastWriteTimeUtc, info.Length, accounts);
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Loaded {Count} SMTP accounts from {Path}")]
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Loaded {Count} SMTP accounts from {Path}")]
     private static partial void LogReloaded(ILogger logger, string path, int count);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Could not reload SMTP accounts from {Path}; keeping the previous ones")]
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "Could not reload SMTP accounts from {Path}; keeping the previous ones")]
     private static partial void LogReloadFailed(ILogger logger, string path, Exception exception);
 
     private sealed record FileSnapshot(DateTime LastWrite, long Length, Dictionary<string, SmtpAccount> Accounts);

@@ -51,6 +51,6 @@ public static partial class IngressServiceCollectionExtensions
         return certificate;
     }
 
-    [LoggerMessage(EventId = 4503, Level = LogLevel.Warning, Message = "{Action} the self-signed development certificate {Path} (SHA-1 {Thumbprint}); clients must be told to trust it")]
+    [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "{Action} the self-signed development certificate {Path} (SHA-1 {Thumbprint}); clients must be told to trust it")]
     private static partial void LogDevelopmentCertificate(ILogger logger, string action, string path, string thumbprint);
 }

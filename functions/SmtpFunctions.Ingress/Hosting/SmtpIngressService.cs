@@ -105,14 +105,14 @@ public sealed partial class SmtpIngressService(
             .AuthenticationRequired(false)
             .SessionTimeout(settings.Options.SessionTimeout + settings.Options.CommandTimeout);
 
-    [LoggerMessage(EventId = 4501, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 5501, Level = LogLevel.Information,
         Message = "SMTP ingress {ServerName}: certificate {Subject} (until {NotAfter:u}), {Users} accounts, trusted networks [{Trusted}], max {MaxBytes} octets and {MaxRecipients} recipients per message")]
     private static partial void LogStarting(ILogger logger, string serverName, string subject, DateTime notAfter, int users, string trusted, long maxBytes, int maxRecipients);
 
-    [LoggerMessage(EventId = 4502, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5502, Level = LogLevel.Warning,
         Message = "Development SMTP account: user {User} password {Password} (sender domains {Domains}); for local runs only")]
     private static partial void LogDevelopmentAccount(ILogger logger, string user, string password, string domains);
 
-    [LoggerMessage(EventId = 4503, Level = LogLevel.Warning, Message = "SMTP session faulted")]
+    [LoggerMessage(EventId = 5503, Level = LogLevel.Warning, Message = "SMTP session faulted")]
     private static partial void LogSessionFaulted(ILogger logger, Exception exception);
 }

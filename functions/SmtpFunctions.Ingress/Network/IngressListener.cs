@@ -96,7 +96,7 @@ public sealed partial class IngressListener : IEndpointListener
         _onStopped();
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Listening for SMTP submission ({Kind}) on {Endpoint}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Listening for SMTP submission ({Kind}) on {Endpoint}")]
     internal static partial void LogListening(ILogger logger, ListenerKind kind, IPEndPoint endpoint);
 
     private string EndpointTag => _kind == ListenerKind.ImplicitTls ? "implicit-tls" : "starttls";
@@ -124,12 +124,12 @@ public sealed partial class IngressListener : IEndpointListener
         }
     }
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Refused a connection from {Client}: connection limit reached ({Open} open)")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Refused a connection from {Client}: connection limit reached ({Open} open)")]
     private static partial void LogRefused(ILogger logger, IPAddress client, int open);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Session started on {Endpoint}, trusted network: {Trusted}")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Session started on {Endpoint}, trusted network: {Trusted}")]
     private static partial void LogSessionStarted(ILogger logger, string endpoint, bool trusted);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Session ended: {Result}, {Messages} messages accepted, {Seconds:F1} s")]
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Session ended: {Result}, {Messages} messages accepted, {Seconds:F1} s")]
     private static partial void LogSessionEnded(ILogger logger, string result, int messages, double seconds);
 }

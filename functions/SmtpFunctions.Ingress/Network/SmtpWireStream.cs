@@ -469,21 +469,21 @@ public sealed partial class SmtpWireStream : Stream
         await _transport.FlushAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Client talked before the greeting; dropped")]
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Client talked before the greeting; dropped")]
     private static partial void LogEarlyTalker(ILogger logger);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Command line too long; refused")]
+    [LoggerMessage(EventId = 5202, Level = LogLevel.Information, Message = "Command line too long; refused")]
     private static partial void LogLineTooLong(ILogger logger);
 
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "Bare CR or LF in {Phase}; refused")]
+    [LoggerMessage(EventId = 5203, Level = LogLevel.Warning, Message = "Bare CR or LF in {Phase}; refused")]
     private static partial void LogBareLineEnding(ILogger logger, string phase);
 
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Information, Message = "Message larger than {Limit} octets; rest of DATA dropped")]
+    [LoggerMessage(EventId = 5204, Level = LogLevel.Information, Message = "Message larger than {Limit} octets; rest of DATA dropped")]
     private static partial void LogTooLarge(ILogger logger, long limit);
 
-    [LoggerMessage(EventId = 4205, Level = LogLevel.Information, Message = "Session closed: {Which} timeout")]
+    [LoggerMessage(EventId = 5205, Level = LogLevel.Information, Message = "Session closed: {Which} timeout")]
     private static partial void LogTimeout(ILogger logger, string which);
 
-    [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Session closed after {Errors} protocol errors")]
+    [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "Session closed after {Errors} protocol errors")]
     private static partial void LogTooManyErrors(ILogger logger, int errors);
 }

@@ -123,15 +123,15 @@ public sealed partial class SubmissionMessageStore(
         return message;
     }
 
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
+    [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
     private static partial void LogQueued(ILogger logger, string messageId, string user, string client, int recipients);
 
-    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Submission refused ({Kind}): {Detail}")]
+    [LoggerMessage(EventId = 5302, Level = LogLevel.Information, Message = "Submission refused ({Kind}): {Detail}")]
     private static partial void LogRefused(ILogger logger, SubmissionErrorKind kind, string detail);
 
-    [LoggerMessage(EventId = 4303, Level = LogLevel.Error, Message = "Submission failed unexpectedly; answered 451")]
+    [LoggerMessage(EventId = 5303, Level = LogLevel.Error, Message = "Submission failed unexpectedly; answered 451")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "Storage resources were missing and have been created again (Ingress:CreateStorage)")]
+    [LoggerMessage(EventId = 5304, Level = LogLevel.Warning, Message = "Storage resources were missing and have been created again (Ingress:CreateStorage)")]
     private static partial void LogRecreated(ILogger logger);
 }

@@ -19,6 +19,12 @@ namespace SmtpFunctions.Ingress.Tests.EndToEnd;
 /// </summary>
 public sealed class PublishedIngressTests : IAsyncLifetime
 {
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     private readonly string _folder = Directory.CreateTempSubdirectory("ingress-published-").FullName;
     private AzuriteProcess? _azurite;
 
@@ -29,8 +35,10 @@ public sealed class PublishedIngressTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteProcess.StartAsync();
+        // The solution build already compiled the ingress in this configuration: publish only lays out what it built,
+        // so that the test neither recompiles nor races other test projects for the build outputs.
         var (exit, output) = await ChildProcess.RunAsync("dotnet",
-            ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.Ingress", "SmtpFunctions.Ingress.csproj"), "--configuration", "Release", "--output", App, "-nologo"],
+            ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.Ingress", "SmtpFunctions.Ingress.csproj"), "--configuration", Configuration, "--no-build", "--output", App, "-nologo"],
             TimeSpan.FromMinutes(10));
         Assert.True(exit == 0, output);
     }
