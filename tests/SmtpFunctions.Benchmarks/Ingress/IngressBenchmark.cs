@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Azure.Storage.Queues;
+using SmtpFunctions.Benchmarks.Measurement;
+using SmtpFunctions.Benchmarks.Submission;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.Benchmarks.Ingress;
+
+/// <summary>
+/// Postfix's own load generator, <c>smtp-source -s 10 -m 10000 -l 2048</c>, against our SMTP ingress (from 127.0.0.1,
+/// a trusted network, since smtp-source speaks neither TLS nor AUTH) and, in the same run, against a Postfix smtpd
+/// that queues to disk; beside them Azurite's ceiling for the same blob + queue + table writes from a minimal client.
+/// </summary>
+public sealed class IngressBenchmark : IBenchmark
+{
+    /// <inheritdoc />
+    public string Name => "ingress";
+
+    /// <inheritdoc />
+    public string Description => "smtp-source into the SMTP ingress vs Postfix smtpd, msg/s and CPU per 1,000, with Azurite's ceiling (--m 10000 --s 10 --l 2048)";
+
+    /// <inheritdoc />
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var options = new BenchmarkArguments(args);
+        var messages = options.Number("m", 10_000);
+        var sessions = options.Number("s", 10);
+        var length = options.Number("l", 2048);
+        var warmup = options.Number("warmup", 300);
+        var ceilingCount = options.Number("ceiling", 3000);
+        Console.WriteLine($"ingress: smtp-source -s {sessions} -m {messages} -l {length}, one connection per message, {Environment.ProcessorCount} cores (shared)");
+
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        var folder = Directory.CreateTempSubdirectory("bench-ingress-").FullName;
+        var port = FreePorts.Next();
+        await using var ingress = ChildProcess.Start("dotnet", [BuildOutput.Assembly("SmtpFunctions.Ingress")], environment: new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["DOTNET_gcServer"] = "0",
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Ingress__Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Ingress__ImplicitTlsPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Ingress__HealthPort"] = "0",
+            ["Ingress__BindAddress"] = "127.0.0.1",
+            ["Ingress__ServerName"] = "bench-ingress.test",
+            ["Ingress__TrustedNetworks"] = "127.0.0.1/32",
+            ["Ingress__DevCertificate"] = "true",
+            ["Ingress__DevCertificateFolder"] = folder,
+            ["Ingress__CreateStorage"] = "true",
+        });
+        await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, TimeSpan.FromSeconds(60), () => ingress.IsRunning);
+        var queue = new QueueClient(azurite.ConnectionString, StorageNames.OutboundQueue);
+
+        await SmtpSourceAsync(port, sessions, warmup, length, cancellationToken);
+        var ceilingBefore = await new AzuriteWriteCeiling(azurite.ConnectionString).RunAsync(ceilingCount, sessions, length + 300, cancellationToken);
+
+        var jobsBefore = (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        var oursCpu = ProcessTreeCpu.Of(ingress.Id);
+        var azuriteCpu = ProcessTreeCpu.Of(azurite.ProcessId);
+        var oursRun = await SmtpSourceAsync(port, sessions, messages, length, cancellationToken);
+        oursCpu = ProcessTreeCpu.Of(ingress.Id) - oursCpu;
+        azuriteCpu = ProcessTreeCpu.Of(azurite.ProcessId) - azuriteCpu;
+        var oursAccepted = (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount - jobsBefore;
+
+        // Measured on the second ceiling run, when the Azure SDK in this process is past its first-use costs.
+        var clientCpu = ProcessTreeCpu.Of(Environment.ProcessId);
+        var ceilingAfter = await new AzuriteWriteCeiling(azurite.ConnectionString).RunAsync(ceilingCount, sessions, length + 300, cancellationToken);
+        clientCpu = ProcessTreeCpu.Of(Environment.ProcessId) - clientCpu;
+        await ingress.StopAsync();
+        Directory.Delete(folder, recursive: true);
+
+        var postfixPort = FreePorts.Next();
+        (TimeSpan Elapsed, string Output) postfixRun;
+        TimeSpan postfixCpu;
+        int postfixAccepted;
+        await using (var postfix = await PrivatePostfix.StartAsync(IPAddress.Loopback, postfixPort))
+        {
+            await SmtpSourceAsync(postfixPort, sessions, warmup, length, cancellationToken);
+            var heldBefore = postfix.HeldMessages;
+            postfixCpu = ProcessTreeCpu.Of(postfix.MasterPid);
+            postfixRun = await SmtpSourceAsync(postfixPort, sessions, messages, length, cancellationToken);
+            postfixCpu = ProcessTreeCpu.Of(postfix.MasterPid) - postfixCpu;
+            postfixAccepted = postfix.HeldMessages - heldBefore;
+        }
+
+        var ceiling = (ceilingBefore.PerSecond + ceilingAfter.PerSecond) / 2;
+        var oursRate = oursAccepted / oursRun.Elapsed.TotalSeconds;
+        var postfixRate = postfixAccepted / postfixRun.Elapsed.TotalSeconds;
+        Console.WriteLine();
+        Console.WriteLine($"{"",-34}{"accepted",10}{"msg/s",10}{"CPU s/1000",12}");
+        Print("SMTP ingress (ours, w/o Azurite)", oursAccepted, oursRate, oursCpu.TotalSeconds * 1000 / Math.Max(oursAccepted, 1));
+        Print("Postfix smtpd, queue on disk", postfixAccepted, postfixRate, postfixCpu.TotalSeconds * 1000 / Math.Max(postfixAccepted, 1));
+        Print("Azurite ceiling (before)", ceilingCount - ceilingBefore.Failures, ceilingBefore.PerSecond, double.NaN);
+        Print("Azurite ceiling (after)", ceilingCount - ceilingAfter.Failures, ceilingAfter.PerSecond, double.NaN);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ours / Azurite ceiling: {oursRate / ceiling:P0} (target >= 80 %);  ours / Postfix CPU per message: {oursCpu.TotalSeconds / Math.Max(oursAccepted, 1) / (postfixCpu.TotalSeconds / Math.Max(postfixAccepted, 1)):P0} (target <= 100 %)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The minimal client's own CPU for those writes (Azure SDK, no SMTP, no MIME): {clientCpu.TotalSeconds * 1000 / ceilingCount:F2} s per 1,000"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Azurite CPU during our run: {azuriteCpu.TotalSeconds * 1000 / Math.Max(oursAccepted, 1):F2} s per 1,000 (one Node process: the bottleneck when it nears one core)"));
+        if (oursAccepted < messages || postfixAccepted < messages)
+        {
+            Console.WriteLine($"smtp-source reported (ours): {Tail(oursRun.Output)}");
+            Console.WriteLine($"smtp-source reported (Postfix): {Tail(postfixRun.Output)}");
+        }
+
+        return oursAccepted == messages && postfixAccepted == messages ? 0 : 1;
+    }
+
+    private static async Task<(TimeSpan Elapsed, string Output)> SmtpSourceAsync(int port, int sessions, int messages, int length, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (exit, output) = await ChildProcess.RunAsync(Path.Combine(PrivatePostfix.CommandDirectory, "smtp-source"),
+        [
+            "-s", sessions.ToString(CultureInfo.InvariantCulture), "-m", messages.ToString(CultureInfo.InvariantCulture),
+            "-l", length.ToString(CultureInfo.InvariantCulture), "-M", "source.bench.test",
+            "-f", "load@example.com", "-t", "sink@example.net", $"127.0.0.1:{port}",
+        ], TimeSpan.FromMinutes(30));
+        cancellationToken.ThrowIfCancellationRequested();
+        return (Stopwatch.GetElapsedTime(started), $"exit {exit}: {output}");
+    }
+
+    private static string Tail(string output) => output.Length > 600 ? output[^600..] : output;
+
+    private static void Print(string label, int accepted, double rate, double cpuPerThousand) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label,-34}{accepted,10}{rate,10:F0}{(double.IsNaN(cpuPerThousand) ? "-" : cpuPerThousand.ToString("F2", CultureInfo.InvariantCulture)),12}"));
+}
