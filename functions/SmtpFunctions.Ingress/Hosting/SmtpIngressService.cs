@@ -31,12 +31,6 @@ public sealed partial class SmtpIngressService(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = settings.Options;
-        if (o.CreateStorage)
-        {
-            await storage.EnsureCreatedAsync(cancellationToken: stoppingToken);
-        }
-
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new IngressCommandFactory());
@@ -69,7 +63,33 @@ public sealed partial class SmtpIngressService(
             LogDevelopmentAccount(logger, dev.Name, development.Password!, dev.SenderDomains is null ? "*" : string.Join(",", dev.SenderDomains));
         }
 
-        await server.StartAsync(stoppingToken);
+        // Listen at once, storage or not: until it answers, submissions get 451 and clients retry.
+        await Task.WhenAll(server.StartAsync(stoppingToken), CreateStorageAsync(stoppingToken));
+    }
+
+    // Local runs (Ingress:CreateStorage): Azurite may start after us, so keep trying until the resources exist.
+    private async Task CreateStorageAsync(CancellationToken stoppingToken)
+    {
+        if (!settings.Options.CreateStorage)
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await storage.EnsureCreatedAsync(cancellationToken: stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+            {
+                LogWaitingForStorage(logger, ex.Message);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
     }
 
     private ISmtpServerOptions BuildOptions()
@@ -112,6 +132,9 @@ public sealed partial class SmtpIngressService(
     [LoggerMessage(EventId = 5502, Level = LogLevel.Warning,
         Message = "Development SMTP account: user {User} password {Password} (sender domains {Domains}); for local runs only")]
     private static partial void LogDevelopmentAccount(ILogger logger, string user, string password, string domains);
+
+    [LoggerMessage(EventId = 5505, Level = LogLevel.Warning, Message = "Storage not reachable yet, will create its resources when it is: {Reason}")]
+    private static partial void LogWaitingForStorage(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5503, Level = LogLevel.Warning, Message = "SMTP session faulted")]
     private static partial void LogSessionFaulted(ILogger logger, Exception exception);
