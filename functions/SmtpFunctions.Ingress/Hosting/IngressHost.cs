@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Ingress.Options;
-using SmtpFunctions.Ingress.Telemetry;
+using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Ingress.Hosting;
 
@@ -16,6 +16,9 @@ namespace SmtpFunctions.Ingress.Hosting;
 /// </summary>
 public static class IngressHost
 {
+    /// <summary>The cloud role name in Application Insights.</summary>
+    public const string TelemetryServiceName = "smtpfunctions-ingress";
+
     /// <summary>Path of the health endpoint.</summary>
     public const string HealthPath = "/healthz";
 
@@ -32,7 +35,7 @@ public static class IngressHost
             console.UseUtcTimestamp = true;
         });
         builder.Services.AddSmtpIngress(builder.Configuration);
-        builder.Services.AddIngressTelemetry(builder.Configuration);
+        builder.Services.AddSmtpFunctionsTelemetry(builder.Configuration, TelemetryServiceName);
         return builder;
     }
 

@@ -26,9 +26,7 @@ public sealed class HostileInputTests(IngressFixture fixture)
         var before = await fixture.Server.Storage.CountAsync();
         await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort);
         await client.CommandAsync("EHLO smuggler.test");
-        await client.CommandAsync("MAIL FROM:<outer@example.com>");
-        await client.CommandAsync("RCPT TO:<outer@example.net>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        await client.BeginMessageAsync("outer@example.com", "outer@example.net");
 
         await client.SendAsync(TestMessages.Simple("outer@example.com", "outer@example.net", $"smuggle {name}").TrimEnd('\r', '\n') + fakeEnd +
             "MAIL FROM:<ceo@example.com>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\n" +
@@ -51,9 +49,7 @@ public sealed class HostileInputTests(IngressFixture fixture)
         var before = await fixture.Server.Storage.CountAsync();
         await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort);
         await client.CommandAsync("EHLO bare.test");
-        await client.CommandAsync("MAIL FROM:<outer@example.com>");
-        await client.CommandAsync("RCPT TO:<outer@example.net>");
-        await client.CommandAsync("DATA");
+        await client.BeginMessageAsync("outer@example.com", "outer@example.net");
 
         await client.SendAsync(TestMessages.Simple("outer@example.com", "outer@example.net", name) + body + ".\r\n");
 
@@ -68,9 +64,7 @@ public sealed class HostileInputTests(IngressFixture fixture)
         await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort, IngressServer.Untrusted(30));
         await client.StartTlsAsync();
         await client.AuthPlainAsync(TestAccounts.Alice, TestAccounts.AlicePassword);
-        await client.CommandAsync("MAIL FROM:<alice@example.com>");
-        await client.CommandAsync("RCPT TO:<user@example.net>");
-        await client.CommandAsync("DATA");
+        await client.BeginMessageAsync("alice@example.com", "user@example.net");
 
         await client.SendAsync(TestMessages.Simple("alice@example.com", "user@example.net", "tls smuggle") + "\n.\nRSET\r\n\r\n.\r\n");
 
@@ -83,9 +77,7 @@ public sealed class HostileInputTests(IngressFixture fixture)
     {
         await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort);
         await client.CommandAsync("EHLO dots.test");
-        await client.CommandAsync("MAIL FROM:<dots@example.com>");
-        await client.CommandAsync("RCPT TO:<dots@example.net>");
-        await client.CommandAsync("DATA");
+        await client.BeginMessageAsync("dots@example.com", "dots@example.net");
 
         await client.SendAsync("From: <dots@example.com>\r\nTo: <dots@example.net>\r\nSubject: dots\r\n\r\n..first\r\n...\r\n.\r\n");
 
@@ -99,9 +91,7 @@ public sealed class HostileInputTests(IngressFixture fixture)
     {
         await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort);
         await client.CommandAsync("EHLO empty.test");
-        await client.CommandAsync("MAIL FROM:<empty@example.com>");
-        await client.CommandAsync("RCPT TO:<empty@example.net>");
-        await client.CommandAsync("DATA");
+        await client.BeginMessageAsync("empty@example.com", "empty@example.net");
 
         Assert.StartsWith("554 5.6.0", await client.CommandAsync("."), StringComparison.Ordinal);
     }

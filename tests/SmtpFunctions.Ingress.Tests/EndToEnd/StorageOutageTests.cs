@@ -6,55 +6,11 @@ using SmtpFunctions.Testing.Azurite;
 namespace SmtpFunctions.Ingress.Tests.EndToEnd;
 
 /// <summary>Storage going away in the middle of a session: a 451 the client can retry on, and nothing lost or doubled.</summary>
-public sealed class StorageOutageTests : IAsyncLifetime
+public sealed class StorageOutageTests(IngressFixture fixture) : IClassFixture<IngressFixture>
 {
-    private AzuriteProcess? _azurite;
-    private IngressServer? _server;
+    private AzuriteProcess Azurite => fixture.Azurite;
 
-    private AzuriteProcess Azurite => _azurite!;
-
-    private IngressServer Server => _server!;
-
-    public async Task InitializeAsync()
-    {
-        _azurite = await AzuriteProcess.StartAsync();
-        _server = await IngressServer.StartAsync(_azurite.ConnectionString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        if (_azurite is not null)
-        {
-            await _azurite.DisposeAsync();
-        }
-    }
-
-    private async Task<string?> SubmitUntilFinalAsync(string message)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            await using var retry = await RawSmtpClient.ConnectAsync(Server.StartTlsPort);
-            await retry.CommandAsync("EHLO app.internal");
-            await retry.CommandAsync("MAIL FROM:<app@example.com>");
-            await retry.CommandAsync("RCPT TO:<user@example.net>");
-            await retry.CommandAsync("DATA");
-            await retry.SendAsync(message + ".\r\n");
-            var reply = await retry.ReadReplyAsync(TimeSpan.FromSeconds(60));
-            if (!reply.StartsWith('4'))
-            {
-                return TestMessages.QueuedId(reply);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-
-        return null;
-    }
+    private IngressServer Server => fixture.Server;
 
     [Fact]
     public async Task StorageStoppedAfterMailFrom_Answers451_AndTheRetryIsQueuedExactlyOnce()
@@ -93,5 +49,25 @@ public sealed class StorageOutageTests : IAsyncLifetime
         }
 
         Assert.Single(stored);
+    }
+
+    private async Task<string?> SubmitUntilFinalAsync(string message)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var retry = await RawSmtpClient.ConnectAsync(Server.StartTlsPort);
+            await retry.CommandAsync("EHLO app.internal");
+            await retry.BeginMessageAsync("app@example.com", "user@example.net");
+            await retry.SendAsync(message + ".\r\n");
+            var reply = await retry.ReadReplyAsync(TimeSpan.FromSeconds(60));
+            if (!reply.StartsWith('4'))
+            {
+                return TestMessages.QueuedId(reply);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        return null;
     }
 }

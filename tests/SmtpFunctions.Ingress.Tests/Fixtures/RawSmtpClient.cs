@@ -117,6 +117,14 @@ public sealed class RawSmtpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>MAIL FROM, one RCPT TO and DATA, each expected to succeed: the client may send the message next.</summary>
+    public async Task BeginMessageAsync(string from, string to)
+    {
+        Assert.StartsWith("250 2.1.0", await CommandAsync($"MAIL FROM:<{from}>"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.1.5", await CommandAsync($"RCPT TO:<{to}>"), StringComparison.Ordinal);
+        Assert.StartsWith("354 ", await CommandAsync("DATA"), StringComparison.Ordinal);
+    }
+
     /// <summary>EHLO, STARTTLS and EHLO again; returns the second EHLO reply.</summary>
     public async Task<string> StartTlsAsync()
     {

@@ -1,6 +1,5 @@
 using SmtpFunctions.Ingress.Accounts;
 using SmtpFunctions.Ingress.Hosting;
-using SmtpFunctions.Ingress.Telemetry;
 
 namespace SmtpFunctions.Ingress.Tests.Hosting;
 
@@ -44,20 +43,5 @@ public sealed class IngressCommandsTests
         var exit = await IngressCommands.TryRunAsync(["health", "--url", $"http://127.0.0.1:{port}/healthz"], TextReader.Null, new StringWriter(), new StringWriter());
 
         Assert.Equal(1, exit);
-    }
-
-    [Theory]
-    [InlineData("Authorization=AAD;ClientId=00000000-0000-0000-0000-000000000001")]
-    [InlineData("Authorization=AAD")]
-    public void TelemetryCredential_ManagedIdentityFromAuthenticationString(string value)
-    {
-        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(IngressTelemetry.CredentialFrom(value));
-    }
-
-    [Fact]
-    public void TelemetryCredential_NoneWithoutAuthenticationString()
-    {
-        Assert.Null(IngressTelemetry.CredentialFrom(null));
-        Assert.Throws<InvalidOperationException>(() => IngressTelemetry.CredentialFrom("Authorization=Key"));
     }
 }
