@@ -288,7 +288,7 @@ public sealed partial class SmtpWireStream : Stream
                 }
             }
 
-            _pending = line.ToArray();
+            _pending = (_verb is "MAIL" or "RCPT" ? EnvelopeDomains.ToAsciiDomain(line) : null) ?? line.ToArray();
             return Pending;
         }
     }
