@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
@@ -7,6 +6,7 @@ using SmtpFunctions.Benchmarks.Submission;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Postfix;
 using SmtpFunctions.Testing.Processes;
 
 namespace SmtpFunctions.Benchmarks.Ingress;
@@ -56,17 +56,18 @@ public sealed class IngressBenchmark : IBenchmark
         await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, TimeSpan.FromSeconds(60), () => ingress.IsRunning);
         var table = new TableClient(azurite.ConnectionString, StorageNames.MessagesTable);
 
-        await SmtpSourceAsync(port, sessions, warmup, length, cancellationToken);
+        var ingressEndPoint = new IPEndPoint(IPAddress.Loopback, port);
+        await SmtpSourceAsync(ingressEndPoint, sessions, warmup, length);
         var (ceilingBefore, _) = await CeilingAsync(ceilingCount, sessions, length, cancellationToken);
 
         var messagesBefore = await CountMessagesAsync(table, cancellationToken);
-        var oursCpu = ProcessTreeCpu.Of(ingress.Id);
-        var azuriteCpu = ProcessTreeCpu.Of(azurite.ProcessId);
+        var oursCpu = ProcessTree.CpuTime(ingress.Id);
+        var azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId);
         // No stand-in for delivery draining the queue: Azurite's sends do not slow with a backlog (receives do), and
         // clearing the queue while we write was measured to cost Azurite more than the backlog itself.
-        var oursRun = await SmtpSourceAsync(port, sessions, messages, length, cancellationToken);
-        oursCpu = ProcessTreeCpu.Of(ingress.Id) - oursCpu;
-        azuriteCpu = ProcessTreeCpu.Of(azurite.ProcessId) - azuriteCpu;
+        var oursRun = await SmtpSourceAsync(ingressEndPoint, sessions, messages, length);
+        oursCpu = ProcessTree.CpuTime(ingress.Id) - oursCpu;
+        azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId) - azuriteCpu;
         var oursAccepted = await CountMessagesAsync(table, cancellationToken) - messagesBefore;
 
         // The client's CPU is taken from the second ceiling run, when the Azure SDK in this process is past its first-use costs.
@@ -74,18 +75,22 @@ public sealed class IngressBenchmark : IBenchmark
         await ingress.StopAsync();
         Directory.Delete(folder, recursive: true);
 
-        var postfixPort = FreePorts.Next();
-        (TimeSpan Elapsed, string Output) postfixRun;
+        // Postfix's own submission path: smtpd and cleanup write each message to the on-disk queue; every message is put
+        // on hold there so that qmgr and delivery add nothing (we do not deliver in this comparison either).
+        var postfixOptions = new PostfixOptions { HostName = "bench-postfix.test" };
+        postfixOptions.MainCf["mynetworks"] = "127.0.0.0/8";
+        postfixOptions.MainCf["smtpd_recipient_restrictions"] = "check_client_access static:HOLD, permit_mynetworks, reject_unauth_destination";
+        SmtpSourceResult postfixRun;
         TimeSpan postfixCpu;
         int postfixAccepted;
-        await using (var postfix = await PrivatePostfix.StartAsync(IPAddress.Loopback, postfixPort))
+        await using (var postfix = await PostfixInstance.StartAsync(postfixOptions, cancellationToken))
         {
-            await SmtpSourceAsync(postfixPort, sessions, warmup, length, cancellationToken);
-            var heldBefore = postfix.HeldMessages;
-            postfixCpu = ProcessTreeCpu.Of(postfix.MasterPid);
-            postfixRun = await SmtpSourceAsync(postfixPort, sessions, messages, length, cancellationToken);
-            postfixCpu = ProcessTreeCpu.Of(postfix.MasterPid) - postfixCpu;
-            postfixAccepted = postfix.HeldMessages - heldBefore;
+            await SmtpSourceAsync(postfix.EndPoint, sessions, warmup, length);
+            var heldBefore = await postfix.CountQueuedAsync();
+            postfixCpu = postfix.CpuTime;
+            postfixRun = await SmtpSourceAsync(postfix.EndPoint, sessions, messages, length);
+            postfixCpu = postfix.CpuTime - postfixCpu;
+            postfixAccepted = await postfix.CountQueuedAsync() - heldBefore;
         }
 
         var ceiling = (ceilingBefore.PerSecond + ceilingAfter.PerSecond) / 2;
@@ -106,34 +111,34 @@ public sealed class IngressBenchmark : IBenchmark
             $"Azurite CPU during our run: {azuriteCpu.TotalSeconds * 1000 / Math.Max(oursAccepted, 1):F2} s per 1,000 (one Node process: the bottleneck when it nears one core)"));
         if (oursAccepted < messages || postfixAccepted < messages)
         {
-            Console.WriteLine($"smtp-source reported (ours): {Tail(oursRun.Output)}");
-            Console.WriteLine($"smtp-source reported (Postfix): {Tail(postfixRun.Output)}");
+            Console.WriteLine($"smtp-source reported (ours): exit {oursRun.ExitCode} {Tail(oursRun.Output)}");
+            Console.WriteLine($"smtp-source reported (Postfix): exit {postfixRun.ExitCode} {Tail(postfixRun.Output)}");
         }
 
         return oursAccepted == messages && postfixAccepted == messages ? 0 : 1;
     }
 
-    private static async Task<(TimeSpan Elapsed, string Output)> SmtpSourceAsync(int port, int sessions, int messages, int length, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var (exit, output) = await ChildProcess.RunAsync(Path.Combine(PrivatePostfix.CommandDirectory, "smtp-source"),
-        [
-            "-s", sessions.ToString(CultureInfo.InvariantCulture), "-m", messages.ToString(CultureInfo.InvariantCulture),
-            "-l", length.ToString(CultureInfo.InvariantCulture), "-M", "source.bench.test",
-            "-f", "load@example.com", "-t", "sink@example.net", $"127.0.0.1:{port}",
-        ], TimeSpan.FromMinutes(30));
-        cancellationToken.ThrowIfCancellationRequested();
-        return (Stopwatch.GetElapsedTime(started), $"exit {exit}: {output}");
-    }
+    // One connection per message, as smtp-source does without -d; from 127.0.0.1, a trusted network of both servers.
+    private static Task<SmtpSourceResult> SmtpSourceAsync(IPEndPoint target, int sessions, int messages, int length) =>
+        SmtpSource.RunAsync(target, new SmtpSourceOptions
+        {
+            Sessions = sessions,
+            Messages = messages,
+            BodyLength = length,
+            HeloName = "source.bench.test",
+            From = "load@example.com",
+            To = "sink@example.net",
+            Timeout = TimeSpan.FromMinutes(30),
+        });
 
     // Each ceiling run gets an Azurite of its own: what a run leaves behind (and deletes) slows every later request to
     // the same Azurite, which would make our run look worse than it is.
     private static async Task<(LoadRunner.Result Result, TimeSpan ClientCpu)> CeilingAsync(int count, int concurrency, int length, CancellationToken cancellationToken)
     {
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
-        var cpu = ProcessTreeCpu.Of(Environment.ProcessId);
+        var cpu = ProcessTree.CpuTime(Environment.ProcessId);
         var result = await new AzuriteWriteCeiling(azurite.ConnectionString).RunAsync(count, concurrency, length + 300, cancellationToken);
-        return (result, ProcessTreeCpu.Of(Environment.ProcessId) - cpu);
+        return (result, ProcessTree.CpuTime(Environment.ProcessId) - cpu);
     }
 
     // Accepted = committed: one message row per accepted message in the status table.

@@ -2,7 +2,10 @@ using SmtpFunctions.Testing.Processes;
 
 namespace SmtpFunctions.Ingress.Tests.Fixtures;
 
-/// <summary>The independent SMTP clients the tests drive; the test script installs them (swaks, postfix, python3).</summary>
+/// <summary>
+/// The independent SMTP clients the tests drive besides Postfix's smtp-source (the shared <c>SmtpSource</c> fixture);
+/// the test script installs them.
+/// </summary>
 public static class ClientTools
 {
     /// <summary>swaks, the Swiss Army Knife for SMTP.</summary>
@@ -10,9 +13,6 @@ public static class ClientTools
 
     /// <summary>Python 3, for smtplib.</summary>
     public static string Python => Find("python3", "/usr/bin/python3", "/usr/local/bin/python3");
-
-    /// <summary>Postfix's smtp-source, in Postfix's command directory.</summary>
-    public static string SmtpSource => Find("smtp-source", "/usr/sbin/smtp-source", "/usr/lib/postfix/sbin/smtp-source");
 
     /// <summary>Runs a tool and returns its exit code and combined output.</summary>
     public static Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
@@ -37,6 +37,6 @@ public static class ClientTools
             }
         }
 
-        throw new InvalidOperationException($"{name} is not installed; tests/install-deps.sh installs it (Debian packages swaks, postfix, python3).");
+        throw new InvalidOperationException($"{name} is not installed; tests/install-deps.sh installs it (Debian packages swaks, python3).");
     }
 }
