@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The whole system on this machine, in one command (README command 1):
+#   Azurite (storage), the HTTP API and queue-triggered delivery (the function app's code on the local host),
+#   the SMTP submission ingress, and a local mail catcher that delivery relays to (Postfix's smtp-sink).
+# Installs what it needs on a fresh Debian machine (root, or sudo). Ctrl-C stops everything it started.
+#
+# Ports (override with the variables): API 7071, Azurite 10000-10002, ingress 2587 (STARTTLS) and 2465 (TLS),
+# mail catcher 2525. State (Azurite data, function key, dev certificate, caught mail, logs) lives in .local/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+STATE="$ROOT/.local"
+CONFIGURATION="${CONFIGURATION:-Release}"
+API_PORT="${API_PORT:-7071}"
+BLOB_PORT="${BLOB_PORT:-10000}"
+QUEUE_PORT="${QUEUE_PORT:-10001}"
+TABLE_PORT="${TABLE_PORT:-10002}"
+SMTP_PORT="${SMTP_PORT:-2587}"
+SMTPS_PORT="${SMTPS_PORT:-2465}"
+INGRESS_HEALTH_PORT="${INGRESS_HEALTH_PORT:-2580}"
+CATCHER_PORT="${CATCHER_PORT:-2525}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for_port() { # port, name, pid
+  for _ in $(seq 1 600); do
+    port_busy "$1" && return 0
+    kill -0 "$3" 2>/dev/null || { echo "$2 exited; see $STATE/logs/$2.log" >&2; tail -n 30 "$STATE/logs/$2.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "$2 did not listen on port $1 within 60 s; see $STATE/logs/$2.log" >&2
+  return 1
+}
+
+log "Debian packages (Postfix for the mail catcher, and the tools the tests use)"
+as_root tests/install-deps.sh
+
+log "Node tools (Azurite, pinned in package-lock.json)"
+if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "Build ($CONFIGURATION)"
+dotnet build functions/SmtpFunctions.LocalHost -c "$CONFIGURATION" --nologo -v quiet
+dotnet build functions/SmtpFunctions.Ingress -c "$CONFIGURATION" --nologo -v quiet
+
+for port in "$API_PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" "$SMTP_PORT" "$SMTPS_PORT" "$INGRESS_HEALTH_PORT" "$CATCHER_PORT"; do
+  if port_busy "$port"; then
+    echo "Port $port is already in use (another run?). Stop it, or choose other ports, e.g. API_PORT=7072." >&2
+    exit 1
+  fi
+done
+
+mkdir -p "$STATE/logs" "$STATE/azurite" "$STATE/ingress" "$STATE/mail"
+if [ ! -s "$STATE/function-key" ]; then
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$STATE/function-key"
+  chmod 600 "$STATE/function-key"
+fi
+FUNCTION_KEY="$(cat "$STATE/function-key")"
+STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+
+PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  log "Stopping"
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT INT TERM
+
+log "Azurite on 127.0.0.1:$BLOB_PORT-$TABLE_PORT (data in .local/azurite)"
+node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
+  --location "$STATE/azurite" \
+  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" \
+  --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
+  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" \
+  > "$STATE/logs/azurite.log" 2>&1 &
+PIDS+=($!)
+wait_for_port "$TABLE_PORT" azurite "${PIDS[-1]}"
+
+log "Mail catcher (Postfix smtp-sink) on 127.0.0.1:$CATCHER_PORT; delivered mail lands in .local/mail"
+SMTP_SINK="$(command -v smtp-sink || echo "$(postconf -h command_directory)/smtp-sink")"
+chown postfix "$STATE/mail" 2>/dev/null || as_root chown postfix "$STATE/mail"
+"$SMTP_SINK" -u postfix -c -h catcher.localhost -d "$STATE/mail/%Y%m%d-%H%M%S." "127.0.0.1:$CATCHER_PORT" 256 \
+  > "$STATE/logs/catcher.log" 2>&1 &
+PIDS+=($!)
+wait_for_port "$CATCHER_PORT" catcher "${PIDS[-1]}"
+
+log "HTTP API and delivery (local host) on http://127.0.0.1:$API_PORT"
+AzureWebJobsStorage="$STORAGE" \
+LocalHost__FunctionKey="$FUNCTION_KEY" \
+LocalHost__HostJsonPath="$ROOT/host.json" \
+Delivery__LocalDomain="localhost" \
+Delivery__SmartHost__Host="127.0.0.1" \
+Delivery__SmartHost__Port="$CATCHER_PORT" \
+Delivery__SmartHost__RequireTls="false" \
+DOTNET_ENVIRONMENT=Development \
+  dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
+  --urls "http://127.0.0.1:$API_PORT" > "$STATE/logs/localhost.log" 2>&1 &
+PIDS+=($!)
+wait_for_port "$API_PORT" localhost "${PIDS[-1]}"
+
+log "SMTP ingress on 127.0.0.1:$SMTP_PORT (STARTTLS) and :$SMTPS_PORT (TLS)"
+AzureWebJobsStorage="$STORAGE" \
+DOTNET_ENVIRONMENT=Development \
+Ingress__Port="$SMTP_PORT" \
+Ingress__ImplicitTlsPort="$SMTPS_PORT" \
+Ingress__HealthPort="$INGRESS_HEALTH_PORT" \
+Ingress__DevCertificateFolder="$STATE/ingress" \
+Ingress__DevUserName="dev@localhost" \
+  dotnet "functions/SmtpFunctions.Ingress/bin/$CONFIGURATION/net10.0/SmtpFunctions.Ingress.dll" \
+  > "$STATE/logs/ingress.log" 2>&1 &
+PIDS+=($!)
+wait_for_port "$SMTP_PORT" ingress "${PIDS[-1]}"
+for _ in $(seq 1 100); do [ -s "$STATE/ingress/dev-user-password.txt" ] && break; sleep 0.1; done
+SMTP_PASSWORD="$(cat "$STATE/ingress/dev-user-password.txt" 2>/dev/null || echo '(see .local/logs/ingress.log)')"
+
+cat <<EOF
+
+SmtpFunctions is running. Ctrl-C stops it.
+
+  HTTP API     http://127.0.0.1:$API_PORT/api   (OpenAPI: http://127.0.0.1:$API_PORT/api/openapi.json)
+  Function key $FUNCTION_KEY
+  SMTP         127.0.0.1:$SMTP_PORT (STARTTLS), 127.0.0.1:$SMTPS_PORT (TLS); user dev@localhost, password $SMTP_PASSWORD
+  Delivered    mail is relayed to the local catcher and written to $STATE/mail/
+  Logs         $STATE/logs/
+
+Send a mail:
+
+  curl -s -X POST http://127.0.0.1:$API_PORT/api/messages \\
+    -H "x-functions-key: $FUNCTION_KEY" -H "Content-Type: application/json" \\
+    -d '{"from":"alice@example.com","to":"bob@example.net","subject":"Hello","text":"It works."}'
+
+Then ask what became of it (the id is in the answer):
+
+  curl -s http://127.0.0.1:$API_PORT/api/messages/<id> -H "x-functions-key: $FUNCTION_KEY"
+
+Or over SMTP:
+
+  swaks --server 127.0.0.1:$SMTP_PORT --tls --auth-user dev@localhost --auth-password '$SMTP_PASSWORD' \\
+    --from alice@example.com --to bob@example.net
+
+EOF
+
+# Stop everything as soon as one of them exits.
+set +e
+wait -n "${PIDS[@]}"
+echo "A process exited; see $STATE/logs/." >&2
+exit 1
