@@ -228,6 +228,7 @@ public sealed partial class SmtpRelay(
         format.International = request.RequiresSmtpUtf8;
 
         DeliveryReply? transactionReply = null;
+        var senderRefused = false;
         var reusable = true;
         try
         {
@@ -243,6 +244,8 @@ public sealed partial class SmtpRelay(
         {
             // MAIL FROM refused (every recipient) or DATA refused (every accepted recipient): an answer, not a lost session.
             transactionReply = FailureClassifier.FromException(ex);
+            // With PIPELINING the RCPTs after a refused MAIL are refused too (503), but the MAIL reply is the reason.
+            senderRefused = ex.ErrorCode == SmtpErrorCode.SenderNotAccepted;
             reusable = await TryResetAsync(client, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -253,7 +256,7 @@ public sealed partial class SmtpRelay(
 
         foreach (var (address, mailbox) in mailboxes)
         {
-            replies[address] = client.Rejected.TryGetValue(mailbox.Address, out var rejected) ? rejected : transactionReply!;
+            replies[address] = !senderRefused && client.Rejected.TryGetValue(mailbox.Address, out var rejected) ? rejected : transactionReply!;
         }
 
         var result = Finish(session, replies);

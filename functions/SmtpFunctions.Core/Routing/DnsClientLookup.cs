@@ -34,11 +34,8 @@ public sealed class DnsClientLookup : IDnsLookup
         var servers = new List<NameServer>();
         foreach (var entry in (list ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (IPAddress.TryParse(entry, out var bare))
-            {
-                servers.Add(new NameServer(bare, NameServer.DefaultPort));
-            }
-            else if (IPEndPoint.TryParse(entry, out var endPoint))
+            // IPEndPoint parsing takes a bare address too (port 0), and keeps the port of "[v6]:port" that IPAddress drops.
+            if (IPEndPoint.TryParse(entry, out var endPoint))
             {
                 servers.Add(new NameServer(endPoint.Address, endPoint.Port == 0 ? NameServer.DefaultPort : endPoint.Port));
             }
