@@ -47,14 +47,15 @@ public static class DsnBuilder
 
     private static MessageDeliveryStatus Status(BounceReport report, string reportingMta)
     {
-        var status = new MessageDeliveryStatus();
-        var perMessage = new HeaderList
+        var groups = new List<HeaderList>
         {
-            { "Reporting-MTA", "dns; " + reportingMta },
-            { "X-SmtpFunctions-Message-Id", report.MessageId },
-            { "Arrival-Date", DateUtils.FormatDate(report.SubmittedAt) },
+            new()
+            {
+                { "Reporting-MTA", "dns; " + reportingMta },
+                { "X-SmtpFunctions-Message-Id", report.MessageId },
+                { "Arrival-Date", DateUtils.FormatDate(report.SubmittedAt) },
+            },
         };
-        status.StatusGroups.Add(perMessage);
         foreach (var recipient in report.Recipients)
         {
             var group = new HeaderList
@@ -72,10 +73,29 @@ public static class DsnBuilder
             var diagnostic = recipient.Reply.Code is not null ? "smtp; " + recipient.Reply : "X-SmtpFunctions; " + recipient.Reply;
             group.Add("Diagnostic-Code", diagnostic);
             group.Add("Last-Attempt-Date", DateUtils.FormatDate(recipient.LastAttemptAt));
-            status.StatusGroups.Add(group);
+            groups.Add(group);
         }
 
-        return status;
+        // Groups are separated by a blank line (RFC 3464 §2.1). MimeKit writes StatusGroups added in code back to back,
+        // which parses as one group, so the content is written here and MimeKit parses the groups back from it.
+        var content = new MemoryStream();
+        for (var i = 0; i < groups.Count; i++)
+        {
+            if (i > 0)
+            {
+                content.Write("\r\n"u8);
+            }
+
+            foreach (var header in groups[i])
+            {
+                // RawValue is the folded value with its CRLF, exactly as MimeKit would write it.
+                content.Write(Encoding.ASCII.GetBytes(header.Field + ":"));
+                content.Write(header.RawValue);
+            }
+        }
+
+        content.Position = 0;
+        return new MessageDeliveryStatus { Content = new MimeContent(content) };
     }
 
     private static string HumanReadable(BounceReport report, string reportingMta)

@@ -123,7 +123,7 @@ public sealed partial class DeliveryJobHandler(
                 Round = job.Round + 1,
                 DueAt = nextAttempt,
             };
-            await queue.SendAsync(retryJob, nextAttempt - now, cancellationToken);
+            await queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), cancellationToken);
             foreach (var (row, reply) in transient)
             {
                 Count("deferred", job);
@@ -222,6 +222,9 @@ public sealed partial class DeliveryJobHandler(
             }
         }
     }
+
+    // Queue visibility is in whole seconds; a shorter wait would be truncated to none and the job would spin.
+    private static TimeSpan WholeSeconds(TimeSpan delay) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
 
     private static DeliveryReply ReplyFor(RelayResult result, string address) =>
         result.Replies.TryGetValue(address, out var reply)

@@ -102,10 +102,13 @@ public static class FailureClassifier
     public static DeliveryReply TooLarge(string host, long size, long limit) =>
         Permanent("5.3.4", string.Create(CultureInfo.InvariantCulture, $"message of {size} octets exceeds the {limit}-octet limit of host {host}"));
 
-    /// <summary>The queue lifetime ran out while the recipient was still deferred; keeps the last transient reply's text.</summary>
-    public static DeliveryReply Expired(DeliveryReply? last) =>
-        new(ReplyKind.Permanent, last?.Code, last is { EnhancedCode: ['4', ..] } ? last.EnhancedCode : "4.4.7",
-            "message expired: " + (last?.ToString() ?? "delivery time expired"));
+    /// <summary>
+    /// The queue lifetime ran out while the recipient was still deferred: permanent now, but the status and diagnostic
+    /// stay the last transient reply's (what the peer said is what the sender needs to know), as Postfix reports it.
+    /// </summary>
+    public static DeliveryReply Expired(DeliveryReply? last) => last is { EnhancedCode: ['4', ..] }
+        ? new(ReplyKind.Permanent, last.Code, last.EnhancedCode, last.Text + " (delivery time expired)")
+        : Permanent("4.4.7", "delivery time expired" + (last is null ? "" : $" (last reply: {last})"));
 
     /// <summary>A local transient condition.</summary>
     public static DeliveryReply Transient(string enhancedCode, string text) => new(ReplyKind.Transient, null, enhancedCode, text);

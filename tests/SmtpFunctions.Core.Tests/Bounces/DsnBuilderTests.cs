@@ -68,6 +68,7 @@ public sealed class DsnBuilderTests
 
         var report = Assert.IsType<MultipartReport>(parsed.Body);
         var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        Assert.True(3 == status.StatusGroups.Count, report[1].ToString());
         Assert.Equal("5.1.1", status.StatusGroups[1]["Status"]);
         Assert.Equal("text/rfc822-headers", report[2].ContentType.MimeType);
         Assert.Contains("Subject: Report", report[2].ToString(), StringComparison.Ordinal);

@@ -91,7 +91,8 @@ public sealed class FailureClassifierTests
 
         Assert.Equal(ReplyKind.Permanent, expired.Kind);
         Assert.Equal("4.7.1", expired.EnhancedCode);
-        Assert.Contains("expired", expired.Text, StringComparison.Ordinal);
+        Assert.Equal(451, expired.Code);
+        Assert.Equal("451 4.7.1 Greylisted (delivery time expired)", expired.ToString());
         Assert.Equal("4.4.7", FailureClassifier.Expired(null).EnhancedCode);
     }
 
