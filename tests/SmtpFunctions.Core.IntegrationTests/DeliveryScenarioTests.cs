@@ -231,6 +231,29 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     }
 
     [Fact]
+    public async Task SmartHost_WithRequiredTls_CarriesMailForDomainsWithoutDns()
+    {
+        await using var world = await MailWorld.CreateAsync();
+        var folder = Directory.CreateTempSubdirectory("smtpfunctions-tls-").FullName;
+        using var certificate = TestCertificate.Create(folder, "relay.provider.test");
+        var relay = await world.StartPostfixAsync(o => o.TlsCertificate = certificate, "rcpt@elsewhere.test");
+        var host = await HostAsync(world,
+            ("Delivery:SmartHost:Host", relay.Address.ToString()),
+            ("Delivery:SmartHost:Port", relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Delivery:SmartHost:RequireTls", "true"),
+            ("Delivery:SmartHost:AcceptInvalidCertificate", "true"));
+
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@elsewhere.test"));
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+
+        var rcpt = Assert.Single(view.Recipients);
+        Assert.Equal(RecipientStatus.Delivered, rcpt.Status);
+        Assert.True(rcpt.Tls);
+        Assert.StartsWith(relay.Address.ToString(), rcpt.MxHost, StringComparison.Ordinal);
+        Assert.Single(await relay.WaitForMailboxAsync("rcpt@elsewhere.test", 1, MailWait));
+    }
+
+    [Fact]
     public async Task RequireTls_AgainstAPeerWithoutStartTls_IsNotSent()
     {
         await using var world = await MailWorld.CreateAsync();
