@@ -30,7 +30,7 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
     [Fact]
     public async Task Handle_WhenMessageRowIsMissingAndJobIsYoung_LooksAgainLater()
     {
-        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"));
+        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"), ("Delivery:CommitWaitTimeout", "00:00:00.2"));
         var job = Job("young-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
 
         await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
@@ -44,7 +44,7 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
     [Fact]
     public async Task Handle_WhenMessageRowIsMissingAfterTheGracePeriod_DropsTheJob()
     {
-        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"));
+        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"), ("Delivery:CommitWaitTimeout", "00:00:00.2"));
         var job = Job("old-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.AddMinutes(-10));
 
         await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);

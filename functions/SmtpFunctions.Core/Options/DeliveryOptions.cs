@@ -45,17 +45,26 @@ public sealed class DeliveryOptions : IValidatableObject
     public TimeSpan DataTerminationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// A job whose message row is missing is re-checked later while it is younger than this (the submission's table commit
-    /// follows its enqueue and may not have landed yet); older, it is dropped as an orphan. Default 2 min.
+    /// A job can arrive before its submission's status commit lands (jobs are enqueued just before it). The handler
+    /// looks again for up to this long before it re-enqueues the job. Default 2 s.
+    /// </summary>
+    public TimeSpan CommitWaitTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A job whose message row is still missing after <see cref="CommitWaitTimeout"/> is re-enqueued while it is younger
+    /// than this; older, it is dropped as an orphan of a submission that never committed. Default 2 min.
     /// </summary>
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Delay before such a job is looked at again. Default 15 s.</summary>
     public TimeSpan OrphanRecheckDelay { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Open sessions kept per destination for reuse (Postfix's connection cache). 0 disables reuse. Default 4.</summary>
+    /// <summary>
+    /// Open sessions kept per destination for reuse (Postfix's connection cache). 0 disables reuse. Default 16, the
+    /// queue trigger's batch size: a batch to one domain then finds a session for each of its jobs.
+    /// </summary>
     [Range(0, 100)]
-    public int MaxIdleSessionsPerDestination { get; set; } = 4;
+    public int MaxIdleSessionsPerDestination { get; set; } = 16;
 
     /// <summary>An idle cached session is closed after this long. Default 10 s: peers drop idle clients quickly.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
