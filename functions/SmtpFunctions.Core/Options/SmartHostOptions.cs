@@ -27,7 +27,8 @@ public sealed class SmartHostOptions
     /// <summary>User for AUTH. Empty: no authentication.</summary>
     public string UserName { get; set; } = "";
 
-    /// <summary>Password for AUTH (from Key Vault in Azure).</summary>
+    /// <summary>Password for AUTH: a secret, set in Azure through <c>keyVaultReferences</c>, never as a plain setting.</summary>
+    [DataType(DataType.Password)]
     public string Password { get; set; } = "";
 
     /// <summary>True when a smart host is configured.</summary>
