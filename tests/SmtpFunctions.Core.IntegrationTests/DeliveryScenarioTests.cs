@@ -115,7 +115,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(null, "rcpt@flaky.test");
-        var zone = new DnsZone("flaky.test").Mx("flaky.test", 10, "mx.flaky.test").A("mx.flaky.test", postfix.Address).ServFail();
+        var zone = MailWorld.MxZone("flaky.test", postfix.Address).ServFail();
         await world.ServeAsync(zone);
         var host = await HostAsync(world, ("Retry:Schedule", "00:00:02"));
 
@@ -139,7 +139,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(o => o.Policy = PostfixPolicies.Greylist(TimeSpan.FromSeconds(1)), "rcpt@grey.test");
-        await world.ServeAsync(new DnsZone("grey.test").Mx("grey.test", 10, "mx.grey.test").A("mx.grey.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("grey.test", postfix.Address));
         var host = await HostAsync(world, ("Retry:Schedule", "00:00:02"));
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@grey.test"));
@@ -162,7 +162,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(o => o.RejectRecipient("bad@split.test"), "good@split.test", "bad@split.test", MailWorld.Sender);
         await world.ServeAsync(MailWorld.SenderZone(postfix));
-        await world.ServeAsync(new DnsZone("split.test").Mx("split.test", 10, "mx.split.test").A("mx.split.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("split.test", postfix.Address));
         var host = await HostAsync(world);
 
         var receipt = await host.SubmitJsonAsync(Json("good@split.test", "bad@split.test"));
@@ -192,7 +192,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions { DisconnectAfter = ["DATA"] });
-        await world.ServeAsync(new DnsZone("drop.test").Mx("drop.test", 10, "mx.drop.test").A("mx.drop.test", sink.Address));
+        await world.ServeAsync(MailWorld.MxZone("drop.test", sink.Address));
         var host = await HostAsync(world, ("Retry:Schedule", "00:00:02"));
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@drop.test"));
@@ -215,7 +215,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         var folder = Directory.CreateTempSubdirectory("smtpfunctions-tls-").FullName;
         using var certificate = TestCertificate.Create(folder, "mx.tls.test");
         var postfix = await world.StartPostfixAsync(o => o.TlsCertificate = certificate, "rcpt@tls.test");
-        await world.ServeAsync(new DnsZone("tls.test").Mx("tls.test", 10, "mx.tls.test").A("mx.tls.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("tls.test", postfix.Address));
         var host = await HostAsync(world);
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@tls.test"));
@@ -258,7 +258,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(null, "rcpt@plain.test");
-        await world.ServeAsync(new DnsZone("plain.test").Mx("plain.test", 10, "mx.plain.test").A("mx.plain.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("plain.test", postfix.Address));
         var host = await HostAsync(world, ("Delivery:RequireTlsDomains", "plain.test"), ("Retry:Schedule", "00:05:00"));
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@plain.test"));
@@ -277,7 +277,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(o => o.SmtpUtf8 = false, "jörg@ascii.test");
-        await world.ServeAsync(new DnsZone("ascii.test").Mx("ascii.test", 10, "mx.ascii.test").A("mx.ascii.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("ascii.test", postfix.Address));
         var host = await HostAsync(world);
 
         var receipt = await host.SubmitJsonAsync(Json("jörg@ascii.test"));
@@ -313,7 +313,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         var postfix = await world.StartPostfixAsync(o => o.Policy = r => r.ProtocolState == "RCPT" && r.Recipient == "rcpt@slow.test" ? "450 4.2.0 Mailbox busy" : PostfixPolicies.Dunno,
             "rcpt@slow.test", MailWorld.Sender);
         await world.ServeAsync(MailWorld.SenderZone(postfix));
-        await world.ServeAsync(new DnsZone("slow.test").Mx("slow.test", 10, "mx.slow.test").A("mx.slow.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("slow.test", postfix.Address));
         var host = await HostAsync(world, ("Retry:Schedule", "00:00:01"), ("Retry:QueueLifetime", "00:00:04"));
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@slow.test"));
@@ -353,7 +353,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
-        await world.ServeAsync(new DnsZone("burst.test").Mx("burst.test", 10, "mx.burst.test").A("mx.burst.test", sink.Address));
+        await world.ServeAsync(MailWorld.MxZone("burst.test", sink.Address));
         var host = await HostAsync(world);
         using var sessions = new MetricCollector<long>(host.Get<IMeterFactory>(), MailMetrics.MeterName, MailMetrics.SmtpSessions);
 
@@ -373,7 +373,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     {
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(null, "rcpt@exact.test", "hidden@exact.test");
-        await world.ServeAsync(new DnsZone("exact.test").Mx("exact.test", 10, "mx.exact.test").A("mx.exact.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("exact.test", postfix.Address));
         var host = await HostAsync(world);
         var submitted = Encoding.UTF8.GetBytes(string.Join("\r\n",
             "From: Sender  <sender@sender.test>",

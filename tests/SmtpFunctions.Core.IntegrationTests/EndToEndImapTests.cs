@@ -24,7 +24,7 @@ public sealed class EndToEndImapTests(AzuriteFixture azurite, ITestOutputHelper 
         var dovecot = await DovecotInstance.StartAsync(new DovecotOptions().AddUser(user, "secret"));
         await using var _ = dovecot;
         var postfix = await world.StartPostfixAsync(o => o.LmtpDestination = dovecot.LmtpEndPoint, user);
-        await world.ServeAsync(new DnsZone("inbox.test").Mx("inbox.test", 10, "mx.inbox.test").A("mx.inbox.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("inbox.test", postfix.Address));
         var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output);
         var attachment = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray();
         var json = $$"""

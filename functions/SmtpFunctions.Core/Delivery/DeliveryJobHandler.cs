@@ -112,9 +112,9 @@ public sealed partial class DeliveryJobHandler(
 
     // The job was enqueued just before the submission's table commit; a fast worker can get here first. Look again a
     // few times (50, 100, 200 … ms) within CommitWaitTimeout rather than paying a re-enqueue and its delay.
-    private async Task<(MessageEntity? Message, List<RecipientEntity> Recipients)> ReadCommittedAsync(DeliveryJob job, CancellationToken cancellationToken)
+    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadCommittedAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        var read = await status.GetAsync(job.MessageId, cancellationToken);
+        var read = await ReadAsync(job, cancellationToken);
         var waited = TimeSpan.Zero;
         var pause = FirstCommitPoll;
         while (read.Message is null && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _options.OrphanGracePeriod)
@@ -122,10 +122,19 @@ public sealed partial class DeliveryJobHandler(
             await Task.Delay(pause, time, cancellationToken);
             waited += pause;
             pause *= 2;
-            read = await status.GetAsync(job.MessageId, cancellationToken);
+            read = await ReadAsync(job, cancellationToken);
         }
 
         return read;
+    }
+
+    // Point reads (the message row and the job's recipients, in parallel) rather than a partition query: the cheapest
+    // table operations on Azure, and the only indexed ones in Azurite, whose queries scan the whole table.
+    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        var message = status.GetMessageAsync(job.MessageId, cancellationToken);
+        var recipients = status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        return (await message, await recipients);
     }
 
     private async Task DeliverAsync(DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, CancellationToken cancellationToken)

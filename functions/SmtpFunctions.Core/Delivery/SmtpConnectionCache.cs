@@ -12,7 +12,7 @@ namespace SmtpFunctions.Core.Delivery;
 /// <see cref="DeliveryOptions.MaxMessagesPerSession"/> messages or <see cref="DeliveryOptions.MaxSessionAge"/>, and
 /// closed after <see cref="DeliveryOptions.SessionIdleTimeout"/> idle.
 /// </remarks>
-public sealed class SmtpConnectionCache : IAsyncDisposable
+public sealed class SmtpConnectionCache : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, Stack<SmtpSession>> _idle = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -99,16 +99,31 @@ public sealed class SmtpConnectionCache : IAsyncDisposable
     /// <summary>Closes every idle session.</summary>
     public async ValueTask DisposeAsync()
     {
-        List<SmtpSession> all;
+        var all = TakeAll();
+        await _sweeper.DisposeAsync();
+        await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask()));
+    }
+
+    /// <summary>Closes every idle session without saying QUIT (for hosts that dispose synchronously).</summary>
+    public void Dispose()
+    {
+        var all = TakeAll();
+        _sweeper.Dispose();
+        foreach (var session in all)
+        {
+            session.Client.Dispose();
+        }
+    }
+
+    private List<SmtpSession> TakeAll()
+    {
         lock (_lock)
         {
             _disposed = true;
-            all = _idle.Values.SelectMany(s => s).ToList();
+            var all = _idle.Values.SelectMany(s => s).ToList();
             _idle.Clear();
+            return all;
         }
-
-        await _sweeper.DisposeAsync();
-        await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask()));
     }
 
     private SmtpSession? TryPop(string destinationKey)

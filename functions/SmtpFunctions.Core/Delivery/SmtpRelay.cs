@@ -218,7 +218,13 @@ public sealed partial class SmtpRelay(
             return (Finish(session, replies), null);
         }
 
-        var sender = request.Sender is null ? new MailboxAddress("", "") : MailboxAddress.Parse(AddressParser, request.Sender);
+        MailboxAddress? sender = new("", "");
+        if (request.Sender is not null && !MailboxAddress.TryParse(AddressParser, request.Sender, out sender))
+        {
+            await cache.ReturnAsync(session);
+            return (Finish(session, All(request, FailureClassifier.Permanent("5.1.7", $"bad sender address syntax: {request.Sender}"))), null);
+        }
+
         var downgrade = request.EightBit && !client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime);
         client.BeginTransaction(request.Mime.Length, downgrade);
         // MailKit has one read/write timeout per session; the transaction's longest legitimate wait is after the dot.

@@ -64,6 +64,11 @@ public sealed class DnsClientLookup : IDnsLookup
         {
             return new DnsAnswer(DnsResponseCode.ConnectionTimeout, []);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A malformed answer or a resolver fault: a lookup failure (transient), never an exception for the job.
+            return new DnsAnswer(DnsResponseCode.ServerFailure, []);
+        }
 
         var code = (DnsResponseCode)response.Header.ResponseCode;
         if (code != DnsResponseCode.NoError)

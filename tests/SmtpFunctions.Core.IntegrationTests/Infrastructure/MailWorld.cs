@@ -86,8 +86,11 @@ internal sealed class MailWorld : IAsyncDisposable
     }
 
     /// <summary>A zone routing <see cref="SenderDomain"/> to <paramref name="postfix"/>, so DSNs reach the sender's Maildir.</summary>
-    public static DnsZone SenderZone(PostfixInstance postfix) =>
-        new DnsZone(SenderDomain).Mx(SenderDomain, 10, "mx." + SenderDomain).A("mx." + SenderDomain, postfix.Address);
+    public static DnsZone SenderZone(PostfixInstance postfix) => MxZone(SenderDomain, postfix.Address);
+
+    /// <summary>A zone whose one MX, <c>mx.</c><paramref name="domain"/>, has <paramref name="address"/>.</summary>
+    public static DnsZone MxZone(string domain, IPAddress address) =>
+        new DnsZone(domain).Mx(domain, 10, "mx." + domain).A("mx." + domain, address);
 
     /// <summary>An address on loopback where nothing listens on the world's port (a dead MX).</summary>
     public static IPAddress DeadAddress() => LoopbackAddresses.Next();

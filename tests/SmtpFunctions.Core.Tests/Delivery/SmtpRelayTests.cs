@@ -276,4 +276,30 @@ public sealed class SmtpRelayTests
 
         Assert.Equal(0, h.Cache.IdleCount);
     }
+
+    [Fact]
+    public async Task Relay_WithAnUnparsableSender_FailsWith517WithoutSending()
+    {
+        await using var h = new RelayHarness();
+        h.Resolver.Set("example.net", ("mx.example.net", 10, "192.0.2.10"));
+        var peer = h.Connector.Add("192.0.2.10", RelayHarness.Greeting, RelayHarness.Ehlo);
+
+        var result = await h.Relay.RelayAsync(RelayHarness.Request(TestMessages.Simple, sender: "no at sign here"), default);
+
+        Assert.Equal("5.1.7", result.Replies["rcpt@example.net"].EnhancedCode);
+        Assert.DoesNotContain("MAIL FROM", peer.Transcript, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relay_WithAnUnparsableRecipient_FailsOnlyThatOne()
+    {
+        await using var h = new RelayHarness();
+        h.Resolver.Set("example.net", ("mx.example.net", 10, "192.0.2.10"));
+        h.Connector.Add("192.0.2.10", RelayHarness.Greeting, RelayHarness.Ehlo, Ok, Ok, DataGo, Queued);
+
+        var result = await h.Relay.RelayAsync(RelayHarness.Request(TestMessages.Simple, "s@sender.test", "good@example.net", "bad@@example.net"), default);
+
+        Assert.Equal(ReplyKind.Success, result.Replies["good@example.net"].Kind);
+        Assert.Equal("5.1.3", result.Replies["bad@@example.net"].EnhancedCode);
+    }
 }
