@@ -227,7 +227,8 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Contains("Tls", rcpt.TlsDetails, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("certificate not verified", rcpt.TlsDetails, StringComparison.Ordinal);
         Assert.Contains("UntrustedRoot", rcpt.TlsDetails, StringComparison.Ordinal);
-        Assert.Single(await postfix.WaitForMailboxAsync("rcpt@tls.test", 1, MailWait));
+        var stored = Assert.Single(await postfix.WaitForMailboxAsync("rcpt@tls.test", 1, MailWait));
+        Assert.Contains("with ESMTPS", stored.ToMimeMessage().Headers[MimeKit.HeaderId.Received], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -58,6 +58,7 @@ public sealed class DeliverBenchmark : IBenchmark
 
         var ours = await RunOursAsync(services, settings, cancellationToken);
         Print("smtpfunctions", ours, settings.Messages);
+        Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages so far");
         // Azurite slows as its tables and blobs grow, so the ceiling is measured again with the data our run left: the
         // fair bound for the end of the run.
         var ceilingAfter = await AzuriteQueueCeiling.MeasureAsync(account.Queues, ceilingMessages, settings.Backlog, cancellationToken);
@@ -69,6 +70,7 @@ public sealed class DeliverBenchmark : IBenchmark
         {
             var postfix = await RunPostfixAsync(sink.EndPoint, settings, cancellationToken);
             Print("postfix", postfix, settings.Messages);
+            Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages in all");
             Console.WriteLine($"  cpu per message: smtpfunctions / postfix = {ours.Cpu.TotalSeconds / postfix.Cpu.TotalSeconds:F2}");
         }
 
