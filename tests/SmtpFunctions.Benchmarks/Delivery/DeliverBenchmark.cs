@@ -30,6 +30,7 @@ public sealed class DeliverBenchmark : IBenchmark
     private const string Sender = "sender@sender.test";
     private const string Recipient = "rcpt@bench.test";
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FaultRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <inheritdoc />
     public string Name => "deliver";
@@ -141,6 +142,7 @@ public sealed class DeliverBenchmark : IBenchmark
         listener.Start();
 
         var submitted = 0;
+        var unavailable = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
 
@@ -149,16 +151,33 @@ public sealed class DeliverBenchmark : IBenchmark
             while (Interlocked.Increment(ref submitted) <= settings.Messages)
             {
                 await room.WaitAsync(cancellationToken);
-                var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, cancellationToken);
-                if (!outcome.IsAccepted)
+                while (true)
                 {
-                    throw new InvalidOperationException($"Submission refused: {outcome.Error!.Detail}");
+                    var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, cancellationToken);
+                    if (outcome.IsAccepted)
+                    {
+                        break;
+                    }
+
+                    if (outcome.Error!.Kind != SubmissionErrorKind.StorageUnavailable)
+                    {
+                        throw new InvalidOperationException($"Submission refused: {outcome.Error.Detail}");
+                    }
+
+                    // What a client does with a 503: try again a little later.
+                    if (Interlocked.Increment(ref unavailable) == 1)
+                    {
+                        Console.WriteLine($"    first submission answered 503 (retried): {outcome.Error.Detail}");
+                    }
+
+                    await Task.Delay(FaultRetryDelay, cancellationToken);
                 }
             }
         }, cancellationToken)).ToList();
 
         // The queue trigger: receive a batch when no more than half a batch is still in flight (host.json's newBatchThreshold).
         var inFlight = 0;
+        var faults = 0;
         var threshold = settings.BatchSize / 2;
         var work = new List<Task>();
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(30);
@@ -166,10 +185,15 @@ public sealed class DeliverBenchmark : IBenchmark
         var lastDelivered = 0L;
         while (Interlocked.Read(ref delivered) < settings.Messages && DateTime.UtcNow < deadline)
         {
+            if (producers.FirstOrDefault(p => p.IsFaulted) is { } failedProducer)
+            {
+                await failedProducer;
+            }
+
             if (Volatile.Read(ref inFlight) > threshold)
             {
                 await Task.WhenAny(work);
-                work.RemoveAll(t => t.IsCompletedSuccessfully);
+                work.RemoveAll(t => t.IsCompleted);
                 continue;
             }
 
@@ -194,21 +218,38 @@ public sealed class DeliverBenchmark : IBenchmark
                 Interlocked.Increment(ref inFlight);
                 work.Add(Task.Run(async () =>
                 {
-                    await handler.HandleAsync(message.Body, message.DequeueCount, cancellationToken);
-                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-                    Interlocked.Decrement(ref inFlight);
+                    try
+                    {
+                        await handler.HandleAsync(message.Body, message.DequeueCount, cancellationToken);
+                        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // What the queue trigger does with an infrastructure fault: the message comes back later.
+                        if (Interlocked.Increment(ref faults) == 1)
+                        {
+                            Console.WriteLine($"    first handler fault (the job is retried): {ex.GetType().Name}: {ex.Message}");
+                        }
+
+                        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: FaultRetryDelay, cancellationToken: cancellationToken);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref inFlight);
+                    }
                 }, cancellationToken));
             }
 
-            work.RemoveAll(t => t.IsCompletedSuccessfully);
-            if (work.FirstOrDefault(t => t.IsFaulted) is { } failed)
-            {
-                await failed;
-            }
+            work.RemoveAll(t => t.IsCompleted);
         }
 
         await Task.WhenAll(producers.Concat(work));
         stopwatch.Stop();
+        if (faults > 0 || unavailable > 0)
+        {
+            Console.WriteLine($"  azurite trouble: {faults} handler faults (retried as the queue trigger does), {unavailable} submissions answered 503 (retried)");
+        }
+
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         return new RunResult(stopwatch.Elapsed, used, (int)Interlocked.Read(ref delivered), Interlocked.Read(ref opened), Interlocked.Read(ref reused));
     }
