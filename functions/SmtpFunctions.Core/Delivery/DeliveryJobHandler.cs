@@ -29,11 +29,14 @@ public sealed partial class DeliveryJobHandler(
     MailMetrics metrics,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
+    IOptions<StorageOptions> storage,
     ILogger<DeliveryJobHandler> logger)
 {
     private const int MaxRecordConflicts = 3;
     private static readonly TimeSpan FirstCommitPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SameStamp = TimeSpan.FromMilliseconds(1);
     private readonly DeliveryOptions _options = options.Value;
+    private readonly TimeSpan _orphanGrace = OrphanGrace(options.Value, storage.Value);
 
     /// <summary>Handles one job given as the queue message body.</summary>
     public async Task HandleAsync(BinaryData body, long dequeueCount, CancellationToken cancellationToken)
@@ -71,7 +74,7 @@ public sealed partial class DeliveryJobHandler(
     {
         if (message is null)
         {
-            if (now - job.SubmittedAt < _options.OrphanGracePeriod)
+            if (now - job.SubmittedAt < _orphanGrace)
             {
                 // Jobs are enqueued just before the status commit; it may simply not have landed yet.
                 LogNotYetCommitted(logger, job.MessageId, job.Domain, _options.OrphanRecheckDelay);
@@ -117,7 +120,7 @@ public sealed partial class DeliveryJobHandler(
         var read = await ReadAsync(job, cancellationToken);
         var waited = TimeSpan.Zero;
         var pause = FirstCommitPoll;
-        while (read.Message is null && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _options.OrphanGracePeriod)
+        while (read.Message is null && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _orphanGrace)
         {
             await Task.Delay(pause, time, cancellationToken);
             waited += pause;
@@ -230,7 +233,15 @@ public sealed partial class DeliveryJobHandler(
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
-                // Another copy of this job claimed it after we read it; it delivers, we don't.
+                // Either another copy of this job claimed it after we read it (it delivers, we don't), or our own update
+                // landed although its response was lost and the SDK retried it with the old ETag: then the row carries
+                // our claim, stamped with our time (the table keeps at least millisecond precision).
+                var fresh = await status.GetRecipientsAsync(row.PartitionKey, [row.Address], cancellationToken);
+                if (fresh is [{ Status: RecipientStatus.Delivering } mine] && (mine.UpdatedAt - now).Duration() < SameStamp)
+                {
+                    return mine;
+                }
+
                 LogClaimLost(logger, row.Address);
                 return null;
             }
@@ -276,6 +287,16 @@ public sealed partial class DeliveryJobHandler(
                 current = fresh[0];
             }
         }
+    }
+
+    // A submission can take as long as its three storage writes with every retry timing out; its commit may land that
+    // late, so a job is not called an orphan before then, whatever OrphanGracePeriod says.
+    private static TimeSpan OrphanGrace(DeliveryOptions delivery, StorageOptions storage)
+    {
+        var backoff = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));
+        var perWrite = (storage.NetworkTimeout * (storage.MaxRetries + 1)) + (backoff * storage.MaxRetries);
+        var worstSubmission = perWrite * 3;
+        return delivery.OrphanGracePeriod > worstSubmission ? delivery.OrphanGracePeriod : worstSubmission;
     }
 
     // Queue visibility is in whole seconds; a shorter wait would be truncated to none and the job would spin.

@@ -52,7 +52,9 @@ public sealed class DeliveryOptions : IValidatableObject
 
     /// <summary>
     /// A job whose message row is still missing after <see cref="CommitWaitTimeout"/> is re-enqueued while it is younger
-    /// than this; older, it is dropped as an orphan of a submission that never committed. Default 2 min.
+    /// than this; older, it is dropped as an orphan of a submission that never committed. Default 2 min; never less than
+    /// a submission can take with every storage retry timing out (3 writes × (Storage:MaxRetries + 1) ×
+    /// Storage:NetworkTimeout, plus back-off), since its commit may land that late.
     /// </summary>
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
 

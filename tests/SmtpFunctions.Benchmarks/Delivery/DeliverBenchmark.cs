@@ -115,7 +115,8 @@ public sealed class DeliverBenchmark : IBenchmark
 
         // Submitted but not yet delivered: producers wait while it is at the backlog limit, so the queue stays shallow.
         using var room = new SemaphoreSlim(settings.Backlog);
-        long delivered = 0, reused = 0, opened = 0;
+        long delivered = 0, reused = 0, opened = 0, deferred = 0, failed = 0;
+        var accepted = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -132,6 +133,14 @@ public sealed class DeliverBenchmark : IBenchmark
                 {
                     Interlocked.Add(ref delivered, value);
                     room.Release((int)value);
+                }
+                else if (instrument.Name == MailMetrics.DeliveryAttempts && tag is { Key: "outcome", Value: "deferred" })
+                {
+                    Interlocked.Add(ref deferred, value);
+                }
+                else if (instrument.Name == MailMetrics.DeliveryAttempts && tag.Key == "outcome")
+                {
+                    Interlocked.Add(ref failed, value);
                 }
                 else if (instrument.Name == MailMetrics.SmtpSessions && tag.Key == "reused")
                 {
@@ -156,6 +165,7 @@ public sealed class DeliverBenchmark : IBenchmark
                     var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, cancellationToken);
                     if (outcome.IsAccepted)
                     {
+                        accepted.Enqueue(outcome.Receipt!.MessageId);
                         break;
                     }
 
@@ -201,7 +211,12 @@ public sealed class DeliverBenchmark : IBenchmark
             {
                 var now = Interlocked.Read(ref delivered);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"    {stopwatch.Elapsed.TotalSeconds,6:F0} s: {now} delivered, {(now - lastDelivered) / progress.Elapsed.TotalSeconds:F0} msg/s lately"));
+                    $"    {stopwatch.Elapsed.TotalSeconds,6:F0} s: {now} delivered, {(now - lastDelivered) / progress.Elapsed.TotalSeconds:F0} msg/s lately, {Interlocked.Read(ref deferred)} deferrals, {Interlocked.Read(ref failed)} failures, {inFlight} in flight"));
+                if (now == lastDelivered && now > 0)
+                {
+                    await ReportStuckAsync(services, accepted, cancellationToken);
+                }
+
                 lastDelivered = now;
                 progress.Restart();
             }
@@ -252,6 +267,26 @@ public sealed class DeliverBenchmark : IBenchmark
 
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         return new RunResult(stopwatch.Elapsed, used, (int)Interlocked.Read(ref delivered), Interlocked.Read(ref opened), Interlocked.Read(ref reused));
+    }
+
+    // A stall is reported with the status of a few messages not delivered yet: what the peers or storage said.
+    private static async Task ReportStuckAsync(ServiceProvider services, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var status = services.GetRequiredService<SmtpFunctions.Core.Status.StatusStore>();
+        var shown = 0;
+        foreach (var id in ids)
+        {
+            var view = await status.GetViewAsync(id, cancellationToken);
+            var rcpt = view is { Recipients.Count: > 0 } ? view.Recipients[0] : null;
+            if (view is null || rcpt?.Status != SmtpFunctions.Core.Status.RecipientStatus.Delivered)
+            {
+                Console.WriteLine($"      {id}: {(view is null ? "no status row" : $"{rcpt?.Status} after {rcpt?.Attempts} attempts: {rcpt?.LastResponse} next {rcpt?.NextAttemptAt:o}")}");
+                if (++shown == 5)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     // Submission alone, in rounds of one backlog each (the queue is cleared between rounds, untimed, to keep it shallow).
