@@ -132,12 +132,20 @@ public sealed partial class DeliveryJobHandler(
     }
 
     // Point reads (the message row and the job's recipients, in parallel) rather than a partition query: the cheapest
-    // table operations on Azure, and the only indexed ones in Azurite, whose queries scan the whole table.
+    // table operations on Azure, and the only indexed ones in Azurite, whose queries scan the whole table. Racing the
+    // commit, the recipients can be read just before it and the message just after: the commit is one transaction, so
+    // once the message row is there the recipient rows are too, and reading them again closes the gap.
     private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var message = status.GetMessageAsync(job.MessageId, cancellationToken);
         var recipients = status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
-        return (await message, await recipients);
+        var (row, rows) = (await message, await recipients);
+        if (row is not null && rows.Count < job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        {
+            rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        }
+
+        return (row, rows);
     }
 
     private async Task DeliverAsync(DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, CancellationToken cancellationToken)
