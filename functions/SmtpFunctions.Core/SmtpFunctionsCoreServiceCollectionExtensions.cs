@@ -32,7 +32,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton<MessageIds>();
         services.TryAddSingleton<MessagePreparer>();
         services.TryAddSingleton<SubmissionService>();
-        services.TryAddSingleton<DeliveryJobHandler>();
+        services.AddDelivery(configuration);
         return services;
     }
 

@@ -52,6 +52,38 @@ var optionDefaults = {
   Ingress__MaxProtocolErrors: '10'
   Ingress__CreateStorage: 'false'
   Ingress__HealthPort: '8080'
+  // SmtpFunctions.Core.Options.DeliveryOptions (+ SmartHostOptions; the password comes from keyVaultReferences)
+  Delivery__LocalDomain: ''
+  Delivery__Port: '25'
+  Delivery__RequireTls: 'false'
+  Delivery__RequireTlsDomains: ''
+  Delivery__MaxMxAddresses: '5'
+  Delivery__ConnectTimeout: '00:00:30'
+  Delivery__GreetingTimeout: '00:05:00'
+  Delivery__CommandTimeout: '00:05:00'
+  Delivery__DataTerminationTimeout: '00:10:00'
+  Delivery__CommitWaitTimeout: '00:00:02'
+  Delivery__OrphanGracePeriod: '00:02:00'
+  Delivery__OrphanRecheckDelay: '00:00:15'
+  Delivery__MaxIdleSessionsPerDestination: '16'
+  Delivery__SessionIdleTimeout: '00:00:10'
+  Delivery__MaxMessagesPerSession: '100'
+  Delivery__MaxSessionAge: '00:05:00'
+  Delivery__SmartHost__Host: ''
+  Delivery__SmartHost__Port: '587'
+  Delivery__SmartHost__ImplicitTls: 'false'
+  Delivery__SmartHost__RequireTls: 'true'
+  Delivery__SmartHost__AcceptInvalidCertificate: 'false'
+  Delivery__SmartHost__UserName: ''
+  // SmtpFunctions.Core.Options.RoutingOptions
+  Routing__NameServers: ''
+  Routing__QueryTimeout: '00:00:05'
+  Routing__QueryRetries: '2'
+  Routing__MaxCacheTtl: '01:00:00'
+  // SmtpFunctions.Core.Options.RetryOptions
+  Retry__Schedule: '00:01:00,00:05:00,00:15:00,00:30:00,01:00:00,02:00:00,04:00:00'
+  Retry__QueueLifetime: '5.00:00:00'
+  Retry__Jitter: '0.1'
 }
 
 @export()

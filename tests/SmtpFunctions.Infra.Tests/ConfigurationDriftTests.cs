@@ -46,7 +46,7 @@ public sealed class ConfigurationDriftTests(InfraFixture infra)
         var settings = infra.Defaults.SettingsOf(host);
         var missing = DeployedHosts.SectionsOf(host)
             .SelectMany(s => OptionsCatalog.KeysOf(s.Name, s.Type))
-            .Where(k => !k.IsCollection && !settings.ContainsKey(k.Key))
+            .Where(k => !k.IsCollection && !k.IsSecret && !settings.ContainsKey(k.Key))
             .Select(k => k.Key)
             .ToList();
 

@@ -53,4 +53,8 @@ public sealed record DeliveryJob
     /// <summary>Delivery round: 0 for the first attempt, then one more for each re-enqueue.</summary>
     [JsonPropertyName("round")]
     public int Round { get; init; }
+
+    /// <summary>When this job was meant to run (null on a first-round job: <see cref="SubmittedAt"/>); queue age counts from here.</summary>
+    [JsonPropertyName("due")]
+    public DateTimeOffset? DueAt { get; init; }
 }

@@ -1,6 +1,12 @@
+using Azure;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmtpFunctions.Core.Bounces;
+using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Retry;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Delivery;
 
@@ -9,25 +15,346 @@ namespace SmtpFunctions.Core.Delivery;
 /// </summary>
 /// <remarks>
 /// Only infrastructure faults escape as exceptions (so the platform's dequeue count and poison queue catch crashes);
-/// SMTP and DNS outcomes are recorded and retried by re-enqueueing, never thrown.
+/// SMTP and DNS outcomes are recorded and retried by re-enqueueing, never thrown. At least once, never twice on purpose:
+/// recipients already final are skipped, and each pending one is claimed with an ETag-checked update before sending so
+/// that two copies of a job racing each other don't both send.
 /// </remarks>
-public sealed partial class DeliveryJobHandler(StatusStore status, ILogger<DeliveryJobHandler> logger)
+public sealed partial class DeliveryJobHandler(
+    StatusStore status,
+    MessageBlobs blobs,
+    OutboundQueue queue,
+    IMessageRelay relay,
+    RetrySchedule retry,
+    BounceSender bounces,
+    MailMetrics metrics,
+    TimeProvider time,
+    IOptions<DeliveryOptions> options,
+    IOptions<StorageOptions> storage,
+    ILogger<DeliveryJobHandler> logger)
 {
+    private const int MaxRecordConflicts = 3;
+    private static readonly TimeSpan FirstCommitPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SameStamp = TimeSpan.FromMilliseconds(1);
+    private readonly DeliveryOptions _options = options.Value;
+    private readonly TimeSpan _orphanGrace = OrphanGrace(options.Value, storage.Value);
+
     /// <summary>Handles one job given as the queue message body.</summary>
     public async Task HandleAsync(BinaryData body, long dequeueCount, CancellationToken cancellationToken)
     {
         var job = OutboundQueue.Deserialize(body);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MessageId"] = job.MessageId, ["RecipientDomain"] = job.Domain });
-        var message = await status.GetMessageAsync(job.MessageId, cancellationToken);
+        var now = time.GetUtcNow();
+        metrics.Age.Record(Math.Max(0, (now - (job.DueAt ?? job.SubmittedAt)).TotalSeconds), Domain(job));
+
+        // The content is fetched while the status is read: one storage round trip less on the hot path. An orphan's
+        // download is wasted (and its failure ignored), which is rare.
+        var content = DownloadAsync(job, cancellationToken);
+        var (message, rows) = await ReadCommittedAsync(job, cancellationToken);
         if (message is null || message.SubmissionToken != job.SubmissionToken)
         {
+            await IgnoreAsync(content);
+            await DropOrRecheckAsync(job, message, now, dequeueCount, cancellationToken);
+            return;
+        }
+
+        var wanted = new HashSet<string>(job.Recipients, StringComparer.OrdinalIgnoreCase);
+        var pending = rows.Where(r => wanted.Contains(r.Address) && !RecipientStatus.IsFinal(r.Status)).ToList();
+        var claimed = pending.Count == 0 ? [] : await ClaimAsync(pending, now, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            LogNothingPending(logger, job.MessageId, job.Domain, job.Round);
+            await IgnoreAsync(content);
+            return;
+        }
+
+        await DeliverAsync(job, claimed, content, cancellationToken);
+    }
+
+    private async Task DropOrRecheckAsync(DeliveryJob job, MessageEntity? message, DateTimeOffset now, long dequeueCount, CancellationToken cancellationToken)
+    {
+        if (message is null)
+        {
+            if (now - job.SubmittedAt < _orphanGrace)
+            {
+                // Jobs are enqueued just before the status commit; it may simply not have landed yet.
+                LogNotYetCommitted(logger, job.MessageId, job.Domain, _options.OrphanRecheckDelay);
+                await queue.SendAsync(job, _options.OrphanRecheckDelay, cancellationToken);
+                return;
+            }
+
             LogOrphan(logger, job.MessageId, job.Domain, dequeueCount);
             return;
         }
 
-        throw new NotImplementedException("Delivery is being built in issue 3.");
+        LogOrphan(logger, job.MessageId, job.Domain, dequeueCount);
     }
+
+    private async Task<ReadOnlyMemory<byte>?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blobs.DownloadAsync(job.BlobName, cancellationToken)).ToMemory();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static async Task IgnoreAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is RequestFailedException || StorageFaults.IsUnavailable(ex))
+        {
+            // Not needed after all.
+        }
+    }
+
+    // The job was enqueued just before the submission's table commit; a fast worker can get here first. Look again a
+    // few times (50, 100, 200 … ms) within CommitWaitTimeout rather than paying a re-enqueue and its delay.
+    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadCommittedAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        var read = await ReadAsync(job, cancellationToken);
+        var waited = TimeSpan.Zero;
+        var pause = FirstCommitPoll;
+        while (read.Message is null && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _orphanGrace)
+        {
+            await Task.Delay(pause, time, cancellationToken);
+            waited += pause;
+            pause *= 2;
+            read = await ReadAsync(job, cancellationToken);
+        }
+
+        return read;
+    }
+
+    // Point reads (the message row and the job's recipients, in parallel) rather than a partition query: the cheapest
+    // table operations on Azure, and the only indexed ones in Azurite, whose queries scan the whole table. Racing the
+    // commit, the recipients can be read just before it and the message just after: the commit is one transaction, so
+    // once the message row is there the recipient rows are too, and reading them again closes the gap.
+    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        var message = status.GetMessageAsync(job.MessageId, cancellationToken);
+        var recipients = status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        var (row, rows) = (await message, await recipients);
+        if (row is not null && rows.Count < job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        {
+            rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        }
+
+        return (row, rows);
+    }
+
+    private async Task DeliverAsync(DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, CancellationToken cancellationToken)
+    {
+        RelayResult result;
+        var mime = await content;
+        if (mime is { } octets)
+        {
+            result = await relay.RelayAsync(
+                new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), octets, job.RequiresSmtpUtf8, job.EightBit),
+                cancellationToken);
+        }
+        else
+        {
+            // A committed message whose content is gone can never be delivered: say so rather than retry for days.
+            var lost = FailureClassifier.Permanent("5.3.0", "the stored message content is missing");
+            result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => lost, StringComparer.OrdinalIgnoreCase), null, null, null);
+        }
+
+        var now = time.GetUtcNow();
+        var outcomes = claimed.Select(r => (Row: r, Reply: ReplyFor(result, r.Address))).ToList();
+        var transient = outcomes.Where(o => o.Reply.Kind == ReplyKind.Transient).ToList();
+        var next = transient.Count > 0 ? retry.NextAttempt(job.Round, job.SubmittedAt, now) : null;
+
+        var delivered = outcomes.Where(o => o.Reply.Kind == ReplyKind.Success).ToList();
+        await Task.WhenAll(delivered.Select(o => RecordAsync(o.Row, RecipientStatus.Delivered, o.Reply, result, now, null, cancellationToken)));
+        foreach (var (row, reply) in delivered)
+        {
+            metrics.Latency.Record(Math.Max(0, (now - job.SubmittedAt).TotalSeconds), Domain(job));
+            Count("delivered", job);
+            LogDelivered(logger, row.Address, result.Peer ?? "", reply.ToString());
+        }
+
+        var failed = outcomes.Where(o => o.Reply.Kind == ReplyKind.Permanent).Select(o => (o.Row, o.Reply, Outcome: "failed")).ToList();
+        if (next is { } nextAttempt)
+        {
+            await Task.WhenAll(transient.Select(o => RecordAsync(o.Row, RecipientStatus.Deferred, o.Reply, result, now, nextAttempt, cancellationToken)));
+            var retryJob = job with
+            {
+                Recipients = transient.Select(o => o.Row.Address).ToList(),
+                Round = job.Round + 1,
+                DueAt = nextAttempt,
+            };
+            await queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), cancellationToken);
+            foreach (var (row, reply) in transient)
+            {
+                Count("deferred", job);
+                LogDeferred(logger, row.Address, result.Peer ?? "", reply.ToString(), nextAttempt);
+            }
+        }
+        else
+        {
+            failed.AddRange(transient.Select(o => (o.Row, FailureClassifier.Expired(o.Reply), Outcome: "expired")));
+        }
+
+        if (failed.Count == 0)
+        {
+            return;
+        }
+
+        // The DSN goes first: if we crash after it, the redelivered job fails the same recipients again and the
+        // idempotency key turns the second DSN into a replay; the other order could lose the DSN.
+        if (job.Sender is { Length: > 0 } sender)
+        {
+            var report = new BounceReport(
+                job.MessageId,
+                sender,
+                job.SubmittedAt,
+                HeaderBlock(mime ?? ReadOnlyMemory<byte>.Empty),
+                failed.Select(f => new FailedRecipient(f.Row.Address, f.Reply, RemoteMta(result.Peer), now)).ToList());
+            await bounces.SendAsync(report, $"dsn:{job.MessageId}:{job.Domain}:{job.Round}", cancellationToken);
+        }
+
+        await Task.WhenAll(failed.Select(f => RecordAsync(f.Row, RecipientStatus.Failed, f.Reply, result, now, null, cancellationToken)));
+        foreach (var (row, reply, outcome) in failed)
+        {
+            Count(outcome, job);
+            LogFailed(logger, row.Address, result.Peer ?? "", reply.ToString(), outcome);
+        }
+    }
+
+    private async Task<List<RecipientEntity>> ClaimAsync(List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var claims = pending.Select(async row =>
+        {
+            var etag = row.ETag;
+            row.Status = RecipientStatus.Delivering;
+            row.UpdatedAt = now;
+            try
+            {
+                row.ETag = await status.UpdateRecipientAsync(row, etag, cancellationToken);
+                return row;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Either another copy of this job claimed it after we read it (it delivers, we don't), or our own update
+                // landed although its response was lost and the SDK retried it with the old ETag: then the row carries
+                // our claim, stamped with our time (the table keeps at least millisecond precision).
+                var fresh = await status.GetRecipientsAsync(row.PartitionKey, [row.Address], cancellationToken);
+                if (fresh is [{ Status: RecipientStatus.Delivering } mine] && (mine.UpdatedAt - now).Duration() < SameStamp)
+                {
+                    return mine;
+                }
+
+                LogClaimLost(logger, row.Address);
+                return null;
+            }
+        });
+        var results = await Task.WhenAll(claims);
+        return results.OfType<RecipientEntity>().ToList();
+    }
+
+    private async Task RecordAsync(
+        RecipientEntity row, string newStatus, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt,
+        CancellationToken cancellationToken)
+    {
+        var attempts = row.Attempts + 1;
+        var current = row;
+        for (var conflict = 0; ; conflict++)
+        {
+            current.Status = newStatus;
+            current.Attempts = attempts;
+            current.LastResponse = reply.ToString();
+            current.LastReplyCode = reply.Code;
+            current.LastEnhancedCode = reply.EnhancedCode;
+            current.MxHost = result.Peer ?? current.MxHost;
+            current.Tls = result.Tls ?? current.Tls;
+            current.TlsDetails = result.Peer is null ? current.TlsDetails : result.TlsDetails;
+            current.UpdatedAt = now;
+            current.DeliveredAt = newStatus == RecipientStatus.Delivered ? now : current.DeliveredAt;
+            current.NextAttemptAt = nextAttempt;
+            try
+            {
+                current.ETag = await status.UpdateRecipientAsync(current, current.ETag, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && conflict < MaxRecordConflicts)
+            {
+                // Someone touched the row while we were sending (a racing copy of the job). Our outcome is what the peer
+                // said; keep a final status someone else recorded, otherwise write ours over the fresh row.
+                var fresh = await status.GetRecipientsAsync(row.PartitionKey, [row.Address], cancellationToken);
+                if (fresh.Count == 0 || RecipientStatus.IsFinal(fresh[0].Status) && newStatus != RecipientStatus.Delivered)
+                {
+                    return;
+                }
+
+                current = fresh[0];
+            }
+        }
+    }
+
+    // A submission can take as long as its three storage writes with every retry timing out; its commit may land that
+    // late, so a job is not called an orphan before then, whatever OrphanGracePeriod says.
+    private static TimeSpan OrphanGrace(DeliveryOptions delivery, StorageOptions storage)
+    {
+        var backoff = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));
+        var perWrite = (storage.NetworkTimeout * (storage.MaxRetries + 1)) + (backoff * storage.MaxRetries);
+        var worstSubmission = perWrite * 3;
+        return delivery.OrphanGracePeriod > worstSubmission ? delivery.OrphanGracePeriod : worstSubmission;
+    }
+
+    // Queue visibility is in whole seconds; a shorter wait would be truncated to none and the job would spin.
+    private static TimeSpan WholeSeconds(TimeSpan delay) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
+
+    private static DeliveryReply ReplyFor(RelayResult result, string address) =>
+        result.Replies.TryGetValue(address, out var reply)
+            ? reply
+            : FailureClassifier.Transient("4.3.0", "no outcome was reported for this recipient");
+
+    private static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> mime)
+    {
+        var end = mime.Span.IndexOf("\r\n\r\n"u8);
+        return end < 0 ? mime : mime[..(end + 2)];
+    }
+
+    private static string? RemoteMta(string? peer)
+    {
+        if (peer is null)
+        {
+            return null;
+        }
+
+        var bracket = peer.IndexOf('[', StringComparison.Ordinal);
+        return bracket > 0 ? peer[..bracket] : peer.Split(':')[0];
+    }
+
+    private static KeyValuePair<string, object?> Domain(DeliveryJob job) => new("domain", job.Domain);
+
+    private void Count(string outcome, DeliveryJob job) =>
+        metrics.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), Domain(job));
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Dropping job for {MessageId} ({RecipientDomain}): no committed submission matches it (dequeue {DequeueCount})")]
     private static partial void LogOrphan(ILogger logger, string messageId, string recipientDomain, long dequeueCount);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Job for {MessageId} ({RecipientDomain}) has no committed message yet; looking again in {Delay}")]
+    private static partial void LogNotYetCommitted(ILogger logger, string messageId, string recipientDomain, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Job for {MessageId} ({RecipientDomain}) round {Round}: every recipient is already final or being delivered by another worker")]
+    private static partial void LogNothingPending(ILogger logger, string messageId, string recipientDomain, int round);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is being delivered by another worker; skipped")]
+    private static partial void LogClaimLost(ILogger logger, string recipient);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "to=<{Recipient}> relay={Peer} status=delivered ({Reply})")]
+    private static partial void LogDelivered(ILogger logger, string recipient, string peer, string reply);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "to=<{Recipient}> relay={Peer} status=deferred ({Reply}); next attempt {NextAttemptAt:o}")]
+    private static partial void LogDeferred(ILogger logger, string recipient, string peer, string reply, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "to=<{Recipient}> relay={Peer} status={Outcome} ({Reply})")]
+    private static partial void LogFailed(ILogger logger, string recipient, string peer, string reply, string outcome);
 }

@@ -126,7 +126,10 @@ public sealed partial class SubmissionService(
             UpdatedAt = now,
         }).ToList();
 
-        if (!await status.CommitAsync(messageRow, recipientRows, cancellationToken))
+        // A conflict can also be our own transaction, applied although its response was lost and the SDK retried it:
+        // then the message is ours and its blob must stay.
+        if (!await status.CommitAsync(messageRow, recipientRows, cancellationToken)
+            && (await status.GetMessageAsync(id, cancellationToken))?.SubmissionToken != token)
         {
             // Another request with the same idempotency key committed first: ours is an orphan, answer as it did.
             await blobs.DeleteIfExistsAsync(blobName, cancellationToken);

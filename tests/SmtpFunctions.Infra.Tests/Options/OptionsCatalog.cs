@@ -78,7 +78,10 @@ internal static class OptionsCatalog
             {
                 if (property.SetMethod is { IsPublic: true })
                 {
-                    yield return new OptionKey(key, propertyType, IsCollection: false);
+                    // A secret ([DataType(DataType.Password)]) comes from keyVaultReferences, never from optionDefaults.
+                    var secret = property.GetCustomAttribute<System.ComponentModel.DataAnnotations.DataTypeAttribute>()?.DataType
+                        == System.ComponentModel.DataAnnotations.DataType.Password;
+                    yield return new OptionKey(key, propertyType, IsCollection: false, IsSecret: secret);
                 }
             }
             else

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net.Sockets;
+using DnsClient;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+
+namespace SmtpFunctions.Core.Delivery;
+
+/// <summary>
+/// The one place that turns SMTP replies, network, TLS and DNS failures into <see cref="DeliveryReply"/> outcomes
+/// (transient or permanent); nothing else reads reply text.
+/// </summary>
+/// <remarks>
+/// Reply classes from RFC 5321 §4.2.1 (2yz done, 4yz transient, 5yz permanent); enhanced status codes from RFC 3463 §2;
+/// DNS rules from RFC 5321 §5.1 (NXDOMAIN permanent, lookup failure transient) and RFC 7505 (null MX, 5.1.10).
+/// </remarks>
+public static class FailureClassifier
+{
+    /// <summary>Classifies an SMTP reply by its code, taking the enhanced status code from the text when present.</summary>
+    public static DeliveryReply FromReply(int code, string? text)
+    {
+        var kind = code switch
+        {
+            >= 200 and < 400 => ReplyKind.Success,
+            >= 400 and < 500 => ReplyKind.Transient,
+            _ => ReplyKind.Permanent,
+        };
+        var body = (text ?? "").Trim();
+        var enhanced = ParseEnhancedCode(body);
+        if (enhanced is null || enhanced[0] != ClassDigit(kind))
+        {
+            // A missing or inconsistent enhanced code: the basic code wins (RFC 3463 §2), with the generic detail.
+            enhanced = kind switch
+            {
+                ReplyKind.Success => "2.0.0",
+                ReplyKind.Transient => "4.0.0",
+                _ => "5.0.0",
+            };
+        }
+        else
+        {
+            body = body[enhanced.Length..].TrimStart();
+        }
+
+        return new DeliveryReply(kind, code, enhanced, body);
+    }
+
+    /// <summary>Classifies a reply MailKit handed to a callback.</summary>
+    public static DeliveryReply FromResponse(SmtpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return FromReply((int)response.StatusCode, response.Response);
+    }
+
+    /// <summary>Classifies any failure of a session: an SMTP reply in an exception, a dropped connection, TLS, a timeout.</summary>
+    public static DeliveryReply FromException(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            SmtpCommandException command => FromReply((int)command.StatusCode, command.Message),
+            SmtpProtocolException protocol => Transient("4.4.2", $"lost connection or protocol error: {Describe(protocol)}"),
+            SslHandshakeException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
+            MailKit.Security.AuthenticationException auth => Transient("4.7.0", $"SMTP authentication failed: {auth.Message}"),
+            System.Security.Authentication.AuthenticationException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
+            SocketException socket => FromSocket(socket),
+            TimeoutException => Transient("4.4.2", "timed out waiting for the peer"),
+            OperationCanceledException => Transient("4.4.2", "timed out waiting for the peer"),
+            IOException io when FindInner<SocketException>(io) is { } socket => FromSocket(socket, "lost connection: "),
+            IOException io => Transient("4.4.2", $"lost connection: {io.Message}"),
+            _ => Transient("4.0.0", $"{exception.GetType().Name}: {exception.Message}"),
+        };
+    }
+
+    /// <summary>Classifies a failed DNS lookup of <paramref name="name"/> (MX or address records).</summary>
+    public static DeliveryReply FromDns(DnsResponseCode code, string name, string queryType)
+    {
+        var where = $"name={name} type={queryType}";
+        return code switch
+        {
+            DnsResponseCode.NotExistentDomain => Permanent("5.1.2", $"Host or domain name not found. Name service error for {where}: Host not found"),
+            DnsResponseCode.ConnectionTimeout => Transient("4.4.3", $"Host or domain name not found. Name service error for {where}: timed out"),
+            _ => Transient("4.4.3", $"Host or domain name not found. Name service error for {where}: {code.ToString()}"),
+        };
+    }
+
+    /// <summary>The domain publishes a null MX: it accepts no mail (RFC 7505 §3).</summary>
+    public static DeliveryReply NullMx(string domain) => Permanent("5.1.10", $"Domain {domain} does not accept mail (null MX)");
+
+    /// <summary>No MX host had an address.</summary>
+    public static DeliveryReply NoAddresses(string domain, bool transient) => transient
+        ? Transient("4.4.3", $"no address for any mail exchanger of {domain} (lookup failed)")
+        : Permanent("5.4.4", $"no address for any mail exchanger of {domain}");
+
+    /// <summary>The policy requires TLS and the peer did not offer STARTTLS: deferred, like Postfix's <c>encrypt</c> level.</summary>
+    public static DeliveryReply TlsNotOffered(string host) => Transient("4.7.4", $"TLS is required, but was not offered by host {host}");
+
+    /// <summary>The message needs SMTPUTF8 and the peer does not offer it (RFC 6531 §3.5).</summary>
+    public static DeliveryReply SmtpUtf8NotOffered(string host) => Permanent("5.6.7", $"SMTPUTF8 is required, but was not offered by host {host}");
+
+    /// <summary>The peer announced a SIZE limit smaller than the message (RFC 1870 §6).</summary>
+    public static DeliveryReply TooLarge(string host, long size, long limit) =>
+        Permanent("5.3.4", string.Create(CultureInfo.InvariantCulture, $"message of {size} octets exceeds the {limit}-octet limit of host {host}"));
+
+    /// <summary>
+    /// The queue lifetime ran out while the recipient was still deferred: permanent now, but the status and diagnostic
+    /// stay the last transient reply's (what the peer said is what the sender needs to know), as Postfix reports it.
+    /// </summary>
+    public static DeliveryReply Expired(DeliveryReply? last) => last is { EnhancedCode: ['4', ..] }
+        ? new(ReplyKind.Permanent, last.Code, last.EnhancedCode, last.Text + " (delivery time expired)")
+        : Permanent("4.4.7", "delivery time expired" + (last is null ? "" : $" (last reply: {last})"));
+
+    /// <summary>A local transient condition.</summary>
+    public static DeliveryReply Transient(string enhancedCode, string text) => new(ReplyKind.Transient, null, enhancedCode, text);
+
+    /// <summary>A local permanent condition.</summary>
+    public static DeliveryReply Permanent(string enhancedCode, string text) => new(ReplyKind.Permanent, null, enhancedCode, text);
+
+    /// <summary>Parses a leading RFC 3463 status code (<c>class.subject.detail</c>), or null.</summary>
+    public static string? ParseEnhancedCode(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var span = text.AsSpan();
+        if (span.Length < 5 || span[0] is not ('2' or '4' or '5') || span[1] != '.')
+        {
+            return null;
+        }
+
+        var i = 2;
+        if (!Digits(span, ref i) || i >= span.Length || span[i] != '.')
+        {
+            return null;
+        }
+
+        i++;
+        if (!Digits(span, ref i))
+        {
+            return null;
+        }
+
+        return i == span.Length || char.IsWhiteSpace(span[i]) ? text[..i] : null;
+    }
+
+    private static bool Digits(ReadOnlySpan<char> span, ref int i)
+    {
+        var start = i;
+        while (i < span.Length && char.IsAsciiDigit(span[i]) && i - start < 3)
+        {
+            i++;
+        }
+
+        return i > start && (i == span.Length || !char.IsAsciiDigit(span[i]));
+    }
+
+    private static char ClassDigit(ReplyKind kind) => kind switch
+    {
+        ReplyKind.Success => '2',
+        ReplyKind.Transient => '4',
+        _ => '5',
+    };
+
+    private static DeliveryReply FromSocket(SocketException socket, string prefix = "") => socket.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => Transient("4.4.1", prefix + "connection refused"),
+        SocketError.TimedOut => Transient("4.4.1", prefix + "connection timed out"),
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable => Transient("4.4.1", prefix + "no route to host"),
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown => Transient("4.4.2", prefix + "connection reset by peer"),
+        _ => Transient("4.4.1", prefix + socket.Message),
+    };
+
+    private static T? FindInner<T>(Exception exception) where T : Exception
+    {
+        for (var e = exception.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(Exception exception) =>
+        exception.InnerException is { } inner ? $"{exception.Message} ({inner.Message})" : exception.Message;
+}

@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpFunctions.Core;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Dns;
+using SmtpFunctions.Testing.Postfix;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.Benchmarks.Delivery;
+
+/// <summary>
+/// N messages of about 2 KB to one domain whose MX (served by BIND) is Postfix's smtp-sink: submitted as a stream
+/// through <see cref="SubmissionService"/> and delivered by <see cref="DeliveryJobHandler"/> with the queue trigger's
+/// batch semantics; then, in the same run, Postfix relays as many (fed by smtp-source) to the same sink. Prints
+/// messages/s and CPU-seconds per 1,000 messages for both, and Azurite's dequeue ceiling at the same depth.
+/// </summary>
+public sealed class DeliverBenchmark : IBenchmark
+{
+    private const string Domain = "bench.test";
+    private const string Sender = "sender@sender.test";
+    private const string Recipient = "rcpt@bench.test";
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FaultRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    public string Name => "deliver";
+
+    /// <inheritdoc />
+    public string Description => "deliver N 2 KB messages to smtp-sink by MX, beside Postfix relaying the same (--messages N --batch 16 --backlog 64)";
+
+    /// <inheritdoc />
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var settings = DeliverBenchmarkSettings.Parse(args);
+        Console.WriteLine($"deliver: {settings.Messages} messages of ~{settings.Size} B, batch {settings.BatchSize}, backlog ≤ {settings.Backlog}, {settings.Sessions} submitters / smtp-source sessions");
+
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { CaptureMessages = false, TrackSessions = false, Backlog = 512 }, cancellationToken: cancellationToken);
+        await using var dns = await DnsServer.StartAsync(new DnsZone(Domain).Mx(Domain, 10, "mx." + Domain).A("mx." + Domain, sink.Address));
+        Console.WriteLine($"  azurite 127.0.0.1:{azurite.QueuePort}, smtp-sink {sink.EndPoint}, BIND {dns.EndPoint}");
+
+        await using var services = BuildServices(azurite.ConnectionString, sink.Port, dns.EndPoint);
+        var account = services.GetRequiredService<StorageAccount>();
+        await account.EnsureCreatedAsync(cancellationToken: cancellationToken);
+
+        var ceilingMessages = settings.CeilingMessages ?? Math.Min(settings.Messages, 3000);
+        var ceiling = await AzuriteQueueCeiling.MeasureAsync(account.Queues, ceilingMessages, settings.Backlog, cancellationToken);
+        Console.WriteLine($"  azurite ceiling: {ceiling:F0} receive+delete/s ({ceilingMessages} messages at depth ≤ {settings.Backlog}, minimal client)");
+
+        var ours = await RunOursAsync(services, settings, cancellationToken);
+        Print("smtpfunctions", ours, settings.Messages);
+        Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages so far");
+        // Azurite slows as its tables and blobs grow, so the ceiling is measured again with the data our run left: the
+        // fair bound for the end of the run.
+        var ceilingAfter = await AzuriteQueueCeiling.MeasureAsync(account.Queues, ceilingMessages, settings.Backlog, cancellationToken);
+        Console.WriteLine($"  azurite ceiling after the run: {ceilingAfter:F0} receive+delete/s");
+        Console.WriteLine($"  smtpfunctions rate = {100 * ours.Rate(settings.Messages) / ceiling:F0} % of azurite's ceiling before, {100 * ours.Rate(settings.Messages) / ceilingAfter:F0} % after; " +
+            $"SMTP sessions opened {ours.SessionsOpened}, reused {ours.SessionsReused}");
+
+        if (!settings.SkipPostfix)
+        {
+            var postfix = await RunPostfixAsync(sink.EndPoint, settings, cancellationToken);
+            Print("postfix", postfix, settings.Messages);
+            Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages in all");
+            Console.WriteLine($"  cpu per message: smtpfunctions / postfix = {ours.Cpu.TotalSeconds / postfix.Cpu.TotalSeconds:F2}");
+        }
+
+        if (settings.Split)
+        {
+            // Last: it leaves N more messages in Azurite's tables, and Azurite slows down as they grow.
+            var submitOnly = await RunSubmissionOnlyAsync(services, settings, cancellationToken);
+            Print("submission only", submitOnly, settings.Messages);
+        }
+
+        return ours.Delivered == settings.Messages ? 0 : 1;
+    }
+
+    private static void Print(string who, RunResult result, int messages) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {who,-14} {result.Rate(messages),8:F0} msg/s  {result.Cpu.TotalSeconds * 1000 / messages,6:F2} cpu-s/1000 msg  ({result.Delivered} delivered in {result.Elapsed.TotalSeconds:F1} s, {result.Cpu.TotalSeconds:F1} cpu-s)"));
+
+    private static ServiceProvider BuildServices(string storage, int port, IPEndPoint dns)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [StorageNames.Connection] = storage,
+            ["Delivery:LocalDomain"] = "mta.smtpfunctions.test",
+            ["Delivery:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Routing:NameServers"] = $"{dns.Address}:{dns.Port}",
+        }).Build();
+        // No log provider: both sides are measured on the mail path, and Postfix's log goes to a file it writes itself.
+        return new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddSmtpFunctionsCore(configuration)
+            .BuildServiceProvider();
+    }
+
+    private static async Task<RunResult> RunOursAsync(ServiceProvider services, DeliverBenchmarkSettings settings, CancellationToken cancellationToken)
+    {
+        var submission = services.GetRequiredService<SubmissionService>();
+        var handler = services.GetRequiredService<DeliveryJobHandler>();
+        var queue = services.GetRequiredService<OutboundQueue>().Client;
+        var body = Encoding.UTF8.GetBytes(Json(settings.Size));
+
+        // Submitted but not yet delivered: producers wait while it is at the backlog limit, so the queue stays shallow.
+        using var room = new SemaphoreSlim(settings.Backlog);
+        long delivered = 0, reused = 0, opened = 0, deferred = 0, failed = 0;
+        var accepted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == MailMetrics.MeterName && instrument.Name is MailMetrics.DeliveryAttempts or MailMetrics.SmtpSessions)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (instrument.Name == MailMetrics.DeliveryAttempts && tag is { Key: "outcome", Value: "delivered" })
+                {
+                    Interlocked.Add(ref delivered, value);
+                    room.Release((int)value);
+                }
+                else if (instrument.Name == MailMetrics.DeliveryAttempts && tag is { Key: "outcome", Value: "deferred" })
+                {
+                    Interlocked.Add(ref deferred, value);
+                }
+                else if (instrument.Name == MailMetrics.DeliveryAttempts && tag.Key == "outcome")
+                {
+                    Interlocked.Add(ref failed, value);
+                }
+                else if (instrument.Name == MailMetrics.SmtpSessions && tag.Key == "reused")
+                {
+                    Interlocked.Add(ref tag.Value is true ? ref reused : ref opened, value);
+                }
+            }
+        });
+        listener.Start();
+
+        var submitted = 0;
+        var unavailable = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+
+        var producers = Enumerable.Range(0, settings.Sessions).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref submitted) <= settings.Messages)
+            {
+                await room.WaitAsync(cancellationToken);
+                while (true)
+                {
+                    var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, cancellationToken);
+                    if (outcome.IsAccepted)
+                    {
+                        accepted.Enqueue(outcome.Receipt!.MessageId);
+                        break;
+                    }
+
+                    if (outcome.Error!.Kind != SubmissionErrorKind.StorageUnavailable)
+                    {
+                        throw new InvalidOperationException($"Submission refused: {outcome.Error.Detail}");
+                    }
+
+                    // What a client does with a 503: try again a little later.
+                    if (Interlocked.Increment(ref unavailable) == 1)
+                    {
+                        Console.WriteLine($"    first submission answered 503 (retried): {outcome.Error.Detail}");
+                    }
+
+                    await Task.Delay(FaultRetryDelay, cancellationToken);
+                }
+            }
+        }, cancellationToken)).ToList();
+
+        // The queue trigger: receive a batch when no more than half a batch is still in flight (host.json's newBatchThreshold).
+        var inFlight = 0;
+        var faults = 0;
+        var threshold = settings.BatchSize / 2;
+        var work = new List<Task>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(30);
+        var progress = Stopwatch.StartNew();
+        var lastDelivered = 0L;
+        while (Interlocked.Read(ref delivered) < settings.Messages && DateTime.UtcNow < deadline)
+        {
+            if (producers.FirstOrDefault(p => p.IsFaulted) is { } failedProducer)
+            {
+                await failedProducer;
+            }
+
+            if (Volatile.Read(ref inFlight) > threshold)
+            {
+                await Task.WhenAny(work);
+                work.RemoveAll(t => t.IsCompleted);
+                continue;
+            }
+
+            if (progress.Elapsed >= ProgressInterval)
+            {
+                var now = Interlocked.Read(ref delivered);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    {stopwatch.Elapsed.TotalSeconds,6:F0} s: {now} delivered, {(now - lastDelivered) / progress.Elapsed.TotalSeconds:F0} msg/s lately, {Interlocked.Read(ref deferred)} deferrals, {Interlocked.Read(ref failed)} failures, {inFlight} in flight"));
+                if (now == lastDelivered && now > 0)
+                {
+                    await ReportStuckAsync(services, accepted, cancellationToken);
+                }
+
+                lastDelivered = now;
+                progress.Restart();
+            }
+
+            QueueMessage[] batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), cancellationToken)).Value;
+            if (batch.Length == 0)
+            {
+                await Task.Delay(20, cancellationToken);
+                continue;
+            }
+
+            foreach (var message in batch)
+            {
+                Interlocked.Increment(ref inFlight);
+                work.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await handler.HandleAsync(message.Body, message.DequeueCount, cancellationToken);
+                        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // What the queue trigger does with an infrastructure fault: the message comes back later.
+                        if (Interlocked.Increment(ref faults) == 1)
+                        {
+                            Console.WriteLine($"    first handler fault (the job is retried): {ex.GetType().Name}: {ex.Message}");
+                        }
+
+                        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: FaultRetryDelay, cancellationToken: cancellationToken);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref inFlight);
+                    }
+                }, cancellationToken));
+            }
+
+            work.RemoveAll(t => t.IsCompleted);
+        }
+
+        await Task.WhenAll(producers.Concat(work));
+        stopwatch.Stop();
+        if (faults > 0 || unavailable > 0)
+        {
+            Console.WriteLine($"  azurite trouble: {faults} handler faults (retried as the queue trigger does), {unavailable} submissions answered 503 (retried)");
+        }
+
+        var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        return new RunResult(stopwatch.Elapsed, used, (int)Interlocked.Read(ref delivered), Interlocked.Read(ref opened), Interlocked.Read(ref reused));
+    }
+
+    // A stall is reported with the status of a few messages not delivered yet: what the peers or storage said.
+    private static async Task ReportStuckAsync(ServiceProvider services, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var status = services.GetRequiredService<SmtpFunctions.Core.Status.StatusStore>();
+        var shown = 0;
+        foreach (var id in ids)
+        {
+            var view = await status.GetViewAsync(id, cancellationToken);
+            var rcpt = view is { Recipients.Count: > 0 } ? view.Recipients[0] : null;
+            if (view is null || rcpt?.Status != SmtpFunctions.Core.Status.RecipientStatus.Delivered)
+            {
+                Console.WriteLine($"      {id}: {(view is null ? "no status row" : $"{rcpt?.Status} after {rcpt?.Attempts} attempts: {rcpt?.LastResponse} next {rcpt?.NextAttemptAt:o}")}");
+                if (++shown == 5)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // Submission alone, in rounds of one backlog each (the queue is cleared between rounds, untimed, to keep it shallow).
+    private static async Task<RunResult> RunSubmissionOnlyAsync(ServiceProvider services, DeliverBenchmarkSettings settings, CancellationToken cancellationToken)
+    {
+        var submission = services.GetRequiredService<SubmissionService>();
+        var queue = services.GetRequiredService<OutboundQueue>().Client;
+        var body = Encoding.UTF8.GetBytes(Json(settings.Size));
+        var elapsed = TimeSpan.Zero;
+        var cpu = TimeSpan.Zero;
+        for (var done = 0; done < settings.Messages; done += settings.Backlog)
+        {
+            var round = Math.Min(settings.Backlog, settings.Messages - done);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var stopwatch = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(Enumerable.Range(0, round), new ParallelOptions { MaxDegreeOfParallelism = settings.Sessions, CancellationToken = cancellationToken },
+                async (_, ct) => await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, ct));
+            elapsed += stopwatch.Elapsed;
+            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            await queue.ClearMessagesAsync(cancellationToken);
+        }
+
+        return new RunResult(elapsed, cpu, settings.Messages, 0, 0);
+    }
+
+    private static async Task<RunResult> RunPostfixAsync(IPEndPoint sink, DeliverBenchmarkSettings settings, CancellationToken cancellationToken)
+    {
+        var options = new PostfixOptions { HostName = "relay.postfix.test", RelayHost = sink };
+        await using var postfix = await PostfixInstance.StartAsync(options, cancellationToken);
+        var cpu = postfix.CpuTime;
+        var stopwatch = Stopwatch.StartNew();
+        var source = await SmtpSource.RunAsync(postfix.EndPoint, new SmtpSourceOptions
+        {
+            Sessions = settings.Sessions,
+            Messages = settings.Messages,
+            BodyLength = settings.Size,
+            From = Sender,
+            To = Recipient,
+            Timeout = TimeSpan.FromMinutes(30),
+        });
+        if (source.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"smtp-source failed ({source.ExitCode}): {source.Output}");
+        }
+
+        await postfix.WaitForEmptyQueueAsync(TimeSpan.FromMinutes(30), cancellationToken);
+        stopwatch.Stop();
+        var used = postfix.CpuTime - cpu;
+        var log = postfix.ReadLog();
+        var sent = log.Split('\n').Count(l => l.Contains("status=sent", StringComparison.Ordinal));
+        return new RunResult(stopwatch.Elapsed, used, sent, 0, 0);
+    }
+
+    private static string Json(int size)
+    {
+        // The text fills the message to about the requested size once headers are added.
+        var text = new StringBuilder();
+        var line = "The quick brown fox jumps over the lazy dog; benchmark payload line.";
+        while (text.Length < Math.Max(100, size - 450))
+        {
+            text.Append(line).Append("\\n");
+        }
+
+        return $$"""{"from":"{{Sender}}","to":["{{Recipient}}"],"subject":"Benchmark message","text":"{{text}}"}""";
+    }
+
+    private sealed record RunResult(TimeSpan Elapsed, TimeSpan Cpu, int Delivered, long SessionsOpened, long SessionsReused)
+    {
+        public double Rate(int messages) => messages / Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
+using Xunit.Abstractions;
+
+namespace SmtpFunctions.Core.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Core as a host builds it (<c>AddSmtpFunctionsCore</c>, options from configuration) against Azurite, plus a queue
+/// driver that does what the queue trigger does: receive from <c>outbound</c>, hand each body to
+/// <see cref="DeliveryJobHandler"/>, delete it when the handler returns, let it come back when it throws.
+/// </summary>
+internal sealed class DeliveryHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly ITestOutputHelper _output;
+
+    private DeliveryHost(ServiceProvider services, ITestOutputHelper output)
+    {
+        _services = services;
+        _output = output;
+    }
+
+    public SubmissionService Submission => _services.GetRequiredService<SubmissionService>();
+
+    public DeliveryJobHandler Handler => _services.GetRequiredService<DeliveryJobHandler>();
+
+    public StatusStore Status => _services.GetRequiredService<StatusStore>();
+
+    public StorageAccount Storage => _services.GetRequiredService<StorageAccount>();
+
+    public OutboundQueue Queue => _services.GetRequiredService<OutboundQueue>();
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>Jobs whose handling threw (infrastructure faults), for assertions.</summary>
+    public List<Exception> HandlerFaults { get; } = [];
+
+    /// <summary>Starts Core with the given settings over and above the test defaults (tiny retry schedule, short DNS timeouts).</summary>
+    public static async Task<DeliveryHost> StartAsync(string storageConnection, ITestOutputHelper output, IDictionary<string, string?> settings)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [StorageNames.Connection] = storageConnection,
+            ["Storage:MaxRetries"] = "0",
+            ["Delivery:LocalDomain"] = "mta.smtpfunctions.test",
+            ["Delivery:ConnectTimeout"] = "00:00:05",
+            ["Delivery:GreetingTimeout"] = "00:00:30",
+            ["Delivery:CommandTimeout"] = "00:00:30",
+            ["Delivery:DataTerminationTimeout"] = "00:00:30",
+            ["Routing:QueryTimeout"] = "00:00:02",
+            ["Routing:QueryRetries"] = "0",
+            ["Retry:Schedule"] = "00:00:01",
+            ["Retry:Jitter"] = "0",
+        };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging(logging => logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
+            .AddSmtpFunctionsCore(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        var host = new DeliveryHost(services, output);
+        await host.Storage.EnsureCreatedAsync();
+        await host.Queue.Client.ClearMessagesAsync();
+        return host;
+    }
+
+    /// <summary>Submits a JSON message as the HTTP door would.</summary>
+    public async Task<SubmissionReceipt> SubmitJsonAsync(string json)
+    {
+        var outcome = await Submission.SubmitAsync(new SubmissionRequest
+        {
+            Source = SubmissionSource.HttpJson,
+            Payload = new JsonPayload(Encoding.UTF8.GetBytes(json)),
+        }, CancellationToken.None);
+        Assert.True(outcome.IsAccepted, outcome.Error?.Detail);
+        return outcome.Receipt!;
+    }
+
+    /// <summary>Submits raw MIME as the SMTP door would, with an explicit envelope.</summary>
+    public async Task<SubmissionReceipt> SubmitMimeAsync(byte[] mime, string? sender = null, params string[] recipients)
+    {
+        var outcome = await Submission.SubmitAsync(new SubmissionRequest
+        {
+            Source = SubmissionSource.Smtp,
+            Payload = new MimePayload(mime),
+            Envelope = recipients.Length > 0 ? new SubmissionEnvelope(sender, recipients) : null,
+        }, CancellationToken.None);
+        Assert.True(outcome.IsAccepted, outcome.Error?.Detail);
+        return outcome.Receipt!;
+    }
+
+    /// <summary>Runs the queue until <paramref name="done"/> holds (checked between batches) or the timeout passes.</summary>
+    public async Task RunUntilAsync(Func<Task<bool>> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The delivery queue did not reach the expected state in time.");
+            }
+
+            var processed = await RunOnceAsync();
+            if (processed == 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>Runs the queue until the message's status is final for every recipient.</summary>
+    public async Task<MessageStatusView> RunUntilFinalAsync(string messageId, TimeSpan? timeout = null)
+    {
+        MessageStatusView? view = null;
+        await RunUntilAsync(async () =>
+        {
+            view = await Status.GetViewAsync(messageId, CancellationToken.None);
+            return view is not null && view.Recipients.All(r => RecipientStatus.IsFinal(r.Status));
+        }, timeout);
+        return view!;
+    }
+
+    /// <summary>Receives one batch (up to 16, the host.json batch size) and handles it concurrently.</summary>
+    public async Task<int> RunOnceAsync()
+    {
+        QueueMessage[] messages = (await Queue.Client.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(60))).Value;
+        await Task.WhenAll(messages.Select(HandleAsync));
+        return messages.Length;
+    }
+
+    /// <summary>Messages now visible on the queue.</summary>
+    public async Task<int> VisibleJobsAsync() => (await Queue.Client.PeekMessagesAsync(32)).Value.Length;
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    private async Task HandleAsync(QueueMessage message)
+    {
+        try
+        {
+            await Handler.HandleAsync(message.Body, message.DequeueCount, CancellationToken.None);
+            await Queue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+        catch (Exception ex)
+        {
+            lock (HandlerFaults)
+            {
+                HandlerFaults.Add(ex);
+            }
+
+            _output.WriteLine($"handler threw: {ex}");
+            await Queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(1));
+        }
+    }
+}

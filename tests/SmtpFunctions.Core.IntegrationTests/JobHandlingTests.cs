@@ -1,0 +1,112 @@
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.IntegrationTests.Infrastructure;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Testing.Azurite;
+using Xunit.Abstractions;
+
+namespace SmtpFunctions.Core.IntegrationTests;
+
+/// <summary>The handler's bookkeeping against real storage: orphans, the commit race, never sending twice.</summary>
+[Collection(DeliveryCollection.Name)]
+public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    private const string Json = """{"from":"sender@sender.test","to":["rcpt@example.test"],"subject":"hi","text":"hello"}""";
+
+    private Task<DeliveryHost> StartAsync(params (string Key, string Value)[] settings) =>
+        DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, settings.ToDictionary(s => s.Key, s => (string?)s.Value));
+
+    private static DeliveryJob Job(string id, DateTimeOffset submitted, string token = "t") => new()
+    {
+        MessageId = id,
+        SubmissionToken = token,
+        Domain = "example.test",
+        Recipients = ["rcpt@example.test"],
+        Sender = "sender@sender.test",
+        BlobName = $"{id}/{token}.eml",
+        SubmittedAt = submitted,
+    };
+
+    [Fact]
+    public async Task Handle_WhenMessageRowIsMissingAndJobIsYoung_LooksAgainLater()
+    {
+        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"), ("Delivery:CommitWaitTimeout", "00:00:00.2"));
+        var job = Job("young-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+
+        await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
+
+        Assert.Equal(0, await host.VisibleJobsAsync());
+        await Task.Delay(1500);
+        var requeued = (await host.Queue.Client.ReceiveMessagesAsync(1)).Value;
+        Assert.Equal(job.MessageId, OutboundQueue.Deserialize(Assert.Single(requeued).Body).MessageId);
+    }
+
+    [Fact]
+    public async Task Handle_WhenMessageRowIsMissingAfterTheGracePeriod_DropsTheJob()
+    {
+        await using var host = await StartAsync(("Delivery:OrphanRecheckDelay", "00:00:01"), ("Delivery:CommitWaitTimeout", "00:00:00.2"));
+        var job = Job("old-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.AddMinutes(-10));
+
+        await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
+
+        await Task.Delay(1500);
+        Assert.Equal(0, await host.VisibleJobsAsync());
+    }
+
+    [Fact]
+    public async Task Handle_WhenTokenDoesNotMatchTheCommit_DropsTheJobAndLeavesRecipientsQueued()
+    {
+        await using var host = await StartAsync();
+        var receipt = await host.SubmitJsonAsync(Json);
+        await host.Queue.Client.ClearMessagesAsync();
+        var job = Job(receipt.MessageId, DateTimeOffset.UtcNow, token: "not-the-committed-token");
+
+        await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
+
+        var view = await host.Status.GetViewAsync(receipt.MessageId, default);
+        Assert.Equal(RecipientStatus.Queued, Assert.Single(view!.Recipients).Status);
+        Assert.Equal(0, await host.VisibleJobsAsync());
+    }
+
+    [Fact]
+    public async Task Handle_WhenRecipientIsAlreadyDelivered_SendsNothingAndChangesNothing()
+    {
+        // Port 9 on loopback refuses: if the handler tried to send, the recipient would come back deferred.
+        await using var host = await StartAsync(("Delivery:Port", "9"), ("Routing:NameServers", "127.0.0.1:9"));
+        var receipt = await host.SubmitJsonAsync(Json);
+        var job = (await host.Queue.Client.ReceiveMessagesAsync(1)).Value.Single();
+        var (_, rows) = await host.Status.GetAsync(receipt.MessageId, default);
+        var row = rows.Single();
+        row.Status = RecipientStatus.Delivered;
+        row.Attempts = 1;
+        await host.Status.UpdateRecipientAsync(row, row.ETag, default);
+
+        await host.Handler.HandleAsync(job.Body, job.DequeueCount, default);
+
+        var after = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients.Single();
+        Assert.Equal(RecipientStatus.Delivered, after.Status);
+        Assert.Equal(1, after.Attempts);
+        Assert.Equal(0, await host.VisibleJobsAsync());
+    }
+
+    [Fact]
+    public async Task Handle_WhenDnsIsUnreachable_DefersAndRequeuesOnlyPendingRecipients()
+    {
+        await using var host = await StartAsync(("Routing:NameServers", "127.0.0.1:9"), ("Retry:Schedule", "00:00:30"));
+        var receipt = await host.SubmitJsonAsync(
+            """{"from":"sender@sender.test","to":["a@example.test","b@example.test"],"subject":"hi","text":"hello"}""");
+
+        await host.RunOnceAsync();
+
+        var view = await host.Status.GetViewAsync(receipt.MessageId, default);
+        Assert.Equal(MessageStatus.Deferred, view!.Status);
+        Assert.All(view.Recipients, r =>
+        {
+            Assert.Equal(RecipientStatus.Deferred, r.Status);
+            Assert.Equal(1, r.Attempts);
+            Assert.Equal("4.4.3", r.LastEnhancedCode);
+            Assert.NotNull(r.NextAttemptAt);
+        });
+        Assert.Empty(host.HandlerFaults);
+    }
+}
