@@ -62,8 +62,10 @@ FUNCTION_KEY="$(cat "$STATE/function-key")"
 STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
 
 PIDS=()
+STOPPING=0
 cleanup() {
   trap - EXIT INT TERM
+  STOPPING=1
   echo
   log "Stopping"
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -96,7 +98,7 @@ log "HTTP API and delivery (local host) on http://127.0.0.1:$API_PORT"
 AzureWebJobsStorage="$STORAGE" \
 LocalHost__FunctionKey="$FUNCTION_KEY" \
 LocalHost__HostJsonPath="$ROOT/host.json" \
-Delivery__LocalDomain="localhost" \
+Delivery__LocalDomain="smtpfunctions.localhost" \
 Delivery__SmartHost__Host="127.0.0.1" \
 Delivery__SmartHost__Port="$CATCHER_PORT" \
 Delivery__SmartHost__RequireTls="false" \
@@ -151,5 +153,6 @@ EOF
 # Stop everything as soon as one of them exits.
 set +e
 wait -n "${PIDS[@]}"
+[ "$STOPPING" -eq 1 ] && exit 0
 echo "A process exited; see $STATE/logs/." >&2
 exit 1
