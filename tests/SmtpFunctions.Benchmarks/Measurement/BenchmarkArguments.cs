@@ -18,4 +18,18 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
 
         return fallback;
     }
+
+    /// <summary>A text option, or <paramref name="fallback"/>.</summary>
+    public string? Text(string name, string? fallback = null)
+    {
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--" + name)
+            {
+                return args[i + 1];
+            }
+        }
+
+        return fallback;
+    }
 }
