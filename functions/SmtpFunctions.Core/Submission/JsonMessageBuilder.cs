@@ -13,11 +13,7 @@ internal static class JsonMessageBuilder
     public static PreparedMessage? Build(JsonMessageRequest request, int maxRecipients, out List<FieldError> errors)
     {
         errors = [];
-        var message = new MimeMessage();
-
-        // MimeKit's constructor invents a Message-ID and Date; ours come from the message id at submission.
-        message.Headers.RemoveAll(HeaderId.MessageId);
-        message.Headers.RemoveAll(HeaderId.Date);
+        var message = NewMessage();
 
         MailboxAddress? from = null;
         if (request.From is null)
@@ -104,6 +100,13 @@ internal static class JsonMessageBuilder
         message.Body = body.ToMessageBody();
         return new PreparedMessage(message, new Envelope(AddressRules.ToEnvelope(from!), recipients.Recipients));
     }
+
+    // The message starts with the two placeholders MimeKit's parameterless constructor puts first (From, Subject), so the
+    // header order — and the stored octets — are what they always were. That constructor also invents a Message-ID and a
+    // Date we would only remove (ours come from the message id at submission), and inventing the Message-ID looks up and
+    // IDN-encodes the host name: ~35 µs, more than the rest of building a small message.
+    private static MimeMessage NewMessage() =>
+        new((IEnumerable<Header>)[new Header(HeaderId.From, string.Empty), new Header(HeaderId.Subject, string.Empty)]);
 
     private static void AddAttachments(JsonMessageRequest request, BodyBuilder body, List<FieldError> errors)
     {
