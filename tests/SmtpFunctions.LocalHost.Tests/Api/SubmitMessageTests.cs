@@ -172,6 +172,35 @@ public class SubmitMessageTests(LocalHostFixture host) : IClassFixture<LocalHost
         await ProblemAssert.IsAsync(response, HttpStatusCode.RequestEntityTooLarge, "message");
     }
 
+    [Fact]
+    public async Task Submit_ChunkedBody_IsReadWhole_Then202()
+    {
+        // No Content-Length: the body arrives in chunks and is read to its end, as a declared length is read directly.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = LocalHostFixture.Json(Message) };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(4, body.RootElement.GetProperty("recipients").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Submit_ChunkedBodyFarOverLimit_Is413()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages")
+        {
+            Content = new ByteArrayContent(new byte[(3 * LocalHostFixture.MaxMessageBytes) + 1]),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("message/rfc822");
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await host.Client.SendAsync(request);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.RequestEntityTooLarge, "message");
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/xml")]
