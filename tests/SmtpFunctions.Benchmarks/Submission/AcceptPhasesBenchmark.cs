@@ -102,7 +102,7 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
         }
 
         Console.WriteLine($"phases: N={count} per phase, C={concurrency} for storage, {rounds} rounds, {Environment.ProcessorCount} cores (shared), GC server={System.Runtime.GCSettings.IsServerGC}");
-        var table = phases.ToDictionary(p => p.Name, _ => new List<(double Cpu, double Rate, double Azurite)>());
+        var table = phases.ToDictionary(p => p.Name, _ => new List<(double Cpu, double Rate, double Azurite, double Allocated, double Gcs, double P50, double P99)>());
         for (var round = 0; round <= rounds; round++)
         {
             var offset = (round + 1) * 10_000_000;
@@ -111,9 +111,13 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
                 var n = round == 0 ? Math.Min(count, 300) : count; // round 0 warms up (JIT, connections)
                 var cpu = ProcessCpu.Of(Environment.ProcessId);
                 var azuriteCpu = ProcessCpu.Of(azurite.ProcessId);
+                var allocated = GC.GetTotalAllocatedBytes();
+                var gcs = GC.CollectionCount(0);
                 var result = await LoadRunner.RunAsync(n, c, (i, ct) => operation(offset + i, ct), cancellationToken);
                 cpu = ProcessCpu.Of(Environment.ProcessId) - cpu;
                 azuriteCpu = ProcessCpu.Of(azurite.ProcessId) - azuriteCpu;
+                allocated = GC.GetTotalAllocatedBytes() - allocated;
+                gcs = GC.CollectionCount(0) - gcs;
                 if (result.Failures > 0)
                 {
                     Console.WriteLine($"{name}: {result.Failures} failures");
@@ -122,18 +126,18 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
 
                 if (round > 0)
                 {
-                    table[name].Add((cpu.TotalMilliseconds * 1000 / n, result.PerSecond, azuriteCpu.TotalMilliseconds * 1000 / n));
+                    table[name].Add((cpu.TotalMilliseconds * 1000 / n, result.PerSecond, azuriteCpu.TotalMilliseconds * 1000 / n, allocated / 1024.0 / n, gcs * 1000.0 / n, result.Latency.Percentile(50), result.Latency.Percentile(99)));
                 }
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"phase",-30}{"CPU µs/op (per round)",28}{"ops/s",10}{"Azurite µs/op",16}");
+        Console.WriteLine($"{"phase",-30}{"CPU µs/op (per round)",28}{"ops/s",10}{"Azurite µs/op",16}{"KB alloc/op",13}{"GC0/1000",10}{"p50 ms",8}{"p99 ms",8}");
         foreach (var (name, results) in table)
         {
             var cpus = string.Join(" ", results.Select(r => r.Cpu.ToString("F0", CultureInfo.InvariantCulture)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-30}{cpus,28}{results.Average(r => r.Rate),10:F0}{results.Average(r => r.Azurite),16:F0}"));
+                $"{name,-30}{cpus,28}{results.Average(r => r.Rate),10:F0}{results.Average(r => r.Azurite),16:F0}{results.Average(r => r.Allocated),13:F1}{results.Average(r => r.Gcs),10:F1}{results.Average(r => r.P50),8:F1}{results.Average(r => r.P99),8:F1}"));
         }
 
         return 0;
