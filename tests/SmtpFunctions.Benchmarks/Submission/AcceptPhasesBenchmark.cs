@@ -47,6 +47,9 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<StorageAccount>().EnsureCreatedAsync(cancellationToken: cancellationToken);
 
+        var ceilingQueue = provider.GetRequiredService<StorageAccount>().Queues.GetQueueClient(StorageNames.OutboundQueue);
+        var ceilingBlobs = provider.GetRequiredService<StorageAccount>().Blobs.GetBlobContainerClient(StorageNames.MessagesContainer);
+        var ceilingJob = BinaryData.FromString(new string('j', 420));
         var ceilingTable = provider.GetRequiredService<StorageAccount>().Tables.GetTableClient(StorageNames.MessagesTable);
         var preparer = provider.GetRequiredService<MessagePreparer>();
         var submission = provider.GetRequiredService<SubmissionService>();
@@ -71,9 +74,19 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
                 await blobs.UploadAsync(MessageBlobs.NameFor(Id(i), "t"), stored, ct);
                 return true;
             }),
+            ("blob upload, ceiling's", concurrency, async (i, ct) =>
+            {
+                await ceilingBlobs.GetBlobClient(MessageBlobs.NameFor(Id(i), "c")).UploadAsync(BinaryData.FromBytes(stored), ct);
+                return true;
+            }),
             ("queue send (job)", concurrency, async (i, ct) =>
             {
                 await queue.SendAsync(Job(Id(i), now), TimeSpan.Zero, ct);
+                return true;
+            }),
+            ("queue send, ceiling's", concurrency, async (_, ct) =>
+            {
+                await ceilingQueue.SendMessageAsync(ceilingJob, cancellationToken: ct);
                 return true;
             }),
             ("table transaction (2 rows)", concurrency, (i, ct) => status.CommitAsync(MessageRow(Id(i), now), [RecipientRow(Id(i), now)], ct)),
