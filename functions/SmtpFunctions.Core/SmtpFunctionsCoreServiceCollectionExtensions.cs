@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Dkim;
+using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Suppression;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core;
@@ -33,6 +35,8 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton<MessagePreparer>();
         services.TryAddSingleton<SubmissionService>();
         services.AddDelivery(configuration);
+        services.AddSuppression(configuration);
+        services.AddPacing(configuration);
         return services;
     }
 

@@ -3,9 +3,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
 using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Retry;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Suppression;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Delivery;
@@ -17,7 +19,9 @@ namespace SmtpFunctions.Core.Delivery;
 /// Only infrastructure faults escape as exceptions (so the platform's dequeue count and poison queue catch crashes);
 /// SMTP and DNS outcomes are recorded and retried by re-enqueueing, never thrown. At least once, never twice on purpose:
 /// recipients already final are skipped, and each pending one is claimed with an ETag-checked update before sending so
-/// that two copies of a job racing each other don't both send.
+/// that two copies of a job racing each other don't both send. Recipients on the suppression list are skipped (status
+/// <c>suppressed</c>, no DSN); a permanent mailbox-level failure puts the recipient on it. Before connecting, the job
+/// takes a pacing lease for its destination; a job pacing holds back goes back on the queue without an attempt.
 /// </remarks>
 public sealed partial class DeliveryJobHandler(
     StatusStore status,
@@ -26,6 +30,8 @@ public sealed partial class DeliveryJobHandler(
     IMessageRelay relay,
     RetrySchedule retry,
     BounceSender bounces,
+    SuppressionList suppressions,
+    DestinationPacer pacer,
     MailMetrics metrics,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
@@ -59,7 +65,27 @@ public sealed partial class DeliveryJobHandler(
 
         var wanted = new HashSet<string>(job.Recipients, StringComparer.OrdinalIgnoreCase);
         var pending = rows.Where(r => wanted.Contains(r.Address) && !RecipientStatus.IsFinal(r.Status)).ToList();
-        var claimed = pending.Count == 0 ? [] : await ClaimAsync(pending, now, cancellationToken);
+        if (pending.Count > 0 && suppressions.Enabled)
+        {
+            pending = await SkipSuppressedAsync(pending, now, cancellationToken);
+        }
+
+        if (pending.Count == 0)
+        {
+            LogNothingPending(logger, job.MessageId, job.Domain, job.Round);
+            await IgnoreAsync(content);
+            return;
+        }
+
+        var pacing = await pacer.AcquireAsync(job.Domain, cancellationToken);
+        using var lease = pacing.Lease;
+        if (lease is null && await DeferAsync(job, pacing, cancellationToken))
+        {
+            await IgnoreAsync(content);
+            return;
+        }
+
+        var claimed = await ClaimAsync(pending, time.GetUtcNow(), cancellationToken);
         if (claimed.Count == 0)
         {
             LogNothingPending(logger, job.MessageId, job.Domain, job.Round);
@@ -67,7 +93,58 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
-        await DeliverAsync(job, claimed, content, cancellationToken);
+        await DeliverAsync(job, claimed, content, pacing, cancellationToken);
+    }
+
+    // A queued job re-checks the list: its recipients may have been suppressed since it was submitted. Cheap: the list's
+    // cache answers most lookups, and a miss is one point read per recipient, in parallel.
+    private async Task<List<RecipientEntity>> SkipSuppressedAsync(List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var found = await suppressions.FindAsync(pending.Select(r => r.Address), cancellationToken);
+        if (found.Count == 0)
+        {
+            return pending;
+        }
+
+        await Task.WhenAll(pending.Where(r => found.ContainsKey(r.Address)).Select(r => MarkSuppressedAsync(r, found[r.Address], now, cancellationToken)));
+        return pending.Where(r => !found.ContainsKey(r.Address)).ToList();
+    }
+
+    private async Task MarkSuppressedAsync(RecipientEntity row, SuppressionEntity entry, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        row.Status = RecipientStatus.Suppressed;
+        row.LastResponse = entry.ToStatusText();
+        row.UpdatedAt = now;
+        row.NextAttemptAt = null;
+        try
+        {
+            row.ETag = await status.UpdateRecipientAsync(row, row.ETag, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // Another copy of the job got to the row first; it decides.
+            return;
+        }
+
+        Count("suppressed", row.Domain);
+        metrics.Suppressed.Add(1, new KeyValuePair<string, object?>("stage", "delivery"));
+        LogSuppressed(logger, row.Address, row.LastResponse);
+    }
+
+    // Pacing holds the job back: put it on the queue again for when it may go, without an attempt, a status change or a
+    // new round. Past its queue lifetime it is not held back any more: false, and the caller expires its recipients.
+    private async Task<bool> DeferAsync(DeliveryJob job, PacingDecision pacing, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var expiresAt = retry.ExpiresAt(job.SubmittedAt);
+        if (now >= expiresAt)
+        {
+            return false;
+        }
+
+        var until = pacing.DeferUntil!.Value < expiresAt ? pacing.DeferUntil.Value : expiresAt;
+        await queue.SendAsync(job with { DueAt = until }, WholeSeconds(until - now), cancellationToken);
+        return true;
     }
 
     private async Task DropOrRecheckAsync(DeliveryJob job, MessageEntity? message, DateTimeOffset now, long dequeueCount, CancellationToken cancellationToken)
@@ -148,11 +225,18 @@ public sealed partial class DeliveryJobHandler(
         return (row, rows);
     }
 
-    private async Task DeliverAsync(DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, CancellationToken cancellationToken)
+    private async Task DeliverAsync(
+        DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, PacingDecision pacing, CancellationToken cancellationToken)
     {
         RelayResult result;
         var mime = await content;
-        if (mime is { } octets)
+        if (pacing.Lease is null)
+        {
+            // Held back by pacing until its lifetime ran out: expired without an attempt.
+            var congested = FailureClassifier.Congested(pacing.Destination);
+            result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => congested, StringComparer.OrdinalIgnoreCase), null, null, null);
+        }
+        else if (mime is { } octets)
         {
             result = await relay.RelayAsync(
                 new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), octets, job.RequiresSmtpUtf8, job.EightBit),
@@ -165,10 +249,20 @@ public sealed partial class DeliveryJobHandler(
             result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => lost, StringComparer.OrdinalIgnoreCase), null, null, null);
         }
 
+        // The slot is free as soon as the session is back in the cache (or closed); a throttling reply starts a backoff
+        // that the retry of these recipients waits out too.
+        var backoffUntil = pacing.Lease?.Report(result);
+        pacing.Lease?.Dispose();
+
         var now = time.GetUtcNow();
         var outcomes = claimed.Select(r => (Row: r, Reply: ReplyFor(result, r.Address))).ToList();
         var transient = outcomes.Where(o => o.Reply.Kind == ReplyKind.Transient).ToList();
         var next = transient.Count > 0 ? retry.NextAttempt(job.Round, job.SubmittedAt, now) : null;
+        if (next is { } scheduled && backoffUntil is { } backoff && backoff > scheduled)
+        {
+            var expiresAt = retry.ExpiresAt(job.SubmittedAt);
+            next = backoff < expiresAt ? backoff : expiresAt;
+        }
 
         var delivered = outcomes.Where(o => o.Reply.Kind == ReplyKind.Success).ToList();
         await Task.WhenAll(delivered.Select(o => RecordAsync(o.Row, RecipientStatus.Delivered, o.Reply, result, now, null, cancellationToken)));
@@ -218,6 +312,11 @@ public sealed partial class DeliveryJobHandler(
                 failed.Select(f => new FailedRecipient(f.Row.Address, f.Reply, RemoteMta(result.Peer), now)).ToList());
             await bounces.SendAsync(report, $"dsn:{job.MessageId}:{job.Domain}:{job.Round}", cancellationToken);
         }
+
+        // Before the final status: should we crash in between, the redelivered job finds the recipients suppressed.
+        await Task.WhenAll(failed
+            .Where(f => f.Outcome == "failed" && FailureClassifier.Suppresses(f.Reply))
+            .Select(f => suppressions.AddAsync(f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
 
         await Task.WhenAll(failed.Select(f => RecordAsync(f.Row, RecipientStatus.Failed, f.Reply, result, now, null, cancellationToken)));
         foreach (var (row, reply, outcome) in failed)
@@ -334,8 +433,10 @@ public sealed partial class DeliveryJobHandler(
 
     private static KeyValuePair<string, object?> Domain(DeliveryJob job) => new("domain", job.Domain);
 
-    private void Count(string outcome, DeliveryJob job) =>
-        metrics.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), Domain(job));
+    private void Count(string outcome, DeliveryJob job) => Count(outcome, job.Domain);
+
+    private void Count(string outcome, string domain) =>
+        metrics.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("domain", domain));
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Dropping job for {MessageId} ({RecipientDomain}): no committed submission matches it (dequeue {DequeueCount})")]
     private static partial void LogOrphan(ILogger logger, string messageId, string recipientDomain, long dequeueCount);
@@ -348,6 +449,9 @@ public sealed partial class DeliveryJobHandler(
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is being delivered by another worker; skipped")]
     private static partial void LogClaimLost(ILogger logger, string recipient);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "to=<{Recipient}> status=suppressed ({Reason})")]
+    private static partial void LogSuppressed(ILogger logger, string recipient, string reason);
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "to=<{Recipient}> relay={Peer} status=delivered ({Reply})")]
     private static partial void LogDelivered(ILogger logger, string recipient, string peer, string reply);

@@ -9,6 +9,12 @@ namespace SmtpFunctions.Core.Delivery;
 /// <param name="Text">The reply text (without the code) or a description of the condition.</param>
 public sealed record DeliveryReply(ReplyKind Kind, int? Code, string EnhancedCode, string Text)
 {
+    /// <summary>
+    /// True when the peer gave this reply to one RCPT TO (it concerns that recipient), false for a reply to the whole
+    /// transaction or session (greeting, EHLO, MAIL FROM, DATA) and for local conditions.
+    /// </summary>
+    public bool RecipientLevel { get; init; }
+
     /// <summary>The reply as one line, as Postfix logs it: <c>550 5.1.1 text</c>, or <c>4.4.1 text</c> without a peer reply.</summary>
     public override string ToString()
     {

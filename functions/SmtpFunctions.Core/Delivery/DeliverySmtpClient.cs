@@ -43,7 +43,7 @@ internal sealed class DeliverySmtpClient : SmtpClient
     /// <inheritdoc />
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
     {
-        _rejected[mailbox.Address] = FailureClassifier.FromResponse(response);
+        _rejected[mailbox.Address] = FailureClassifier.FromRecipientResponse(response);
     }
 
     /// <inheritdoc />

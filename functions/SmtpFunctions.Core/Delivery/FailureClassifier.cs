@@ -52,6 +52,61 @@ public static class FailureClassifier
         return FromReply((int)response.StatusCode, response.Response);
     }
 
+    /// <summary>Classifies a peer's reply to one RCPT TO: it concerns that recipient only (<see cref="DeliveryReply.RecipientLevel"/>).</summary>
+    public static DeliveryReply FromRecipientResponse(SmtpResponse response) => FromResponse(response) with { RecipientLevel = true };
+
+    /// <summary>
+    /// True when a permanent failure says the address itself cannot receive mail, so later mail to it should not be sent
+    /// (the suppression list): the mailbox or the address's domain does not exist, will never accept mail, or is gone.
+    /// </summary>
+    /// <remarks>
+    /// Decided on the RFC 3463 enhanced status code, because the basic code cannot tell a mailbox from a policy
+    /// refusal (RFC 5321 §4.2.3 lists "mailbox not found" and "command rejected for policy reasons" both under 550):
+    /// <list type="bullet">
+    /// <item>5.1.1 bad destination mailbox address (unknown user), 5.1.3 bad destination address syntax, 5.1.6
+    /// mailbox moved with no forwarding address: the mailbox does not exist and will not (RFC 3463 §3.2).</item>
+    /// <item>5.1.2 bad destination system address: "the address portion to the right of the @ is invalid for mail",
+    /// defined as "only useful for permanent failures" (§3.2); we also report NXDOMAIN with it.</item>
+    /// <item>5.1.10 the domain publishes a null MX (RFC 7505 §3) — and Microsoft 365 uses it for "recipient not found".</item>
+    /// <item>5.2.1 mailbox disabled, not accepting messages (§3.3): given as a 5xx it is the receiver saying for good.</item>
+    /// </list>
+    /// Not suppressed: 5.1.0 and 5.1.4 (no statement that the mailbox is absent), sender problems (5.1.7, 5.1.8), a full
+    /// mailbox (5.2.2 is "a persistent transient failure", §3.3), size, system, network, protocol and content failures
+    /// (X.2.3, X.3, X.4, X.5, X.6), policy refusals (X.7: they judge the message or the sender, not the address), a bare
+    /// 5.0.0 (a reply without an enhanced code says nothing about the mailbox), and expiry (never a reply at all).
+    /// </remarks>
+    public static bool Suppresses(DeliveryReply reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        return reply.Kind == ReplyKind.Permanent && reply.EnhancedCode is "5.1.1" or "5.1.2" or "5.1.3" or "5.1.6" or "5.1.10" or "5.2.1";
+    }
+
+    /// <summary>
+    /// True when a peer's transient reply asks us to slow down towards its whole destination (pacing backs off every job
+    /// for it) rather than speaking of one recipient.
+    /// </summary>
+    /// <remarks>
+    /// A 421 at any stage: the server is closing the channel, "service not available" (RFC 5321 §3.8, §4.2.3) — how
+    /// large providers rate-limit (<c>421 4.7.0 Try again later</c>, <c>421 4.7.28</c>). A 4.7.x (security or policy
+    /// status, RFC 3463 §3.8) refusing the session or the whole transaction (greeting, EHLO, MAIL FROM, DATA): a verdict on
+    /// us as a sender. Not a 4.7.x given to one RCPT: that is the recipient's, as greylisting is per
+    /// (client, sender, recipient) triplet (RFC 6647 §2.1), and follows the normal retry schedule. Local conditions
+    /// (no reply code, e.g. TLS required but not offered) never throttle.
+    /// </remarks>
+    public static bool IsThrottling(DeliveryReply reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        return reply is { Kind: ReplyKind.Transient, Code: { } code }
+            && (code == 421 || (reply.EnhancedCode.StartsWith("4.7.", StringComparison.Ordinal) && !reply.RecipientLevel));
+    }
+
+    /// <summary>
+    /// A job was not attempted because its destination is paced or backing off, and its queue lifetime ran out meanwhile:
+    /// "mail system congestion" (RFC 3463 §3.5, X.4.5), to be reported as expired.
+    /// </summary>
+    public static DeliveryReply Congested(string destination) =>
+        Transient("4.4.5", $"delivery to {destination} was held back by pacing (throttled or at its session limit)");
+
     /// <summary>Classifies any failure of a session: an SMTP reply in an exception, a dropped connection, TLS, a timeout.</summary>
     public static DeliveryReply FromException(Exception exception)
     {

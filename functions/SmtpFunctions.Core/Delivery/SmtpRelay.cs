@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Routing;
 using SmtpFunctions.Core.Telemetry;
 
@@ -97,7 +98,7 @@ public sealed partial class SmtpRelay(
         {
             var address = IPAddress.TryParse(smartHost.Host, out var literal) ? literal : null;
             var target = new Target(smartHost.Host, address, smartHost.Port);
-            return ($"smarthost:{smartHost.Host}:{smartHost.Port}", [target], null);
+            return (Destination.ForSmartHost(smartHost).Key, [target], null);
         }
 
         var route = await resolver.ResolveAsync(domain, cancellationToken);
@@ -107,7 +108,7 @@ public sealed partial class SmtpRelay(
         }
 
         var targets = route.Hosts.SelectMany(h => h.Addresses.Select(a => new Target(h.Name, a, _options.Port))).ToList();
-        return (route.DestinationKey + ":" + _options.Port, targets, null);
+        return (Destination.ForRoute(route, _options.Port).Key, targets, null);
     }
 
     private async Task<(SmtpSession? Session, DeliveryReply? Failure)> OpenAsync(Target target, string destination, bool requireTls, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ public static class StorageNames
     /// <summary>Table of message and per-recipient status; partition = message id.</summary>
     public const string MessagesTable = "messages";
 
+    /// <summary>Table of suppressed recipient addresses; partition = the address's domain.</summary>
+    public const string SuppressionsTable = "suppressions";
+
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";
 

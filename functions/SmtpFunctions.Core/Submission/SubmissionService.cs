@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Suppression;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Submission;
@@ -16,7 +17,8 @@ namespace SmtpFunctions.Core.Submission;
 /// <remarks>
 /// Write order: blob, then jobs, then the status rows in one table transaction. The transaction is the commit point: a
 /// job whose message row is missing or carries another submission token belongs to an attempt that never committed, and
-/// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued.
+/// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued. Recipients on the
+/// suppression list are accepted as <c>suppressed</c>: no job carries them and no DSN is sent (the caller is told here).
 /// </remarks>
 public sealed partial class SubmissionService(
     MessagePreparer preparer,
@@ -24,6 +26,7 @@ public sealed partial class SubmissionService(
     OutboundQueue queue,
     StatusStore status,
     MessageIds ids,
+    SuppressionList suppressions,
     TimeProvider time,
     MailMetrics metrics,
     ILogger<SubmissionService> logger)
@@ -82,24 +85,29 @@ public sealed partial class SubmissionService(
         var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
-        await blobs.UploadAsync(blobName, mime, cancellationToken);
+        // The suppression lookup (none when the list is off) overlaps the upload: no extra round trip on the way to 202.
+        var lookup = suppressions.FindAsync(envelope.Recipients.Select(r => r.Address), cancellationToken);
+        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), lookup);
+        var suppressed = await lookup;
 
         var jobs = envelope.ByDomain().Select(group => new DeliveryJob
         {
             MessageId = id,
             SubmissionToken = token,
             Domain = group.Key,
-            Recipients = group.Select(r => r.Address).ToList(),
+            Recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList(),
             Sender = envelope.Sender?.Address,
             BlobName = blobName,
             Size = mime.Length,
             RequiresSmtpUtf8 = requiresUtf8,
             EightBit = eightBit,
             SubmittedAt = now,
-        }).ToList();
+        }).Where(job => job.Recipients.Count > 0).ToList();
         await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
 
-        var accepted = envelope.Recipients.Select(r => new AcceptedRecipient(r.Address, RecipientStatus.Queued)).ToList();
+        var accepted = envelope.Recipients
+            .Select(r => new AcceptedRecipient(r.Address, suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued))
+            .ToList();
         var messageRow = new MessageEntity
         {
             PartitionKey = id,
@@ -122,7 +130,8 @@ public sealed partial class SubmissionService(
             RowKey = RecipientEntity.RowKeyFor(r.Address),
             Address = r.Address,
             Domain = r.Domain,
-            Status = RecipientStatus.Queued,
+            Status = suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued,
+            LastResponse = suppressed.GetValueOrDefault(r.Address)?.ToStatusText(),
             UpdatedAt = now,
         }).ToList();
 
@@ -138,6 +147,11 @@ public sealed partial class SubmissionService(
         }
 
         LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobs.Count, mime.Length, messageRow.Source);
+        if (suppressed.Count > 0)
+        {
+            metrics.Suppressed.Add(suppressed.Count, new KeyValuePair<string, object?>("stage", "submission"));
+        }
+
         return SubmissionOutcome.Accepted(new SubmissionReceipt { MessageId = id, Recipients = accepted });
     }
 

@@ -38,6 +38,21 @@ public sealed class MailMetrics
     /// <summary>Counter: ingress SMTP sessions and their end, by <c>result</c>.</summary>
     public const string IngressSessions = "smtpfunctions.ingress.sessions";
 
+    /// <summary>Counter: addresses added to the suppression list by a permanent mailbox-level failure, by <c>code</c> (enhanced status).</summary>
+    public const string SuppressionsAdded = "smtpfunctions.suppressions.added";
+
+    /// <summary>Counter: recipients not sent to because they are suppressed, by <c>stage</c> (submission/delivery).</summary>
+    public const string RecipientsSuppressed = "smtpfunctions.recipients.suppressed";
+
+    /// <summary>Counter: jobs put back on the queue by pacing without an attempt, by <c>reason</c> (throttled/concurrency/rate) and <c>domain</c>.</summary>
+    public const string PacingDeferrals = "smtpfunctions.pacing.deferrals";
+
+    /// <summary>Counter: destination backoffs started by a throttling reply (421, 4.7.x), by <c>domain</c>.</summary>
+    public const string PacingBackoffs = "smtpfunctions.pacing.backoffs";
+
+    /// <summary>Histogram (s): how long a job waited for a session slot or its rate turn before sending.</summary>
+    public const string PacingWait = "smtpfunctions.pacing.wait";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -52,6 +67,11 @@ public sealed class MailMetrics
         Bounces = meter.CreateCounter<long>(BouncesSent, "{message}", "Delivery status notifications sent.");
         Sessions = meter.CreateCounter<long>(SmtpSessions, "{session}", "SMTP sessions to peers.");
         Ingress = meter.CreateCounter<long>(IngressSessions, "{session}", "SMTP submission sessions.");
+        SuppressionAdds = meter.CreateCounter<long>(SuppressionsAdded, "{address}", "Addresses added to the suppression list.");
+        Suppressed = meter.CreateCounter<long>(RecipientsSuppressed, "{recipient}", "Recipients not sent to because they are suppressed.");
+        Deferrals = meter.CreateCounter<long>(PacingDeferrals, "{job}", "Jobs re-enqueued by pacing without an attempt.");
+        Backoffs = meter.CreateCounter<long>(PacingBackoffs, "{backoff}", "Destination backoffs started by throttling replies.");
+        PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -80,4 +100,19 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="IngressSessions"/>.</summary>
     public Counter<long> Ingress { get; }
+
+    /// <summary>See <see cref="SuppressionsAdded"/>.</summary>
+    public Counter<long> SuppressionAdds { get; }
+
+    /// <summary>See <see cref="RecipientsSuppressed"/>.</summary>
+    public Counter<long> Suppressed { get; }
+
+    /// <summary>See <see cref="PacingDeferrals"/>.</summary>
+    public Counter<long> Deferrals { get; }
+
+    /// <summary>See <see cref="PacingBackoffs"/>.</summary>
+    public Counter<long> Backoffs { get; }
+
+    /// <summary>See <see cref="PacingWait"/>.</summary>
+    public Histogram<double> PacingWaited { get; }
 }

@@ -1,0 +1,57 @@
+using SmtpFunctions.Core.Submission;
+
+namespace SmtpFunctions.Core.Suppression;
+
+/// <summary>
+/// An address as the suppression list keys it: the envelope form (domain as A-label), case-folded like duplicate
+/// detection, so <c>Jörg@Bücher.example</c>, <c>jörg@xn--bcher-kva.example</c> and <c>JÖRG@BÜCHER.EXAMPLE</c> are one entry.
+/// </summary>
+/// <param name="Address">The address, lower-case, domain as A-label.</param>
+/// <param name="Domain">The domain, lower-case A-label: the table partition.</param>
+public sealed record SuppressionKey(string Address, string Domain)
+{
+    /// <summary>The table RowKey: the address percent-encoded, so any legal local part (<c>/</c>, <c>#</c>, <c>?</c>, <c>%</c>) is a legal key.</summary>
+    public string RowKey => Uri.EscapeDataString(Address);
+
+    /// <summary>The key of an address already in envelope form (as jobs and status rows carry it).</summary>
+    public static SuppressionKey ForEnvelope(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var folded = address.ToLowerInvariant();
+        var at = folded.LastIndexOf('@');
+        return new SuppressionKey(folded, at < 0 ? "" : folded[(at + 1)..]);
+    }
+
+    /// <summary>Parses a bare address given by a person (an API path): U-label or A-label domain, any case.</summary>
+    public static bool TryParse(string? input, out SuppressionKey? key, out string? problem)
+    {
+        key = null;
+        if (!AddressRules.TryParseMailbox(input, out var mailbox, out problem))
+        {
+            return false;
+        }
+
+        if (!string.IsNullOrEmpty(mailbox!.Name) || input!.Trim() != input)
+        {
+            problem = $"'{input}' must be a bare address (local-part@domain), without a display name or surrounding spaces";
+            return false;
+        }
+
+        key = ForEnvelope(AddressRules.ToEnvelope(mailbox).Address);
+        return true;
+    }
+
+    /// <summary>Normalises a domain given by a person (a query filter) to the lower-case A-label the table is partitioned by.</summary>
+    public static bool TryParseDomain(string? input, out string? domain)
+    {
+        domain = null;
+        if (string.IsNullOrWhiteSpace(input) || input.Contains('@', StringComparison.Ordinal)
+            || !TryParse("postmaster@" + input, out var key, out _))
+        {
+            return false;
+        }
+
+        domain = key!.Domain;
+        return true;
+    }
+}
