@@ -10,6 +10,7 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddSmtpFunctionsApi(this IServiceCollection services)
     {
         services.TryAddSingleton<MessagesEndpoint>();
+        services.TryAddSingleton<SuppressionsEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }

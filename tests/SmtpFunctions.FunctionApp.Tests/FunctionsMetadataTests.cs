@@ -10,14 +10,17 @@ public class FunctionsMetadataTests
     private static readonly string Configuration =
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
+    private static readonly string[] FunctionNames =
+        ["DeleteSuppression", "DeliverMessage", "GetMessage", "GetSuppression", "ListSuppressions", "SubmitMessage"];
+
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
     [Fact]
-    public void Metadata_DeclaresTheThreeFunctions()
+    public void Metadata_DeclaresEveryFunction()
     {
         var functions = ReadMetadata(OutputDirectory);
 
-        Assert.Equal(["DeliverMessage", "GetMessage", "SubmitMessage"], functions.Keys.Order().ToArray());
+        Assert.Equal(FunctionNames, functions.Keys.Order().ToArray());
         Assert.All(functions.Values, f =>
         {
             Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString());
@@ -28,6 +31,9 @@ public class FunctionsMetadataTests
     [Theory]
     [InlineData("SubmitMessage", "post", "messages")]
     [InlineData("GetMessage", "get", "messages/{id}")]
+    [InlineData("ListSuppressions", "get", "suppressions")]
+    [InlineData("GetSuppression", "get", "suppressions/{address}")]
+    [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
@@ -65,7 +71,7 @@ public class FunctionsMetadataTests
                 TimeSpan.FromMinutes(5));
             Assert.True(exitCode == 0, output);
 
-            Assert.Equal(3, ReadMetadata(folder).Count);
+            Assert.Equal(FunctionNames, ReadMetadata(folder).Keys.Order().ToArray());
             AssertHostJsonAndExtensions(folder);
             Assert.False(File.Exists(Path.Combine(folder, "local.settings.json")), "local settings must not be published");
         }

@@ -3,7 +3,11 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Suppression;
 
 namespace SmtpFunctions.LocalHost.Tests.Api;
 
@@ -32,8 +36,12 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             .SelectMany(path => path.Value.EnumerateObject().Select(op => $"{op.Name.ToUpperInvariant()} /api{path.Name}"))
             .Order().ToArray();
 
-        Assert.Equal(["GET /api/messages/{id}", "POST /api/messages"], documented);
+        Assert.Equal(
+            ["DELETE /api/suppressions/{address}", "GET /api/messages/{id}", "GET /api/suppressions", "GET /api/suppressions/{address}", "POST /api/messages"],
+            documented);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/suppressions")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PostAsync("/api/suppressions/a%40b.example", null)).StatusCode);
     }
 
     [Fact]
@@ -43,6 +51,19 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
 
         Assert.Equal(JsonNames(typeof(JsonMessageRequest)), SchemaProperties(document, "MessageRequest"));
         Assert.Equal(JsonNames(typeof(JsonAttachment)), SchemaProperties(document, "Attachment"));
+    }
+
+    [Fact]
+    public async Task ResponseSchemas_MatchTheTypesTheApiSends()
+    {
+        var document = await DocumentAsync();
+
+        Assert.Equal(JsonNames(typeof(SubmissionReceipt)), SchemaProperties(document, "SubmissionReceipt"));
+        Assert.Equal(JsonNames(typeof(MessageStatusView)), SchemaProperties(document, "MessageStatus"));
+        Assert.Equal(JsonNames(typeof(RecipientStatusView)), SchemaProperties(document, "RecipientStatus"));
+        Assert.Equal(JsonNames(typeof(SuppressionListView)), SchemaProperties(document, "SuppressionList"));
+        Assert.Equal(JsonNames(typeof(SuppressionView)), SchemaProperties(document, "Suppression"));
+        Assert.Equal(JsonNames(typeof(SuppressionReasonView)), SchemaProperties(document, "SuppressionReason"));
     }
 
     [Fact]
@@ -74,8 +95,41 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, $"/api/messages/{id}")),
         };
 
+        var suppressions = host.Services.GetRequiredService<SuppressionList>();
+        foreach (var address in new[] { "listed@openapi.example", "lifted@openapi.example" })
+        {
+            await suppressions.AddAsync(address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), id, null, default);
+        }
+
+        var list = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [200] = () => SendAsync(HttpMethod.Get, "/api/suppressions?pageSize=1"),
+            [400] = () => SendAsync(HttpMethod.Get, "/api/suppressions?pageSize=0"),
+            [401] = () => SendAsync(HttpMethod.Get, "/api/suppressions", withKey: false),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, "/api/suppressions")),
+        };
+        var getSuppression = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [200] = () => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example"),
+            [400] = () => SendAsync(HttpMethod.Get, "/api/suppressions/not-an-address"),
+            [401] = () => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example", withKey: false),
+            [404] = () => SendAsync(HttpMethod.Get, "/api/suppressions/never%40openapi.example"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example")),
+        };
+        var deleteSuppression = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [204] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/lifted%40openapi.example"),
+            [400] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/not-an-address"),
+            [401] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example", withKey: false),
+            [404] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/never%40openapi.example"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example")),
+        };
+
         await CheckOperationAsync(document, "/messages", "post", post, "SubmissionReceipt");
         await CheckOperationAsync(document, "/messages/{id}", "get", get, "MessageStatus");
+        await CheckOperationAsync(document, "/suppressions", "get", list, "SuppressionList");
+        await CheckOperationAsync(document, "/suppressions/{address}", "get", getSuppression, "Suppression");
+        await CheckOperationAsync(document, "/suppressions/{address}", "delete", deleteSuppression, null);
 
         // Every error kind Core can return over HTTP maps to a documented status (SenderNotAllowed is SMTP-only).
         foreach (var kind in Enum.GetValues<SubmissionErrorKind>().Where(k => k != SubmissionErrorKind.SenderNotAllowed))
@@ -84,7 +138,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         }
     }
 
-    private static async Task CheckOperationAsync(JsonElement document, string path, string method, Dictionary<int, Func<Task<HttpResponseMessage>>> cases, string successSchema)
+    private static async Task CheckOperationAsync(JsonElement document, string path, string method, Dictionary<int, Func<Task<HttpResponseMessage>>> cases, string? successSchema)
     {
         var documented = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses")
             .EnumerateObject().Select(r => int.Parse(r.Name, System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
@@ -96,12 +150,20 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             using var response = await send();
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(status == (int)response.StatusCode, $"{method} {path}: expected {status}, got {(int)response.StatusCode} {text}");
+            if (status == 204)
+            {
+                // No content: documented without a body, and none is sent.
+                Assert.Equal("", text);
+                Assert.False(document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty("204").TryGetProperty("content", out _));
+                continue;
+            }
+
             var body = JsonDocument.Parse(text).RootElement;
             var actual = body.EnumerateObject().Select(p => p.Name).ToHashSet();
             if (status < 300)
             {
                 Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-                CheckAgainstSchema(document, successSchema, body);
+                CheckAgainstSchema(document, successSchema!, body);
             }
             else
             {
@@ -129,6 +191,11 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
                 {
                     CheckAgainstSchema(document, itemRef.GetString()!.Split('/')[^1], item);
                 }
+            }
+
+            if (definition.TryGetProperty("$ref", out var objectRef) && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                CheckAgainstSchema(document, objectRef.GetString()!.Split('/')[^1], property.Value);
             }
 
             if (definition.TryGetProperty("enum", out var values) || (definition.TryGetProperty("$ref", out var enumRef) &&

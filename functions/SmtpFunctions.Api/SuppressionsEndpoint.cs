@@ -1,0 +1,153 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Suppression;
+
+namespace SmtpFunctions.Api;
+
+/// <summary>
+/// <c>GET /api/suppressions</c>, <c>GET /api/suppressions/{address}</c> and <c>DELETE /api/suppressions/{address}</c>:
+/// inspect the suppression list and lift entries. Both hosts route to these methods.
+/// </summary>
+/// <remarks>
+/// The address is one path segment, percent-encoded as RFC 3986 §3.3 has it (JavaScript's <c>encodeURIComponent</c>):
+/// <c>/</c> must be sent as <c>%2F</c> and <c>%</c> as <c>%25</c>; <c>@</c> and <c>+</c> may be sent as they are (in a path
+/// <c>+</c> is a plus, never a space); non-ASCII characters as percent-encoded UTF-8. The domain may be given as U-label
+/// or A-label, and case does not matter. The segment is decoded exactly once from the raw request target, because
+/// ASP.NET Core leaves <c>%2F</c> encoded in the path it decodes and so cannot tell <c>%2F</c> from <c>%252F</c>.
+/// </remarks>
+public sealed partial class SuppressionsEndpoint(ISuppressionStore store, SuppressionList list, ILogger<SuppressionsEndpoint> logger)
+{
+    /// <summary>Page size when the request names none.</summary>
+    public const int DefaultPageSize = 100;
+
+    private const string RoutePrefix = "/suppressions/";
+
+    /// <summary>Lists entries, a page at a time: <c>?domain=&amp;pageSize=&amp;continuationToken=</c>.</summary>
+    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = request.Query;
+        string? domain = null;
+        if (query.TryGetValue("domain", out var domainValue) && !SuppressionKey.TryParseDomain(domainValue.ToString(), out domain))
+        {
+            return InvalidQuery("domain", $"'{domainValue}' is not a domain name.");
+        }
+
+        var pageSize = DefaultPageSize;
+        if (query.TryGetValue("pageSize", out var sizeValue)
+            && (!int.TryParse(sizeValue.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1 || pageSize > SuppressionStore.MaxPageSize))
+        {
+            return InvalidQuery("pageSize", $"pageSize must be a whole number from 1 to {SuppressionStore.MaxPageSize}.");
+        }
+
+        string? token = null;
+        if (query.TryGetValue("continuationToken", out var tokenValue))
+        {
+            token = tokenValue.ToString();
+            if (!SuppressionStore.IsContinuationToken(token))
+            {
+                return InvalidQuery("continuationToken", "continuationToken must be a value a previous page returned.");
+            }
+        }
+
+        return await AnswerAsync(async () =>
+        {
+            var page = await store.ListAsync(domain, pageSize, token, cancellationToken);
+            return Results.Json(
+                new SuppressionListView { Suppressions = page.Entries.Select(SuppressionView.From).ToList(), ContinuationToken = page.ContinuationToken },
+                contentType: "application/json");
+        }, cancellationToken);
+    }
+
+    /// <summary>One entry, or 404.</summary>
+    public async Task<IResult> GetAsync(HttpRequest request, string address, CancellationToken cancellationToken)
+    {
+        if (!TryGetKey(request, address, out var key, out var problem))
+        {
+            return problem!;
+        }
+
+        return await AnswerAsync(async () => await store.GetAsync(key!, cancellationToken) is { } entry
+            ? Results.Json(SuppressionView.From(entry), contentType: "application/json")
+            : NotFound(key!), cancellationToken);
+    }
+
+    /// <summary>Lifts an entry: 204, or 404 when the address was not suppressed.</summary>
+    public async Task<IResult> DeleteAsync(HttpRequest request, string address, CancellationToken cancellationToken)
+    {
+        if (!TryGetKey(request, address, out var key, out var problem))
+        {
+            return problem!;
+        }
+
+        return await AnswerAsync(async () => await list.LiftAsync(key!, cancellationToken) ? Results.NoContent() : NotFound(key!), cancellationToken);
+    }
+
+    /// <summary>
+    /// The address of the request: the last segment of the raw target decoded once, or (where a host gives no raw target)
+    /// the route value, whose only encoded character left is the slash.
+    /// </summary>
+    internal static string AddressOf(HttpRequest request, string routeValue)
+    {
+        var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is { Length: > 0 } && raw[0] == '/')
+        {
+            var path = raw.Split('?', 2)[0];
+            var slash = path.LastIndexOf('/');
+            if (slash >= 0 && path[..(slash + 1)].EndsWith(RoutePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    return Uri.UnescapeDataString(path[(slash + 1)..]);
+                }
+                catch (UriFormatException)
+                {
+                    // Not a well-formed segment: fall back to what the router made of it.
+                }
+            }
+        }
+
+        return routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool TryGetKey(HttpRequest request, string routeValue, out SuppressionKey? key, out IResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var address = AddressOf(request, routeValue ?? "");
+        if (SuppressionKey.TryParse(address, out key, out var reason))
+        {
+            problem = null;
+            return true;
+        }
+
+        problem = ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-address", "Invalid address",
+            $"The path must end with one percent-encoded email address: {reason}.", [new FieldError("address", reason ?? "not an address")]);
+        return false;
+    }
+
+    private async Task<IResult> AnswerAsync(Func<Task<IResult>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogStorageUnavailable(logger, ex);
+            return ApiProblems.StorageUnavailable();
+        }
+    }
+
+    private static IResult NotFound(SuppressionKey key) => ApiProblems.Create(StatusCodes.Status404NotFound, "not-found", "Address not suppressed",
+        $"'{key.Address}' is not on the suppression list.", [new FieldError("address", "not suppressed")]);
+
+    private static IResult InvalidQuery(string field, string detail) =>
+        ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-query", "Invalid query parameter", detail, [new FieldError(field, detail)]);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Storage unavailable while reading or changing the suppression list")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception);
+}
