@@ -84,14 +84,27 @@ var optionDefaults = {
   Retry__Schedule: '00:01:00,00:05:00,00:15:00,00:30:00,01:00:00,02:00:00,04:00:00'
   Retry__QueueLifetime: '5.00:00:00'
   Retry__Jitter: '0.1'
+  // SmtpFunctions.Core.Options.SuppressionOptions (both hosts: submission checks the list)
+  Suppression__Enabled: 'true'
+  Suppression__CacheTtl: '00:00:30'
+  Suppression__CacheSize: '100000'
+  // SmtpFunctions.Core.Options.PacingOptions (per-destination overrides: Pacing__Domains__<name>__MaxConcurrentSessions
+  // and __MaxMessagesPerMinute through mailOptions; limits are per instance, see docs/architecture.md)
+  Pacing__MaxConcurrentSessions: '20'
+  Pacing__MaxMessagesPerMinute: '0'
+  Pacing__SlotWaitTimeout: '00:00:02'
+  Pacing__DeferDelay: '00:00:10'
+  Pacing__ThrottleBackoff: '00:01:00'
+  Pacing__MaxThrottleBackoff: '00:30:00'
 }
 
 @export()
-@description('Sections the SMTP ingress container binds: it submits (so it signs with DKIM) but never delivers.')
+@description('Sections the SMTP ingress container binds: it submits (so it signs with DKIM and checks the suppression list) but never delivers.')
 var ingressSections = [
   'Submission'
   'Storage'
   'Dkim'
+  'Suppression'
   'Ingress'
 ]
 

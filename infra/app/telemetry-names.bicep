@@ -15,6 +15,11 @@ var metricNames = {
   bouncesSent: 'smtpfunctions.bounces.sent'
   smtpSessions: 'smtpfunctions.smtp.sessions'
   ingressSessions: 'smtpfunctions.ingress.sessions'
+  suppressionsAdded: 'smtpfunctions.suppressions.added'
+  recipientsSuppressed: 'smtpfunctions.recipients.suppressed'
+  pacingDeferrals: 'smtpfunctions.pacing.deferrals'
+  pacingBackoffs: 'smtpfunctions.pacing.backoffs'
+  pacingWait: 'smtpfunctions.pacing.wait'
 }
 
 @export()

@@ -206,6 +206,41 @@ var content = {
       '50'
     )
     kql(
+      'suppressions-added',
+      'Addresses suppressed, by enhanced status code (${metricNames.suppressionsAdded})',
+      counterBy(metricNames.suppressionsAdded, 'code'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'recipients-suppressed',
+      'Recipients not sent to because suppressed, at submission or delivery (${metricNames.recipientsSuppressed})',
+      counterBy(metricNames.recipientsSuppressed, 'stage'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'pacing-deferrals',
+      'Jobs held back by pacing, by reason (${metricNames.pacingDeferrals})',
+      counterBy(metricNames.pacingDeferrals, 'reason'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'pacing-backoffs',
+      'Destination backoffs after throttling replies, by recipient domain (${metricNames.pacingBackoffs})',
+      counterBy(metricNames.pacingBackoffs, 'domain'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'pacing-wait',
+      'Time jobs waited for a session slot or rate turn (${metricNames.pacingWait}, s)',
+      histogram(metricNames.pacingWait),
+      'timechart',
+      '50'
+    )
+    kql(
       'ingress-sessions',
       'Ingress SMTP sessions, by result (${metricNames.ingressSessions})',
       counterBy(metricNames.ingressSessions, 'result'),
