@@ -53,8 +53,9 @@ public sealed partial class DeliveryJobHandler(
         metrics.Age.Record(Math.Max(0, (now - (job.DueAt ?? job.SubmittedAt)).TotalSeconds), Domain(job));
 
         // The content is fetched while the status is read: one storage round trip less on the hot path. An orphan's
-        // download is wasted (and its failure ignored), which is rare.
-        var content = DownloadAsync(job, cancellationToken);
+        // download is wasted (and its failure ignored), which is rare. Not ahead of the lease when pacing is holding the
+        // destination back: those jobs mostly go back on the queue, and would download it again each time.
+        var content = pacer.CouldGoNow(job.Domain) ? DownloadAsync(job, cancellationToken) : null;
         var (message, rows) = await ReadCommittedAsync(job, cancellationToken);
         if (message is null || message.SubmissionToken != job.SubmissionToken)
         {
@@ -85,6 +86,7 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
+        content ??= DownloadAsync(job, cancellationToken);
         var claimed = await ClaimAsync(pending, time.GetUtcNow(), cancellationToken);
         if (claimed.Count == 0)
         {
@@ -178,8 +180,13 @@ public sealed partial class DeliveryJobHandler(
         }
     }
 
-    private static async Task IgnoreAsync(Task task)
+    private static async Task IgnoreAsync(Task? task)
     {
+        if (task is null)
+        {
+            return;
+        }
+
         try
         {
             await task;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -25,10 +26,14 @@ namespace SmtpFunctions.Core.Pacing;
 public sealed partial class DestinationPacer
 {
     private const int PruneThreshold = 1024;
+    private const int MaxRememberedDomains = 10_000;
     private static readonly TimeSpan PruneAfter = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<string, DestinationGate> _gates = new(StringComparer.Ordinal);
     private readonly Lock _gatesLock = new();
+
+    // Recipient domain → its destination and limits as last seen: only for the cheap "could it go now?" hint.
+    private readonly ConcurrentDictionary<string, (string Key, DestinationLimits Limits)> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly IMxResolver _resolver;
     private readonly PacingOptions _options;
     private readonly DeliveryOptions _delivery;
@@ -106,6 +111,25 @@ public sealed partial class DestinationPacer
     }
 
     /// <summary>
+    /// A hint, without waiting or any lookup: false when <paramref name="domain"/>'s destination (as last seen) is backing
+    /// off, has no free slot, or has no rate turn within the slot wait. The job handler fetches a message's content ahead
+    /// of its lease only when this is true, so jobs that will most likely be put back do not download it for nothing.
+    /// </summary>
+    public bool CouldGoNow(string domain)
+    {
+        if (!_domains.TryGetValue(domain, out var seen) || Find(seen.Key) is not { } gate)
+        {
+            return true;
+        }
+
+        lock (gate)
+        {
+            var now = _time.GetUtcNow();
+            return gate.BackoffUntil <= now && gate.Active < seen.Limits.MaxConcurrentSessions && RateWait(gate, seen.Limits, now) <= _options.SlotWaitTimeout;
+        }
+    }
+
+    /// <summary>
     /// Waits (at most the slot wait) for a session slot and rate turn towards <paramref name="domain"/>'s destination, or
     /// says until when the job should be put back on the queue. A domain without a route (lookup failure) is not paced:
     /// the relay reports its failure without connecting.
@@ -121,6 +145,7 @@ public sealed partial class DestinationPacer
 
         var limits = LimitsFor(domain, destination.HostNames);
         var gate = GateFor(destination.Key);
+        Remember(domain, destination.Key, limits);
         var started = Stopwatch.GetTimestamp();
         var waiter = new SlotWaiter(limits.MaxConcurrentSessions);
         lock (gate)
@@ -329,6 +354,16 @@ public sealed partial class DestinationPacer
 
             return gate;
         }
+    }
+
+    private void Remember(string domain, string key, DestinationLimits limits)
+    {
+        if (_domains.Count > MaxRememberedDomains)
+        {
+            _domains.Clear();
+        }
+
+        _domains[domain] = (key, limits);
     }
 
     private DestinationGate? Find(string key)

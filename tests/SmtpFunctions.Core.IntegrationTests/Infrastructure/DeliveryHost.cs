@@ -73,7 +73,21 @@ internal sealed class DeliveryHost : IAsyncDisposable
         var host = new DeliveryHost(services, output);
         await host.Storage.EnsureCreatedAsync();
         await host.Queue.Client.ClearMessagesAsync();
+        await host.ClearSuppressionsAsync();
         return host;
+    }
+
+    /// <summary>
+    /// Empties the suppression list: tests share one Azurite, and an address one test's bounce suppressed (a DSN to the
+    /// shared sender failing for good) must not turn another test's DSN into a suppressed recipient.
+    /// </summary>
+    public async Task ClearSuppressionsAsync()
+    {
+        var table = Storage.Tables.GetTableClient(StorageNames.SuppressionsTable);
+        await foreach (var entry in table.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["PartitionKey", "RowKey"]))
+        {
+            await table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey);
+        }
     }
 
     /// <summary>Submits a JSON message as the HTTP door would.</summary>

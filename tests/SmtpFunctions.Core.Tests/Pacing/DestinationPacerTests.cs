@@ -287,6 +287,24 @@ public sealed class DestinationPacerTests
     }
 
     [Fact]
+    public async Task CouldGoNow_IsFalseOnlyWhenTheDestinationIsKnownToHoldJobsBack()
+    {
+        using var h = new PacerHarness(o => o.MaxConcurrentSessions = 1);
+        Assert.True(h.Pacer.CouldGoNow("one.test"));
+
+        var lease = await h.LeaseAsync("one.test");
+        Assert.False(h.Pacer.CouldGoNow("one.test"));
+        Assert.True(h.Pacer.CouldGoNow("two.test"));
+        Assert.True(h.Pacer.CouldGoNow("other.test"));
+
+        lease.Report(PacerHarness.Replies(("a@one.test", 421, "4.7.0 slow down")));
+        lease.Dispose();
+        Assert.False(h.Pacer.CouldGoNow("one.test"));
+        h.Time.Advance(h.Options.ThrottleBackoff);
+        Assert.True(h.Pacer.CouldGoNow("one.test"));
+    }
+
+    [Fact]
     public void BackoffFor_DoublesFromTheBase_CappedAtTheMaximum()
     {
         using var h = new PacerHarness(o => { o.ThrottleBackoff = TimeSpan.FromSeconds(30); o.MaxThrottleBackoff = TimeSpan.FromMinutes(30); });
