@@ -89,13 +89,16 @@ var optionDefaults = {
   Suppression__CacheTtl: '00:00:30'
   Suppression__CacheSize: '100000'
   // SmtpFunctions.Core.Options.PacingOptions (per-destination overrides: Pacing__Domains__<name>__MaxConcurrentSessions
-  // and __MaxMessagesPerMinute through mailOptions; limits are per instance, see docs/architecture.md)
+  // and __MaxMessagesPerMinute through mailOptions; limits are per instance unless ShareAcrossInstances, see
+  // docs/architecture.md)
   Pacing__MaxConcurrentSessions: '20'
   Pacing__MaxMessagesPerMinute: '0'
   Pacing__SlotWaitTimeout: '00:00:02'
   Pacing__DeferDelay: '00:00:10'
   Pacing__ThrottleBackoff: '00:01:00'
   Pacing__MaxThrottleBackoff: '00:30:00'
+  Pacing__ShareAcrossInstances: 'false'
+  Pacing__InstanceHeartbeat: '00:00:30'
 }
 
 @export()

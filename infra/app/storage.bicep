@@ -29,6 +29,7 @@ var queueNames = [
 ]
 var tableNames = [
   'messages'
+  'pacing'
   'suppressions'
 ]
 var containerNames = [

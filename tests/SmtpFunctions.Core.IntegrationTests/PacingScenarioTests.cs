@@ -50,7 +50,7 @@ public sealed class PacingScenarioTests(AzuriteFixture azurite, ITestOutputHelpe
             receipts.Add((await host.SubmitJsonAsync(Json(recipient))).MessageId);
         }
 
-        await host.RunUntilAsync(async () => await AllDeliveredAsync(host, receipts), TimeSpan.FromMinutes(4));
+        await host.RunUntilAsync(() => host.AllDeliveredAsync(receipts), TimeSpan.FromMinutes(4));
         await sink.WaitForIdleAsync();
 
         var sessions = sink.GetSessionStatistics();
@@ -105,7 +105,7 @@ public sealed class PacingScenarioTests(AzuriteFixture azurite, ITestOutputHelpe
         Assert.True(throttled.NextAttemptAt >= throttled.UpdatedAt.AddSeconds(2.5), $"next attempt {throttled.NextAttemptAt:o} after {throttled.UpdatedAt:o}");
 
         await sink.ReconfigureAsync(new SmtpSinkOptions());
-        await host.RunUntilAsync(async () => await AllDeliveredAsync(host, receipts), TimeSpan.FromMinutes(2));
+        await host.RunUntilAsync(() => host.AllDeliveredAsync(receipts), TimeSpan.FromMinutes(2));
         await sink.WaitForIdleAsync();
 
         var accepted = sink.ReadAcceptedMessages();
@@ -113,19 +113,5 @@ public sealed class PacingScenarioTests(AzuriteFixture azurite, ITestOutputHelpe
         Assert.Equal(recipients.Order(), accepted.SelectMany(m => m.Recipients).Order());
         Assert.Empty(host.HandlerFaults);
         Assert.Equal(0, await host.VisibleJobsAsync());
-    }
-
-    private static async Task<bool> AllDeliveredAsync(DeliveryHost host, IEnumerable<string> ids)
-    {
-        foreach (var id in ids)
-        {
-            var view = await host.Status.GetViewAsync(id, default);
-            if (view is null || view.Recipients.Any(r => r.Status != RecipientStatus.Delivered))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

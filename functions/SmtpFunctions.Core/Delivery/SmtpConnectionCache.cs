@@ -96,6 +96,31 @@ public sealed class SmtpConnectionCache : IAsyncDisposable, IDisposable
         await session.DisposeAsync();
     }
 
+    /// <summary>
+    /// Closes the idle sessions of <paramref name="destinationKey"/> beyond the <paramref name="keep"/> most recently used
+    /// (pacing, when this instance's share of a destination shrank). Returns how many it closes.
+    /// </summary>
+    internal int TrimIdle(string destinationKey, int keep)
+    {
+        var surplus = new List<SmtpSession>();
+        lock (_lock)
+        {
+            if (_idle.TryGetValue(destinationKey, out var stack) && stack.Count > keep)
+            {
+                var kept = stack.Take(Math.Max(0, keep)).Reverse().ToList();
+                surplus.AddRange(stack.Skip(Math.Max(0, keep)));
+                _idle[destinationKey] = new Stack<SmtpSession>(kept);
+            }
+        }
+
+        foreach (var session in surplus)
+        {
+            _ = session.DisposeAsync().AsTask();
+        }
+
+        return surplus.Count;
+    }
+
     /// <summary>Closes every idle session.</summary>
     public async ValueTask DisposeAsync()
     {

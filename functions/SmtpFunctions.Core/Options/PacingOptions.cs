@@ -10,11 +10,13 @@ namespace SmtpFunctions.Core.Options;
 /// A destination is what the connection cache keys by: the set of MX host names of the recipient domain (so every domain
 /// a provider hosts shares one), or the smart host. Limits hold across all concurrent executions of one instance.
 /// <para>
-/// Scale-out: the limits are per instance. With N instances running, a destination sees at most N ×
+/// Scale-out: by default the limits are per instance. With N instances running, a destination sees at most N ×
 /// <see cref="MaxConcurrentSessions"/> sessions and N × <see cref="MaxMessagesPerMinute"/> messages a minute; a
-/// throttling reply backs off the instance that received it (the others back off when they receive theirs). To keep a
-/// destination under a global limit L, set its per-instance limit to L ÷ (the function app's maximum instance count,
-/// <c>functionMaximumInstanceCount</c>), or lower that count. See docs/architecture.md, "Pacing and scale-out".
+/// throttling reply backs off the instance that received it (the others back off when they receive theirs). With
+/// <see cref="ShareAcrossInstances"/> the limits are for all instances together: each takes floor(L ÷ N) sessions (one
+/// more for L mod N of them) and R ÷ N messages a minute, N being counted by heartbeats in the <c>pacing</c> table
+/// (<see cref="Pacing.InstanceShares"/>). To bound a destination at L per-instance, set floor(L ÷ M) with M the maximum
+/// instance count. See docs/architecture.md, "Pacing and scale-out".
 /// </para>
 /// </remarks>
 public sealed class PacingOptions : IValidatableObject
@@ -58,6 +60,19 @@ public sealed class PacingOptions : IValidatableObject
     public TimeSpan MaxThrottleBackoff { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
+    /// Make the limits (defaults and overrides) apply to all delivering instances together rather than to each: every
+    /// instance that delivers writes a heartbeat to the <c>pacing</c> table each <see cref="InstanceHeartbeat"/> and takes
+    /// its share of each limit. Default false (per instance; no storage requests).
+    /// </summary>
+    public bool ShareAcrossInstances { get; set; }
+
+    /// <summary>
+    /// With <see cref="ShareAcrossInstances"/>, how often each instance writes its heartbeat and recounts the others (an
+    /// instance silent for three is no longer counted). Default 30 s.
+    /// </summary>
+    public TimeSpan InstanceHeartbeat { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Limits for particular destinations, by name: a recipient domain (<c>example.com</c>, also covering its
     /// subdomains) or an MX host domain (<c>google.com</c> covers every domain whose MX hosts are under google.com).
     /// The most specific recipient-domain match wins, then the longest MX match. In Azure:
@@ -68,7 +83,11 @@ public sealed class PacingOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var (name, value) in new[] { (nameof(DeferDelay), DeferDelay), (nameof(ThrottleBackoff), ThrottleBackoff), (nameof(MaxThrottleBackoff), MaxThrottleBackoff) })
+        foreach (var (name, value) in new[]
+        {
+            (nameof(DeferDelay), DeferDelay), (nameof(ThrottleBackoff), ThrottleBackoff), (nameof(MaxThrottleBackoff), MaxThrottleBackoff),
+            (nameof(InstanceHeartbeat), InstanceHeartbeat),
+        })
         {
             if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
             {

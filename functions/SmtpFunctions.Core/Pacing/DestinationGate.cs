@@ -21,6 +21,9 @@ internal sealed class DestinationGate
     /// <summary>Backoffs in a row without an accepted delivery between them (0 when none).</summary>
     public int BackoffLevel { get; set; }
 
+    /// <summary>The session limit the last job here was given (this instance's share, when limits are shared).</summary>
+    public int Limit { get; set; } = int.MaxValue;
+
     /// <summary>Last time a job used the gate (idle gates are dropped).</summary>
     public DateTimeOffset LastUsed { get; set; }
 

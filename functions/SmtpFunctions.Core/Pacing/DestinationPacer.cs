@@ -35,6 +35,8 @@ public sealed partial class DestinationPacer
     // Recipient domain → its destination and limits as last seen: only for the cheap "could it go now?" hint.
     private readonly ConcurrentDictionary<string, (string Key, DestinationLimits Limits)> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly IMxResolver _resolver;
+    private readonly InstanceShares _shares;
+    private readonly SmtpConnectionCache _sessions;
     private readonly PacingOptions _options;
     private readonly DeliveryOptions _delivery;
     private readonly MailMetrics _metrics;
@@ -45,20 +47,22 @@ public sealed partial class DestinationPacer
 
     /// <summary>Creates the pacer.</summary>
     public DestinationPacer(
-        IMxResolver resolver, IOptions<PacingOptions> options, IOptions<DeliveryOptions> delivery, MailMetrics metrics, TimeProvider time,
-        ILogger<DestinationPacer> logger)
-        : this(resolver, options, delivery, metrics, time, logger, Random.Shared.NextDouble)
+        IMxResolver resolver, InstanceShares shares, SmtpConnectionCache sessions, IOptions<PacingOptions> options, IOptions<DeliveryOptions> delivery,
+        MailMetrics metrics, TimeProvider time, ILogger<DestinationPacer> logger)
+        : this(resolver, shares, sessions, options, delivery, metrics, time, logger, Random.Shared.NextDouble)
     {
     }
 
     /// <summary>With an explicit source of randomness in [0, 1) for the deferral spread (tests).</summary>
     public DestinationPacer(
-        IMxResolver resolver, IOptions<PacingOptions> options, IOptions<DeliveryOptions> delivery, MailMetrics metrics, TimeProvider time,
-        ILogger<DestinationPacer> logger, Func<double> random)
+        IMxResolver resolver, InstanceShares shares, SmtpConnectionCache sessions, IOptions<PacingOptions> options, IOptions<DeliveryOptions> delivery,
+        MailMetrics metrics, TimeProvider time, ILogger<DestinationPacer> logger, Func<double> random)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(delivery);
         _resolver = resolver;
+        _shares = shares;
+        _sessions = sessions;
         _options = options.Value;
         _delivery = delivery.Value;
         _metrics = metrics;
@@ -144,6 +148,11 @@ public sealed partial class DestinationPacer
         }
 
         var limits = LimitsFor(domain, destination.HostNames);
+        if (_options.ShareAcrossInstances)
+        {
+            limits = await _shares.ShareOfAsync(limits, destination.Key, cancellationToken);
+        }
+
         var gate = GateFor(destination.Key);
         Remember(domain, destination.Key, limits);
         var started = Stopwatch.GetTimestamp();
@@ -152,9 +161,16 @@ public sealed partial class DestinationPacer
         {
             var now = _time.GetUtcNow();
             gate.LastUsed = now;
+            gate.Limit = limits.MaxConcurrentSessions;
             if (gate.BackoffUntil > now)
             {
                 return Defer(gate.BackoffUntil, DeferralReason.Throttled, destination.Key, domain);
+            }
+
+            if (limits.MaxConcurrentSessions == 0)
+            {
+                // This instance's share of the destination is no session (more instances than slots): another takes it.
+                return Defer(now, DeferralReason.Concurrency, destination.Key, domain);
             }
 
             if (RateWait(gate, limits, now) > _options.SlotWaitTimeout)
@@ -215,12 +231,24 @@ public sealed partial class DestinationPacer
         return PacingDecision.Go(lease);
     }
 
-    /// <summary>Frees a slot and hands it to the oldest waiter it fits.</summary>
-    internal static void Release(DestinationGate gate)
+    /// <summary>
+    /// Frees a slot and hands it to the oldest waiter it fits. With shared limits, also closes idle sessions beyond this
+    /// instance's current share (it may have shrunk since they were opened): the sessions the destination sees from here
+    /// are those in use plus those idle, and together they must fit the share.
+    /// </summary>
+    internal void Release(DestinationGate gate, string destination)
     {
+        int keepIdle;
         lock (gate)
         {
             ReleaseLocked(gate);
+            keepIdle = Math.Max(0, gate.Limit - gate.Active);
+        }
+
+        if (_options.ShareAcrossInstances)
+        {
+            _shares.Touch();
+            _sessions.TrimIdle(destination, keepIdle);
         }
     }
 
@@ -308,7 +336,11 @@ public sealed partial class DestinationPacer
             // Granted just as the wait ended: the slot is ours.
             if (ex is OperationCanceledException)
             {
-                Release(gate);
+                lock (gate)
+                {
+                    ReleaseLocked(gate);
+                }
+
                 throw;
             }
 

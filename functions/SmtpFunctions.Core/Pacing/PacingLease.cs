@@ -38,7 +38,7 @@ public sealed class PacingLease : IDisposable
     {
         if (Interlocked.Exchange(ref _released, 1) == 0 && _gate is not null)
         {
-            DestinationPacer.Release(_gate);
+            _pacer!.Release(_gate, Destination);
         }
     }
 }

@@ -13,6 +13,7 @@ public static class PacingServiceCollectionExtensions
     {
         services.AddValidatedOptions<PacingOptions>(configuration, PacingOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InstanceShares>();
         services.TryAddSingleton<DestinationPacer>();
         return services;
     }

@@ -61,6 +61,7 @@ public sealed class StorageAccount
             Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };

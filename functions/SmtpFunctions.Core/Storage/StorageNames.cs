@@ -15,6 +15,9 @@ public static class StorageNames
     /// <summary>Table of suppressed recipient addresses; partition = the address's domain.</summary>
     public const string SuppressionsTable = "suppressions";
 
+    /// <summary>Table of delivering instances' heartbeats, when pacing limits are shared among instances.</summary>
+    public const string PacingTable = "pacing";
+
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";
 

@@ -146,6 +146,21 @@ internal sealed class DeliveryHost : IAsyncDisposable
         return view!;
     }
 
+    /// <summary>True when every recipient of every message in <paramref name="ids"/> is delivered.</summary>
+    public async Task<bool> AllDeliveredAsync(IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            var view = await Status.GetViewAsync(id, CancellationToken.None);
+            if (view is null || view.Recipients.Any(r => r.Status != RecipientStatus.Delivered))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Receives one batch (up to 16, the host.json batch size) and handles it concurrently.</summary>
     public async Task<int> RunOnceAsync()
     {

@@ -304,6 +304,38 @@ public sealed class DestinationPacerTests
         Assert.True(h.Pacer.CouldGoNow("one.test"));
     }
 
+    [Theory]
+    [InlineData(5, 2)]
+    [InlineData(2, 5)]
+    [InlineData(20, 3)]
+    [InlineData(1, 7)]
+    [InlineData(7, 7)]
+    public void Share_SplitsTheLimitsExactly_AmongTheInstances(int sessions, int instances)
+    {
+        var limits = new DestinationLimits(sessions, 60, null);
+        foreach (var destination in new[] { "mx:a.example:25", "mx:b.example:25", "smarthost:relay.example:587" })
+        {
+            var shares = Enumerable.Range(0, instances).Select(rank => InstanceShares.Share(limits, destination, instances, rank)).ToList();
+
+            Assert.Equal(sessions, shares.Sum(s => s.MaxConcurrentSessions));
+            Assert.All(shares, s => Assert.InRange(s.MaxConcurrentSessions, sessions / instances, (sessions / instances) + 1));
+            Assert.All(shares, s => Assert.Equal(60.0 / instances, s.MaxMessagesPerMinute, 6));
+        }
+    }
+
+    [Fact]
+    public void Share_TheSpareSlotsGoToDifferentInstancesForDifferentDestinations()
+    {
+        var limits = new DestinationLimits(1, 0, null);
+
+        var holders = Enumerable.Range(0, 40)
+            .Select(i => Enumerable.Range(0, 4).Single(rank => InstanceShares.Share(limits, $"mx:host{i}.example:25", 4, rank).MaxConcurrentSessions == 1))
+            .ToHashSet();
+
+        Assert.True(holders.Count > 1, "every single-slot destination went to the same instance");
+        Assert.Equal(limits, InstanceShares.Share(limits, "mx:a.example:25", 1, 0));
+    }
+
     [Fact]
     public void BackoffFor_DoublesFromTheBase_CappedAtTheMaximum()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Pacing;
+using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.Core.Tests.Delivery;
 
@@ -23,8 +25,15 @@ internal sealed class PacerHarness : IDisposable
         var meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         Deferrals = new MetricCollector<long>(meters, MailMetrics.MeterName, MailMetrics.PacingDeferrals);
         Backoffs = new MetricCollector<long>(meters, MailMetrics.MeterName, MailMetrics.PacingBackoffs);
-        Pacer = new DestinationPacer(Resolver, Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(Delivery),
-            new MailMetrics(meters), Time, NullLogger<DestinationPacer>.Instance, () => random);
+        // Never used: these tests keep the limits per instance (Pacing:ShareAcrossInstances off).
+        var storage = new StorageAccount(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [StorageNames.Connection] = "UseDevelopmentStorage=true" }).Build(),
+            Microsoft.Extensions.Options.Options.Create(new StorageOptions()));
+        Shares = new InstanceShares(storage, Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(Delivery), Time,
+            NullLogger<InstanceShares>.Instance);
+        Sessions = new SmtpConnectionCache(Microsoft.Extensions.Options.Options.Create(Delivery), Time);
+        Pacer = new DestinationPacer(Resolver, Shares, Sessions, Microsoft.Extensions.Options.Options.Create(Options),
+            Microsoft.Extensions.Options.Options.Create(Delivery), new MailMetrics(meters), Time, NullLogger<DestinationPacer>.Instance, () => random);
         Resolver.Set("one.test", ("mx1.provider.test", 10, "192.0.2.1"), ("mx2.provider.test", 20, "192.0.2.2"));
         Resolver.Set("two.test", ("mx2.provider.test", 10, "192.0.2.2"), ("mx1.provider.test", 10, "192.0.2.1"));
         Resolver.Set("other.test", ("mx.other.test", 10, "192.0.2.9"));
@@ -43,6 +52,10 @@ internal sealed class PacerHarness : IDisposable
 
     public DestinationPacer Pacer { get; }
 
+    public InstanceShares Shares { get; }
+
+    public SmtpConnectionCache Sessions { get; }
+
     public MetricCollector<long> Deferrals { get; }
 
     public MetricCollector<long> Backoffs { get; }
@@ -59,6 +72,7 @@ internal sealed class PacerHarness : IDisposable
 
     public void Dispose()
     {
+        Sessions.Dispose();
         Deferrals.Dispose();
         Backoffs.Dispose();
         _services.Dispose();
