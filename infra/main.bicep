@@ -51,7 +51,7 @@ param functionHttpPerInstanceConcurrency int = 16
 
 // ---- Mail-system options
 
-@description('Options by configuration key (Section__Property) to value, over the defaults in app/options.bicep, e.g. { "Submission__MaxRecipients": "20" }. Keys of per-key collections (e.g. Delivery__Domains__example.com__RequireTls) go here too.')
+@description('Options by configuration key (Section__Property) to value, over the defaults in app/options.bicep, e.g. { "Submission__MaxRecipients": "20" }. Keys of per-key collections (e.g. Pacing__Domains__example.com__MaxConcurrentSessions) go here too.')
 param mailOptions object = {}
 
 @description('Settings whose value is a Key Vault secret: configuration key to secret name, e.g. { "Delivery__SmartHost__Password": "smarthost-password" }. The secret is created in the vault by you, never passed here.')
