@@ -80,7 +80,11 @@ public sealed partial class IngressListener : IEndpointListener
                     lease.Dispose();
                     var result = state?.Result(ended) ?? "completed";
                     _metrics.Ingress.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("endpoint", EndpointTag));
-                    LogSessionEnded(sessionLogger, result, state?.MessagesAccepted ?? 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    var accepted = state?.MessagesAccepted ?? 0;
+                    // A session that ended normally after accepting mail is told by its messages' own lines (event 1001,
+                    // with this SessionId in scope); every other ending is worth a line of its own.
+                    var level = result == "completed" && accepted > 0 ? LogLevel.Debug : LogLevel.Information;
+                    LogSessionEnded(sessionLogger, level, result, accepted, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 });
             state = new SessionState(client, trusted, _settings.TrustedSenderDomains, pipe.Wire);
             context.Properties[SessionState.PropertyKey] = state;
@@ -130,6 +134,6 @@ public sealed partial class IngressListener : IEndpointListener
     [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Session started on {Endpoint}, trusted network: {Trusted}")]
     private static partial void LogSessionStarted(ILogger logger, string endpoint, bool trusted);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Session ended: {Result}, {Messages} messages accepted, {Seconds:F1} s")]
-    private static partial void LogSessionEnded(ILogger logger, string result, int messages, double seconds);
+    [LoggerMessage(EventId = 5004, Message = "Session ended: {Result}, {Messages} messages accepted, {Seconds:F1} s")]
+    private static partial void LogSessionEnded(ILogger logger, LogLevel level, string result, int messages, double seconds);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Ingress.Options;
+using SmtpFunctions.Ingress.Telemetry;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -48,7 +49,14 @@ public sealed partial class SubmissionMessageStore(
                 Envelope = new SubmissionEnvelope(transaction.From.AsAddress(), transaction.To.Select(to => to.AsAddress()).ToList()),
                 AllowedSenderDomains = state.AllowedSenderDomains,
             };
-            var outcome = await submission.SubmitAsync(request, cancellationToken);
+            SubmissionOutcome outcome;
+            // Core's one line per accepted message (event 1001) is the only one at Information: the session, client and
+            // account travel with it in this scope instead of in a second line of our own.
+            using (logger.BeginScope(new SessionScope(context.SessionId, state.Client, state.Account?.Name)))
+            {
+                outcome = await submission.SubmitAsync(request, cancellationToken);
+            }
+
             if (outcome.Receipt is { } receipt)
             {
                 state.MessagesAccepted++;
@@ -123,7 +131,7 @@ public sealed partial class SubmissionMessageStore(
         return message;
     }
 
-    [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
+    [LoggerMessage(EventId = 5301, Level = LogLevel.Debug, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
     private static partial void LogQueued(ILogger logger, string messageId, string user, string client, int recipients);
 
     [LoggerMessage(EventId = 5302, Level = LogLevel.Information, Message = "Submission refused ({Kind}): {Detail}")]

@@ -8,7 +8,7 @@ namespace SmtpFunctions.Ingress.Telemetry;
 /// </summary>
 public sealed class SessionLogger(ILogger inner, string sessionId, string client) : ILogger
 {
-    private readonly KeyValuePair<string, object?>[] _scope = [new("SessionId", sessionId), new("Client", client)];
+    private readonly SessionScope _scope = new(sessionId, client, user: null);
 
     /// <inheritdoc />
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);

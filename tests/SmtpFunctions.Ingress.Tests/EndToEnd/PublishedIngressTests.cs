@@ -82,7 +82,10 @@ public sealed class PublishedIngressTests : IAsyncLifetime
         var (message, recipients) = await StatusStore().GetAsync(id, CancellationToken.None);
         Assert.Equal("smtp", message!.Source);
         Assert.Equal("someone@example.org", Assert.Single(recipients).Address);
-        Assert.Contains("Session ended: completed", server.Output, StringComparison.Ordinal);
+        // One Information line for the accepted message, Core's, carrying the SMTP session in its scope.
+        var accepted = Assert.Single(server.Output.Split('\n'), line => line.Contains($"Accepted {id} ", StringComparison.Ordinal));
+        Assert.Contains($"Client:127.0.0.2 User:{TestAccounts.Carol}", accepted, StringComparison.Ordinal);
+        Assert.DoesNotContain("Session ended: completed, 1 messages accepted", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]
