@@ -15,7 +15,7 @@ namespace SmtpFunctions.Core.Submission;
 /// status rows, enqueue one delivery job per recipient domain — and only then say yes.
 /// </summary>
 /// <remarks>
-/// Write order: blob, then jobs, then the status rows in one table transaction. The transaction is the commit point: a
+/// Write order: blob and jobs (in parallel), then the status rows in one table transaction. The transaction is the commit point: a
 /// job whose message row is missing or carries another submission token belongs to an attempt that never committed, and
 /// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued. Recipients on the
 /// suppression list are accepted as <c>suppressed</c>: no job carries them and no DSN is sent (the caller is told here).
@@ -85,25 +85,32 @@ public sealed partial class SubmissionService(
         var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
-        // The suppression lookup (none when the list is off) overlaps the upload: no extra round trip on the way to 202.
-        var lookup = suppressions.FindAsync(envelope.Recipients.Select(r => r.Address), cancellationToken);
-        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), lookup);
-        var suppressed = await lookup;
-
-        var jobs = envelope.ByDomain().Select(group => new DeliveryJob
+        // The blob and the jobs go out together, the jobs after the suppression lookup (none when the list is off, usually
+        // a cache hit when on), which overlaps the upload too: one round trip before the commit instead of two. A job never
+        // outruns its blob: delivery reads the blob only after finding the commit that names it, and the commit comes after both.
+        async Task<(IReadOnlyDictionary<string, SuppressionEntity> Suppressed, int Jobs)> EnqueueAsync()
         {
-            MessageId = id,
-            SubmissionToken = token,
-            Domain = group.Key,
-            Recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList(),
-            Sender = envelope.Sender?.Address,
-            BlobName = blobName,
-            Size = mime.Length,
-            RequiresSmtpUtf8 = requiresUtf8,
-            EightBit = eightBit,
-            SubmittedAt = now,
-        }).Where(job => job.Recipients.Count > 0).ToList();
-        await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
+            var suppressed = await suppressions.FindAsync(envelope.Recipients.Select(r => r.Address), cancellationToken);
+            var jobs = envelope.ByDomain().Select(group => new DeliveryJob
+            {
+                MessageId = id,
+                SubmissionToken = token,
+                Domain = group.Key,
+                Recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList(),
+                Sender = envelope.Sender?.Address,
+                BlobName = blobName,
+                Size = mime.Length,
+                RequiresSmtpUtf8 = requiresUtf8,
+                EightBit = eightBit,
+                SubmittedAt = now,
+            }).Where(job => job.Recipients.Count > 0).ToList();
+            await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
+            return (suppressed, jobs.Count);
+        }
+
+        var enqueue = EnqueueAsync();
+        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), enqueue);
+        var (suppressed, jobCount) = await enqueue;
 
         var accepted = envelope.Recipients
             .Select(r => new AcceptedRecipient(r.Address, suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued))
@@ -146,7 +153,7 @@ public sealed partial class SubmissionService(
                 ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
         }
 
-        LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobs.Count, mime.Length, messageRow.Source);
+        LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobCount, mime.Length, messageRow.Source);
         if (suppressed.Count > 0)
         {
             metrics.Suppressed.Add(suppressed.Count, new KeyValuePair<string, object?>("stage", "submission"));
