@@ -49,7 +49,7 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
 
         var ceilingQueue = provider.GetRequiredService<StorageAccount>().Queues.GetQueueClient(StorageNames.OutboundQueue);
         var ceilingBlobs = provider.GetRequiredService<StorageAccount>().Blobs.GetBlobContainerClient(StorageNames.MessagesContainer);
-        var ceilingJob = BinaryData.FromString(new string('j', 420));
+        var ceilingJob = OutboundQueue.Serialize(AzuriteWriteCeiling.Job("c", "c", MessageBlobs.NameFor("c", "c"), 2300, DateTimeOffset.UtcNow));
         var ceilingTable = provider.GetRequiredService<StorageAccount>().Tables.GetTableClient(StorageNames.MessagesTable);
         var preparer = provider.GetRequiredService<MessagePreparer>();
         var submission = provider.GetRequiredService<SubmissionService>();
@@ -81,19 +81,19 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
             }),
             ("queue send (job)", concurrency, async (i, ct) =>
             {
-                await queue.SendAsync(Job(Id(i), now), TimeSpan.Zero, ct);
+                await queue.SendAsync(AzuriteWriteCeiling.Job(Id(i), "t", MessageBlobs.NameFor(Id(i), "t"), 2300, now), TimeSpan.Zero, ct);
                 return true;
             }),
             ("queue send, ceiling's", concurrency, async (_, ct) =>
             {
-                await ceilingQueue.SendMessageAsync(ceilingJob, cancellationToken: ct);
+                await ceilingQueue.SendMessageAsync(ceilingJob, null, TimeSpan.FromSeconds(-1), ct);
                 return true;
             }),
-            ("table transaction (2 rows)", concurrency, (i, ct) => status.CommitAsync(MessageRow(Id(i), now), [RecipientRow(Id(i), now)], ct)),
+            ("table transaction (2 rows)", concurrency, (i, ct) => status.CommitAsync(AzuriteWriteCeiling.MessageRow(Id(i), "t", MessageBlobs.NameFor(Id(i), "t"), 2300, now), [AzuriteWriteCeiling.RecipientRow(Id(i), now)], ct)),
             ("table transaction, ceiling's", concurrency, async (i, ct) =>
             {
                 var id = "c" + Id(i);
-                await ceilingTable.SubmitTransactionAsync(AzuriteWriteCeiling.Rows(id, 2300), ct);
+                await ceilingTable.SubmitTransactionAsync(AzuriteWriteCeiling.Rows(id, "c", MessageBlobs.NameFor(id, "c"), 2300, now), ct);
                 return true;
             }),
             ("submit raw MIME (SMTP)", concurrency, async (_, ct) => (await submission.SubmitAsync(MimeRequest(), ct)).Receipt is not null),
@@ -157,43 +157,6 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
     }
 
     private static string Id(int i) => MessageIds.ForIdempotencyKey(i.ToString(CultureInfo.InvariantCulture));
-
-    private static DeliveryJob Job(string id, DateTimeOffset now) => new()
-    {
-        MessageId = id,
-        SubmissionToken = Guid.NewGuid().ToString("N"),
-        Domain = "example.net",
-        Recipients = ["sink@example.net"],
-        Sender = "load@example.com",
-        BlobName = MessageBlobs.NameFor(id, "t"),
-        Size = 2300,
-        SubmittedAt = now,
-    };
-
-    private static MessageEntity MessageRow(string id, DateTimeOffset now) => new()
-    {
-        PartitionKey = id,
-        SubmittedAt = now,
-        Sender = "load@example.com",
-        Source = "smtp",
-        Size = 2300,
-        BlobName = MessageBlobs.NameFor(id, "t"),
-        SubmissionToken = Guid.NewGuid().ToString("N"),
-        BodyHash = new string('0', 64),
-        HeaderMessageId = "3a50.0003.0000@vm",
-        RecipientCount = 1,
-        AcceptedRecipientsJson = "[{\"Address\":\"sink@example.net\",\"Status\":\"queued\"}]",
-    };
-
-    private static RecipientEntity RecipientRow(string id, DateTimeOffset now) => new()
-    {
-        PartitionKey = id,
-        RowKey = RecipientEntity.RowKeyFor("sink@example.net"),
-        Address = "sink@example.net",
-        Domain = "example.net",
-        Status = RecipientStatus.Queued,
-        UpdatedAt = now,
-    };
 
     // What smtp-source sends: four headers, a blank line, then numbered lines of X (CRLF, as on the wire).
     private static byte[] SmtpSourceLikeMessage(int length)

@@ -1,14 +1,20 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using SmtpFunctions.Benchmarks.Measurement;
+using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Testing.Azurite;
 
 namespace SmtpFunctions.Benchmarks.Submission;
 
 /// <summary>
 /// The most Azurite can take of what one acceptance writes — a 2 KB blob, a queue message and a two-entity table
-/// transaction — done by a minimal client with nothing else in the way. Our rate is judged against this.
+/// transaction, byte for byte the requests our submission path makes — done by a minimal client with nothing else in the
+/// way. Our rate is judged against this.
 /// </summary>
 public sealed class AzuriteWriteCeiling(string connectionString)
 {
@@ -55,26 +61,74 @@ public sealed class AzuriteWriteCeiling(string connectionString)
         }
     }
 
+    // The same requests an acceptance makes, with the same bodies and headers: the MIME blob (with its content type), the
+    // delivery job as OutboundQueue sends it (Base64 JSON, no expiry) and the MessageEntity + RecipientEntity transaction;
+    // blob and job in parallel, then the transaction, as SubmissionService orders them.
     private Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
     {
         var mime = BinaryData.FromBytes(new byte[mimeBytes]);
-        var job = BinaryData.FromString(new string('j', 420));
+        var blobOptions = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
+        var now = DateTimeOffset.UtcNow;
         return LoadRunner.RunAsync(count, concurrency, async (i, ct) =>
         {
             var id = Guid.NewGuid().ToString("N");
-            await _blobs.GetBlobClient($"{id}/{id}.eml").UploadAsync(mime, ct);
-            await _queue.SendMessageAsync(job, cancellationToken: ct);
-            await _table.SubmitTransactionAsync(Rows(id, mimeBytes), ct);
+            var token = Guid.NewGuid().ToString("N");
+            var blobName = MessageBlobs.NameFor(id, token);
+            var job = OutboundQueue.Serialize(Job(id, token, blobName, mimeBytes, now));
+            await Task.WhenAll(
+                _blobs.GetBlobClient(blobName).UploadAsync(mime, blobOptions, ct),
+                _queue.SendMessageAsync(job, null, TimeSpan.FromSeconds(-1), ct));
+            await _table.SubmitTransactionAsync(Rows(id, token, blobName, mimeBytes, now), ct);
             return true;
         }, cancellationToken);
     }
 
-    /// <summary>The status rows of one acceptance, as a minimal client would write them: a message row and one recipient row.</summary>
-    internal static TableTransactionAction[] Rows(string id, int mimeBytes) =>
+    /// <summary>The delivery job of one acceptance with one recipient.</summary>
+    internal static DeliveryJob Job(string id, string token, string blobName, int mimeBytes, DateTimeOffset now) => new()
+    {
+        MessageId = id,
+        SubmissionToken = token,
+        Domain = "example.net",
+        Recipients = ["sink@example.net"],
+        Sender = "load@example.com",
+        BlobName = blobName,
+        Size = mimeBytes,
+        SubmittedAt = now,
+    };
+
+    /// <summary>The status rows of one acceptance with one recipient, as <see cref="SubmissionService"/> writes them.</summary>
+    internal static TableTransactionAction[] Rows(string id, string token, string blobName, int mimeBytes, DateTimeOffset now) =>
     [
-        new(TableTransactionActionType.Add, new TableEntity(id, "m") { ["Sender"] = "alice@example.com", ["Size"] = mimeBytes, ["Token"] = id, ["Recipients"] = new string('r', 80) }),
-        new(TableTransactionActionType.Add, new TableEntity(id, "r:bob%40example.net") { ["Address"] = "bob@example.net", ["Domain"] = "example.net", ["Status"] = "queued", ["Attempts"] = 0 }),
+        new(TableTransactionActionType.Add, MessageRow(id, token, blobName, mimeBytes, now)),
+        new(TableTransactionActionType.Add, RecipientRow(id, now)),
     ];
+
+    /// <summary>The message row of one acceptance with one recipient.</summary>
+    internal static MessageEntity MessageRow(string id, string token, string blobName, int mimeBytes, DateTimeOffset now) => new()
+    {
+        PartitionKey = id,
+        SubmittedAt = now,
+        Sender = "load@example.com",
+        Source = "smtp",
+        Size = mimeBytes,
+        BlobName = blobName,
+        SubmissionToken = token,
+        BodyHash = new string('0', 64),
+        HeaderMessageId = "3a50.0003.0000@source.bench.test",
+        RecipientCount = 1,
+        AcceptedRecipientsJson = "[{\"Address\":\"sink@example.net\",\"Status\":\"queued\"}]",
+    };
+
+    /// <summary>The recipient row of that acceptance.</summary>
+    internal static RecipientEntity RecipientRow(string id, DateTimeOffset now) => new()
+    {
+        PartitionKey = id,
+        RowKey = RecipientEntity.RowKeyFor("sink@example.net"),
+        Address = "sink@example.net",
+        Domain = "example.net",
+        Status = RecipientStatus.Queued,
+        UpdatedAt = now,
+    };
 
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
