@@ -402,6 +402,15 @@ public sealed partial class SmtpWireStream : Stream
             _fill = _transport.ReadAsync(_in.AsMemory(_inEnd), CancellationToken.None).AsTask();
         }
 
+        // Octets the socket already had need no timer: a pipelined or fast client's read completes at once.
+        if (_fill.IsCompleted)
+        {
+            var completed = await _fill;
+            _fill = null;
+            _inEnd += completed;
+            return completed;
+        }
+
         var remaining = _deadline - _settings.Time.GetUtcNow();
         var sessionLimited = remaining <= _settings.CommandTimeout;
         int read;
