@@ -12,6 +12,9 @@ namespace SmtpFunctions.Core.Submission;
 /// </summary>
 public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMessageSigner dkim)
 {
+    // Room for Message-ID, Date and a DKIM-Signature (an RSA-2048 and an Ed25519 one fold to well under 1 KB).
+    private const int MimeHeadroom = 1024;
+
     private readonly SubmissionOptions _options = options.Value;
 
     /// <summary>Prepares <paramref name="request"/> as message <paramref name="id"/>, or returns why it is refused.</summary>
@@ -50,14 +53,16 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMes
 
         // Signed last, with the options Write uses, so the signature covers exactly the octets stored and sent.
         var signedBy = dkim.Sign(mime, MessageSerializer.FormatFor(requiresUtf8));
-        var octets = MessageSerializer.Write(mime, requiresUtf8);
+        // A message that arrived as MIME is stored about as large as it came (plus the headers completed or signed here).
+        var sizeHint = request.Payload is MimePayload raw ? raw.Octets.Length + MimeHeadroom : 0;
+        var octets = MessageSerializer.WriteToMemory(mime, requiresUtf8, sizeHint);
         if (octets.Length > _options.MaxMessageBytes)
         {
             error = SubmissionError.TooLarge(octets.Length, _options.MaxMessageBytes);
             return false;
         }
 
-        prepared = new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets), signedBy);
+        prepared = new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets.Span), signedBy);
         return true;
     }
 

@@ -42,12 +42,18 @@ public static class MessageSerializer
     }
 
     /// <summary>Writes the message with CRLF line ends.</summary>
-    public static byte[] Write(MimeMessage message, bool international)
+    public static byte[] Write(MimeMessage message, bool international) => WriteToMemory(message, international, 0).ToArray();
+
+    /// <summary>
+    /// Writes the message with CRLF line ends into one buffer of about <paramref name="sizeHint"/> octets (0: unknown)
+    /// and returns the written part of it: no copy to a right-sized array, and none while growing when the hint is right.
+    /// </summary>
+    public static ReadOnlyMemory<byte> WriteToMemory(MimeMessage message, bool international, int sizeHint)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var stream = new MemoryStream();
+        var stream = sizeHint > 0 ? new MemoryStream(sizeHint) : new MemoryStream();
         message.WriteTo(FormatFor(international), stream);
-        return stream.ToArray();
+        return stream.GetBuffer().AsMemory(0, (int)stream.Length);
     }
 
     /// <summary>True when any octet after the header block is 8-bit, so the peer must offer 8BITMIME (RFC 6152).</summary>

@@ -9,4 +9,4 @@ namespace SmtpFunctions.Core.Submission;
 /// <param name="RequiresSmtpUtf8">The envelope or headers need SMTPUTF8 (RFC 6531).</param>
 /// <param name="EightBit">The body has 8-bit octets (needs 8BITMIME, RFC 6152).</param>
 /// <param name="Dkim">What DKIM-signed it (<c>d=… s=… a=…; …</c>), or <c>unsigned</c>.</param>
-public sealed record PreparedSubmission(MimeMessage Message, Envelope Envelope, byte[] Mime, bool RequiresSmtpUtf8, bool EightBit, string Dkim);
+public sealed record PreparedSubmission(MimeMessage Message, Envelope Envelope, ReadOnlyMemory<byte> Mime, bool RequiresSmtpUtf8, bool EightBit, string Dkim);

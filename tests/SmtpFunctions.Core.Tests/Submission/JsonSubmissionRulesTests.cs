@@ -117,7 +117,7 @@ public class JsonSubmissionRulesTests
         Assert.Equal("xn--bcher-kva.example", recipient.Domain);
         Assert.False(prepared.RequiresSmtpUtf8);
         Assert.Contains("zoe@xn--bcher-kva.example", Text(prepared), StringComparison.Ordinal);
-        Assert.All(prepared.Mime, b => Assert.True(b < 0x80));
+        Assert.All(prepared.Mime.ToArray(), b => Assert.True(b < 0x80));
     }
 
     [Fact]

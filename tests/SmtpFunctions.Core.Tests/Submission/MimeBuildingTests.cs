@@ -6,7 +6,7 @@ namespace SmtpFunctions.Core.Tests.Submission;
 
 public class MimeBuildingTests
 {
-    private static MimeMessage Reload(PreparedSubmission prepared) => MimeMessage.Load(new MemoryStream(prepared.Mime));
+    private static MimeMessage Reload(PreparedSubmission prepared) => MimeMessage.Load(new MemoryStream(prepared.Mime.ToArray()));
 
     [Fact]
     public void Build_WithBcc_PutsBccOnEnvelopeOnly()
@@ -85,7 +85,7 @@ public class MimeBuildingTests
     {
         var prepared = Accept("{\"from\":\"Zoë <a@example.com>\",\"to\":\"b@example.net\",\"subject\":\"Grüße – 👋\",\"text\":\"Größe\\nzweite Zeile\"}");
 
-        Assert.All(prepared.Mime, b => Assert.True(b < 0x80, "stored message must be 7-bit"));
+        Assert.All(prepared.Mime.ToArray(), b => Assert.True(b < 0x80, "stored message must be 7-bit"));
         Assert.False(prepared.EightBit);
         var message = Reload(prepared);
         Assert.Equal("Grüße – 👋", message.Subject);
@@ -97,16 +97,17 @@ public class MimeBuildingTests
     {
         var prepared = Accept("{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"text\":\"one\\ntwo\\r\\nthree\\rfour\",\"html\":\"<p>\\n</p>\"}");
 
-        for (var i = 0; i < prepared.Mime.Length; i++)
+        var mime = prepared.Mime.ToArray();
+        for (var i = 0; i < mime.Length; i++)
         {
-            if (prepared.Mime[i] == (byte)'\n')
+            if (mime[i] == (byte)'\n')
             {
-                Assert.True(i > 0 && prepared.Mime[i - 1] == (byte)'\r', $"bare LF at {i}");
+                Assert.True(i > 0 && mime[i - 1] == (byte)'\r', $"bare LF at {i}");
             }
 
-            if (prepared.Mime[i] == (byte)'\r')
+            if (mime[i] == (byte)'\r')
             {
-                Assert.True(i + 1 < prepared.Mime.Length && prepared.Mime[i + 1] == (byte)'\n', $"bare CR at {i}");
+                Assert.True(i + 1 < mime.Length && mime[i + 1] == (byte)'\n', $"bare CR at {i}");
             }
         }
     }

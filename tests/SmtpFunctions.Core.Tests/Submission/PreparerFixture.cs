@@ -52,5 +52,5 @@ internal static class PreparerFixture
         AllowedSenderDomains = allowed,
     };
 
-    public static string Text(PreparedSubmission prepared) => Encoding.UTF8.GetString(prepared.Mime);
+    public static string Text(PreparedSubmission prepared) => Encoding.UTF8.GetString(prepared.Mime.Span);
 }
