@@ -15,10 +15,11 @@ namespace SmtpFunctions.Core.Submission;
 /// status rows, enqueue one delivery job per recipient domain — and only then say yes.
 /// </summary>
 /// <remarks>
-/// Write order: blob and jobs (in parallel), then the status rows in one table transaction. The transaction is the commit point: a
-/// job whose message row is missing or carries another submission token belongs to an attempt that never committed, and
-/// delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued. Recipients on the
-/// suppression list are accepted as <c>suppressed</c>: no job carries them and no DSN is sent (the caller is told here).
+/// Write order: blob and jobs (in parallel), then the status rows in one table transaction. The transaction is the commit
+/// point: a job whose message row is missing or carries another submission token belongs to an attempt that never
+/// committed, and delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued.
+/// Recipients on the suppression list are accepted as <c>suppressed</c>: no job carries them and no DSN is sent (the
+/// caller is told here).
 /// </remarks>
 public sealed partial class SubmissionService(
     MessagePreparer preparer,

@@ -14,7 +14,8 @@ namespace SmtpFunctions.Benchmarks.Ingress;
 /// <summary>
 /// Postfix's own load generator, <c>smtp-source -s 10 -m 10000 -l 2048</c>, against our SMTP ingress (from 127.0.0.1,
 /// a trusted network, since smtp-source speaks neither TLS nor AUTH) and, in the same run, against a Postfix smtpd
-/// that queues to disk; beside them Azurite's ceiling for the same blob + queue + table writes from a minimal client.
+/// that queues to disk; beside them Azurite's ceiling for the same blob + queue + table writes from a minimal client. The
+/// three take turns in rounds, so that the shared machine's changing load weighs on each alike.
 /// </summary>
 public sealed class IngressBenchmark : IBenchmark
 {
@@ -22,7 +23,7 @@ public sealed class IngressBenchmark : IBenchmark
     public string Name => "ingress";
 
     /// <inheritdoc />
-    public string Description => "smtp-source into the SMTP ingress vs Postfix smtpd, msg/s and CPU per 1,000, with Azurite's ceiling (--m 10000 --s 10 --l 2048)";
+    public string Description => "smtp-source into the SMTP ingress vs Postfix smtpd, msg/s and CPU per 1,000, with Azurite's ceiling (--m 10000 --s 10 --l 2048 --rounds 5)";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -32,10 +33,12 @@ public sealed class IngressBenchmark : IBenchmark
         var sessions = options.Number("s", 10);
         var length = options.Number("l", 2048);
         var warmup = options.Number("warmup", 300);
-        // The ceiling writes as many acceptances as we do, after as many unmeasured ones as our warm-up: Azurite's table
-        // gets slower as it fills, so a shorter ceiling run on an emptier Azurite would look faster than it is.
-        var ceilingCount = options.Number("ceiling", messages);
-        Console.WriteLine($"ingress: smtp-source -s {sessions} -m {messages} -l {length}, one connection per message, {Environment.ProcessorCount} cores (shared)");
+        // The machine is shared: its load drifts over minutes. Ours, Postfix and the ceiling therefore take turns in
+        // rounds of messages/rounds each, so that all three see the same drift, instead of one after the other.
+        var rounds = Math.Max(1, options.Number("rounds", 5));
+        var chunk = messages / rounds;
+        messages = chunk * rounds;
+        Console.WriteLine($"ingress: smtp-source -s {sessions} -m {messages} -l {length}, one connection per message, in {rounds} alternating rounds, {Environment.ProcessorCount} cores (shared)");
 
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
         var folder = Directory.CreateTempSubdirectory("bench-ingress-").FullName;
@@ -57,67 +60,88 @@ public sealed class IngressBenchmark : IBenchmark
         await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, TimeSpan.FromSeconds(60), () => ingress.IsRunning);
         var table = new TableClient(azurite.ConnectionString, StorageNames.MessagesTable);
 
-        var ingressEndPoint = new IPEndPoint(IPAddress.Loopback, port);
-        var warmed = await Warmup.UntilJitQuietAsync(ingress.Id, warmup, maxRounds: 10, n => SmtpSourceAsync(ingressEndPoint, sessions, n, length));
-        var ceilingBefore = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, ceilingCount, sessions, length + 300, cancellationToken);
-
-        var messagesBefore = await CountMessagesAsync(table, cancellationToken);
-        var oursCpu = ProcessTree.CpuTime(ingress.Id);
-        var oursJitSampler = ThreadCpuSampler.Start(ingress.Id, ProcessCpu.JitThread);
-        var azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId);
-        // No stand-in for delivery draining the queue: Azurite's sends do not slow with a backlog (receives do), and
-        // clearing the queue while we write was measured to cost Azurite more than the backlog itself.
-        var oursRun = await SmtpSourceAsync(ingressEndPoint, sessions, messages, length);
-        oursCpu = ProcessTree.CpuTime(ingress.Id) - oursCpu;
-        var oursJit = await oursJitSampler.StopAsync();
-        azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId) - azuriteCpu;
-        var oursAccepted = await CountMessagesAsync(table, cancellationToken) - messagesBefore;
-
-        // The client's CPU is taken from the second ceiling run, when the Azure SDK in this process is past its first-use costs.
-        var ceilingAfter = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, ceilingCount, sessions, length + 300, cancellationToken);
-        await ingress.StopAsync();
-        Directory.Delete(folder, recursive: true);
-
         // Postfix's own submission path: smtpd and cleanup write each message to the on-disk queue; every message is put
         // on hold there so that qmgr and delivery add nothing (we do not deliver in this comparison either).
         var postfixOptions = new PostfixOptions { HostName = "bench-postfix.test" };
         postfixOptions.MainCf["mynetworks"] = "127.0.0.0/8";
         postfixOptions.MainCf["smtpd_recipient_restrictions"] = "check_client_access static:HOLD, permit_mynetworks, reject_unauth_destination";
-        SmtpSourceResult postfixRun;
-        TimeSpan postfixCpu;
-        int postfixAccepted;
-        await using (var postfix = await PostfixInstance.StartAsync(postfixOptions, cancellationToken))
+        await using var postfix = await PostfixInstance.StartAsync(postfixOptions, cancellationToken);
+
+        // The ceiling on an Azurite of its own, filled as ours is (its table gets slower as it grows): as many unmeasured
+        // acceptances as our warm-up, then a round beside each of ours.
+        await using var ceilingAzurite = await AzuriteProcess.StartAsync(inMemory: true);
+        var ceiling = new AzuriteWriteCeiling(ceilingAzurite.ConnectionString);
+        await ceiling.CreateAsync(cancellationToken);
+        var mimeBytes = length + 300;
+
+        var ingressEndPoint = new IPEndPoint(IPAddress.Loopback, port);
+        var warmed = await Warmup.UntilJitQuietAsync(ingress.Id, warmup, maxRounds: 10, n => SmtpSourceAsync(ingressEndPoint, sessions, n, length));
+        await SmtpSourceAsync(postfix.EndPoint, sessions, warmup, length);
+        await ceiling.WriteAsync(warmed, sessions, mimeBytes, cancellationToken);
+
+        var messagesBefore = await CountMessagesAsync(table, cancellationToken);
+        var heldBefore = await postfix.CountQueuedAsync();
+        TimeSpan oursElapsed = TimeSpan.Zero, oursCpu = TimeSpan.Zero, oursJit = TimeSpan.Zero, azuriteCpu = TimeSpan.Zero;
+        TimeSpan postfixElapsed = TimeSpan.Zero, postfixCpu = TimeSpan.Zero;
+        TimeSpan ceilingElapsed = TimeSpan.Zero, ceilingClientCpu = TimeSpan.Zero, ceilingAzuriteCpu = TimeSpan.Zero;
+        var ceilingFailures = 0;
+        var reports = new List<string>();
+        for (var round = 0; round < rounds; round++)
         {
-            await SmtpSourceAsync(postfix.EndPoint, sessions, warmup, length);
-            var heldBefore = await postfix.CountQueuedAsync();
-            postfixCpu = postfix.CpuTime;
-            postfixRun = await SmtpSourceAsync(postfix.EndPoint, sessions, messages, length);
-            postfixCpu = postfix.CpuTime - postfixCpu;
-            postfixAccepted = await postfix.CountQueuedAsync() - heldBefore;
+            var cpu = ProcessTree.CpuTime(ingress.Id);
+            var jitSampler = ThreadCpuSampler.Start(ingress.Id, ProcessCpu.JitThread);
+            var storageCpu = ProcessTree.CpuTime(azurite.ProcessId);
+            // No stand-in for delivery draining the queue: Azurite's sends do not slow with a backlog (receives do), and
+            // clearing the queue while we write was measured to cost Azurite more than the backlog itself.
+            var run = await SmtpSourceAsync(ingressEndPoint, sessions, chunk, length);
+            oursCpu += ProcessTree.CpuTime(ingress.Id) - cpu;
+            oursJit += await jitSampler.StopAsync();
+            azuriteCpu += ProcessTree.CpuTime(azurite.ProcessId) - storageCpu;
+            oursElapsed += run.Elapsed;
+            reports.Add($"ours, round {round + 1}: exit {run.ExitCode} {Tail(run.Output)}");
+
+            cpu = postfix.CpuTime;
+            run = await SmtpSourceAsync(postfix.EndPoint, sessions, chunk, length);
+            postfixCpu += postfix.CpuTime - cpu;
+            postfixElapsed += run.Elapsed;
+            reports.Add($"Postfix, round {round + 1}: exit {run.ExitCode} {Tail(run.Output)}");
+
+            cpu = ProcessCpu.Of(Environment.ProcessId);
+            storageCpu = ProcessCpu.Of(ceilingAzurite.ProcessId);
+            var written = await ceiling.WriteAsync(chunk, sessions, mimeBytes, cancellationToken);
+            ceilingClientCpu += ProcessCpu.Of(Environment.ProcessId) - cpu;
+            ceilingAzuriteCpu += ProcessCpu.Of(ceilingAzurite.ProcessId) - storageCpu;
+            ceilingElapsed += written.Elapsed;
+            ceilingFailures += written.Failures;
         }
 
-        var ceiling = (ceilingBefore.Result.PerSecond + ceilingAfter.Result.PerSecond) / 2;
-        var oursRate = oursAccepted / oursRun.Elapsed.TotalSeconds;
-        var postfixRate = postfixAccepted / postfixRun.Elapsed.TotalSeconds;
+        var oursAccepted = await CountMessagesAsync(table, cancellationToken) - messagesBefore;
+        var postfixAccepted = await postfix.CountQueuedAsync() - heldBefore;
+        var ceilingAccepted = messages - ceilingFailures;
+        await ingress.StopAsync();
+        Directory.Delete(folder, recursive: true);
+
+        var oursRate = oursAccepted / oursElapsed.TotalSeconds;
+        var postfixRate = postfixAccepted / postfixElapsed.TotalSeconds;
+        var ceilingRate = ceilingAccepted / ceilingElapsed.TotalSeconds;
+        double PerThousand(TimeSpan cpu, int count) => cpu.TotalSeconds * 1000 / Math.Max(count, 1);
         Console.WriteLine();
         Console.WriteLine($"{"",-34}{"accepted",10}{"msg/s",10}{"CPU s/1000",12}");
-        Print("SMTP ingress (ours, w/o Azurite)", oursAccepted, oursRate, oursCpu.TotalSeconds * 1000 / Math.Max(oursAccepted, 1));
-        Print("Postfix smtpd, queue on disk", postfixAccepted, postfixRate, postfixCpu.TotalSeconds * 1000 / Math.Max(postfixAccepted, 1));
-        Print("Azurite ceiling (before)", ceilingCount - ceilingBefore.Result.Failures, ceilingBefore.Result.PerSecond, double.NaN);
-        Print("Azurite ceiling (after)", ceilingCount - ceilingAfter.Result.Failures, ceilingAfter.Result.PerSecond, double.NaN);
+        Print("SMTP ingress (ours, w/o Azurite)", oursAccepted, oursRate, PerThousand(oursCpu, oursAccepted));
+        Print("Postfix smtpd, queue on disk", postfixAccepted, postfixRate, PerThousand(postfixCpu, postfixAccepted));
+        Print("Azurite ceiling", ceilingAccepted, ceilingRate, double.NaN);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ours / Azurite ceiling: {oursRate / ceiling:P0} (target >= 80 %);  ours / Postfix CPU per message: {oursCpu.TotalSeconds / Math.Max(oursAccepted, 1) / (postfixCpu.TotalSeconds / Math.Max(postfixAccepted, 1)):P0} (target <= 100 %)"));
+            $"ours / Azurite ceiling: {oursRate / ceilingRate:P0} (target >= 80 %);  ours / Postfix CPU per message: {PerThousand(oursCpu, oursAccepted) / PerThousand(postfixCpu, postfixAccepted):P0} (target <= 100 %)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"after {warmed} warm-up messages; of our CPU, background JIT (paid once by a long-running host): {oursJit.TotalSeconds * 1000 / Math.Max(oursAccepted, 1):F2} s per 1,000"));
+            $"after {warmed} warm-up messages; of our CPU, background JIT (paid once by a long-running host): {PerThousand(oursJit, oursAccepted):F2} s per 1,000"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"The minimal client's own CPU for those writes (Azure SDK, no SMTP, no MIME): {ceilingAfter.ClientCpuPerThousand:F2} s per 1,000"));
+            $"The minimal client's own CPU for those writes (Azure SDK, no SMTP, no MIME): {PerThousand(ceilingClientCpu, ceilingAccepted):F2} s per 1,000"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Azurite CPU during our run: {azuriteCpu.TotalSeconds * 1000 / Math.Max(oursAccepted, 1):F2} s per 1,000, during the ceiling runs: {ceilingBefore.AzuriteCpuPerThousand:F2} and {ceilingAfter.AzuriteCpuPerThousand:F2} (one Node process: the bottleneck when it nears one core)"));
+            $"Azurite CPU during our rounds: {PerThousand(azuriteCpu, oursAccepted):F2} s per 1,000, during the ceiling's: {PerThousand(ceilingAzuriteCpu, ceilingAccepted):F2} (one Node process: the bottleneck when it nears one core)"));
         if (oursAccepted < messages || postfixAccepted < messages)
         {
-            Console.WriteLine($"smtp-source reported (ours): exit {oursRun.ExitCode} {Tail(oursRun.Output)}");
-            Console.WriteLine($"smtp-source reported (Postfix): exit {postfixRun.ExitCode} {Tail(postfixRun.Output)}");
+            reports.ForEach(Console.WriteLine);
         }
 
         return oursAccepted == messages && postfixAccepted == messages ? 0 : 1;

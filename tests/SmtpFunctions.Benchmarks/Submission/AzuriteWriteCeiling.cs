@@ -64,7 +64,8 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     // The same requests an acceptance makes, with the same bodies and headers: the MIME blob (with its content type), the
     // delivery job as OutboundQueue sends it (Base64 JSON, no expiry) and the MessageEntity + RecipientEntity transaction;
     // blob and job in parallel, then the transaction, as SubmissionService orders them.
-    private Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="count"/> acceptances' requests with <paramref name="concurrency"/> workers (after <see cref="CreateAsync"/>).</summary>
+    internal Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
     {
         var mime = BinaryData.FromBytes(new byte[mimeBytes]);
         var blobOptions = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
@@ -130,7 +131,8 @@ public sealed class AzuriteWriteCeiling(string connectionString)
         UpdatedAt = now,
     };
 
-    private async Task CreateAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the container, queue and table the writes go to.</summary>
+    internal async Task CreateAsync(CancellationToken cancellationToken)
     {
         await _blobs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
