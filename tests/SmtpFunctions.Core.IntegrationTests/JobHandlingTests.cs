@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.IntegrationTests.Infrastructure;
 using SmtpFunctions.Core.Status;
@@ -66,6 +67,68 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
         var view = await host.Status.GetViewAsync(receipt.MessageId, default);
         Assert.Equal(RecipientStatus.Queued, Assert.Single(view!.Recipients).Status);
         Assert.Equal(0, await host.VisibleJobsAsync());
+    }
+
+    [Fact]
+    public async Task Commit_StampsEachRecipientRowWithTheSubmissionToken()
+    {
+        await using var host = await StartAsync();
+        var receipt = await host.SubmitJsonAsync(
+            """{"from":"sender@sender.test","to":["a@example.test","b@example.test"],"subject":"hi","text":"hello"}""");
+
+        var (message, rows) = await host.Status.GetAsync(receipt.MessageId, default);
+
+        Assert.NotEmpty(message!.SubmissionToken);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(message.SubmissionToken, r.SubmissionToken));
+    }
+
+    [Fact]
+    public async Task Handle_WhenRecipientRowPredatesTheToken_TheMessageRowVouchesForTheJob()
+    {
+        // Rows committed before recipient rows carried the token: the job is checked against the message row, as before,
+        // and delivered (here: attempted, and deferred because DNS is unreachable).
+        await using var host = await StartAsync(("Routing:NameServers", "127.0.0.1:9"), ("Retry:Schedule", "00:00:30"));
+        var receipt = await host.SubmitJsonAsync(Json);
+        await StripTokensAsync(host, receipt.MessageId);
+
+        await host.RunOnceAsync();
+
+        var row = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients.Single();
+        Assert.Equal(RecipientStatus.Deferred, row.Status);
+        Assert.Equal(1, row.Attempts);
+        Assert.Empty(host.HandlerFaults);
+    }
+
+    [Fact]
+    public async Task Handle_WhenRecipientRowPredatesTheTokenAndTheJobIsAnOrphan_DropsTheJob()
+    {
+        await using var host = await StartAsync();
+        var receipt = await host.SubmitJsonAsync(Json);
+        await host.Queue.Client.ClearMessagesAsync();
+        await StripTokensAsync(host, receipt.MessageId);
+        var job = Job(receipt.MessageId, DateTimeOffset.UtcNow, token: "not-the-committed-token");
+
+        await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
+
+        var row = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients.Single();
+        Assert.Equal(RecipientStatus.Queued, row.Status);
+        Assert.Equal(0, row.Attempts);
+        Assert.Equal(0, await host.VisibleJobsAsync());
+    }
+
+    // What a recipient row written before the commit stamped tokens looks like: the same row without the property.
+    private static async Task StripTokensAsync(DeliveryHost host, string messageId)
+    {
+        var table = host.Storage.Tables.GetTableClient(StorageNames.MessagesTable);
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {messageId}")))
+        {
+            if (row.RowKey.StartsWith(RecipientEntity.RowKeyPrefix, StringComparison.Ordinal))
+            {
+                Assert.True(row.Remove(nameof(RecipientEntity.SubmissionToken)));
+                await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+            }
+        }
     }
 
     [Fact]

@@ -56,11 +56,11 @@ public sealed partial class DeliveryJobHandler(
         // download is wasted (and its failure ignored), which is rare. Not ahead of the lease when pacing is holding the
         // destination back: those jobs mostly go back on the queue, and would download it again each time.
         var content = pacer.CouldGoNow(job.Domain) ? DownloadAsync(job, cancellationToken) : null;
-        var (message, rows) = await ReadCommittedAsync(job, cancellationToken);
-        if (message is null || message.SubmissionToken != job.SubmissionToken)
+        var (commit, rows) = await ReadCommittedAsync(job, cancellationToken);
+        if (commit != CommitState.Ours)
         {
             await IgnoreAsync(content);
-            await DropOrRecheckAsync(job, message, now, dequeueCount, cancellationToken);
+            await DropOrRecheckAsync(job, commit, now, dequeueCount, cancellationToken);
             return;
         }
 
@@ -149,9 +149,9 @@ public sealed partial class DeliveryJobHandler(
         return true;
     }
 
-    private async Task DropOrRecheckAsync(DeliveryJob job, MessageEntity? message, DateTimeOffset now, long dequeueCount, CancellationToken cancellationToken)
+    private async Task DropOrRecheckAsync(DeliveryJob job, CommitState commit, DateTimeOffset now, long dequeueCount, CancellationToken cancellationToken)
     {
-        if (message is null)
+        if (commit == CommitState.Missing)
         {
             if (now - job.SubmittedAt < _orphanGrace)
             {
@@ -199,12 +199,12 @@ public sealed partial class DeliveryJobHandler(
 
     // The job was enqueued just before the submission's table commit; a fast worker can get here first. Look again a
     // few times (50, 100, 200 … ms) within CommitWaitTimeout rather than paying a re-enqueue and its delay.
-    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadCommittedAsync(DeliveryJob job, CancellationToken cancellationToken)
+    private async Task<(CommitState Commit, IReadOnlyList<RecipientEntity> Recipients)> ReadCommittedAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var read = await ReadAsync(job, cancellationToken);
         var waited = TimeSpan.Zero;
         var pause = FirstCommitPoll;
-        while (read.Message is null && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _orphanGrace)
+        while (read.Commit == CommitState.Missing && waited < _options.CommitWaitTimeout && time.GetUtcNow() - job.SubmittedAt < _orphanGrace)
         {
             await Task.Delay(pause, time, cancellationToken);
             waited += pause;
@@ -215,21 +215,38 @@ public sealed partial class DeliveryJobHandler(
         return read;
     }
 
-    // Point reads (the message row and the job's recipients, in parallel) rather than a partition query: the cheapest
-    // table operations on Azure, and the only indexed ones in Azurite, whose queries scan the whole table. Racing the
-    // commit, the recipients can be read just before it and the message just after: the commit is one transaction, so
-    // once the message row is there the recipient rows are too, and reading them again closes the gap.
-    private async Task<(MessageEntity? Message, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
+    // Point reads of the job's recipient rows only: the cheapest table operations on Azure, and the only indexed ones in
+    // Azurite, whose queries scan the whole table. The commit stamps every recipient row with its submission token, so
+    // the rows alone tell ours from an orphan's; rows committed before they carried it, or none at all, leave it to the
+    // message row. Racing the commit, some rows can be read just before it and others just after: the commit is one
+    // transaction, so once one row is there all are, and reading them again closes the gap.
+    private async Task<(CommitState Commit, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        var message = status.GetMessageAsync(job.MessageId, cancellationToken);
-        var recipients = status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
-        var (row, rows) = (await message, await recipients);
-        if (row is not null && rows.Count < job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        var expected = job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        var rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        string token;
+        if (rows.Count > 0 && rows.All(r => r.SubmissionToken.Length > 0))
+        {
+            token = rows[0].SubmissionToken;
+        }
+        else
+        {
+            var message = await status.GetMessageAsync(job.MessageId, cancellationToken);
+            if (message is null)
+            {
+                return (CommitState.Missing, rows);
+            }
+
+            token = message.SubmissionToken;
+        }
+
+        if (rows.Count < expected)
         {
             rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
         }
 
-        return (row, rows);
+        var ours = token == job.SubmissionToken && rows.All(r => r.SubmissionToken.Length == 0 || r.SubmissionToken == job.SubmissionToken);
+        return (ours ? CommitState.Ours : CommitState.Other, rows);
     }
 
     private async Task DeliverAsync(
@@ -436,6 +453,18 @@ public sealed partial class DeliveryJobHandler(
 
         var bracket = peer.IndexOf('[', StringComparison.Ordinal);
         return bracket > 0 ? peer[..bracket] : peer.Split(':')[0];
+    }
+
+    private enum CommitState
+    {
+        /// <summary>No submission with the job's message id has committed (yet).</summary>
+        Missing,
+
+        /// <summary>The job's own submission committed.</summary>
+        Ours,
+
+        /// <summary>Another submission with the same message id committed: the job is an orphan.</summary>
+        Other,
     }
 
     private static KeyValuePair<string, object?> Domain(DeliveryJob job) => new("domain", job.Domain);

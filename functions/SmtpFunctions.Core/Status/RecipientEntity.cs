@@ -27,6 +27,12 @@ public sealed class RecipientEntity : ITableEntity
     /// <summary>ASCII domain, lower-case.</summary>
     public string Domain { get; set; } = "";
 
+    /// <summary>
+    /// Token of the submission whose commit wrote this row, as on the message row; empty on rows committed before
+    /// recipient rows carried it. Lets delivery tell a committed job from an orphan without reading the message row.
+    /// </summary>
+    public string SubmissionToken { get; set; } = "";
+
     /// <summary>One of <see cref="RecipientStatus"/>.</summary>
     public string Status { get; set; } = RecipientStatus.Queued;
 

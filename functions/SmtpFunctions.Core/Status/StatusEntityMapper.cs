@@ -33,6 +33,7 @@ internal static class StatusEntityMapper
         ETag = row.ETag,
         Address = row.GetString(nameof(RecipientEntity.Address)) ?? "",
         Domain = row.GetString(nameof(RecipientEntity.Domain)) ?? "",
+        SubmissionToken = row.GetString(nameof(RecipientEntity.SubmissionToken)) ?? "",
         Status = row.GetString(nameof(RecipientEntity.Status)) ?? RecipientStatus.Queued,
         Attempts = row.GetInt32(nameof(RecipientEntity.Attempts)) ?? 0,
         LastResponse = row.GetString(nameof(RecipientEntity.LastResponse)),

@@ -21,7 +21,10 @@ public sealed class StatusStore
     /// Writes the message row and its recipient rows in one table transaction: a reader sees all of them or none. False
     /// when the message already exists (another attempt with the same idempotency key committed first).
     /// </summary>
-    /// <remarks>One transaction holds at most 100 entities, hence <c>Submission:MaxRecipients</c> ≤ 99.</remarks>
+    /// <remarks>
+    /// One transaction holds at most 100 entities, hence <c>Submission:MaxRecipients</c> ≤ 99. Each recipient row is
+    /// stamped with the message row's <see cref="MessageEntity.SubmissionToken"/>: delivery reads only the rows it needs.
+    /// </remarks>
     public async Task<bool> CommitAsync(MessageEntity message, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -29,6 +32,11 @@ public sealed class StatusStore
         if (recipients.Count + 1 > MaxBatch)
         {
             throw new ArgumentOutOfRangeException(nameof(recipients), "A message's rows must fit in one table transaction.");
+        }
+
+        foreach (var recipient in recipients)
+        {
+            recipient.SubmissionToken = message.SubmissionToken;
         }
 
         var actions = new List<TableTransactionAction>(recipients.Count + 1)
