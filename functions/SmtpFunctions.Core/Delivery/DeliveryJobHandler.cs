@@ -216,16 +216,22 @@ public sealed partial class DeliveryJobHandler(
     }
 
     // Point reads of the job's recipient rows only: the cheapest table operations on Azure, and the only indexed ones in
-    // Azurite, whose queries scan the whole table. The commit stamps every recipient row with its submission token, so
-    // the rows alone tell ours from an orphan's; rows committed before they carried it, or none at all, leave it to the
-    // message row. Racing the commit, some rows can be read just before it and others just after: the commit is one
-    // transaction, so once one row is there all are, and reading them again closes the gap.
+    // Azurite, whose queries scan the whole table. Every recipient of a job has a row in its message's commit, and the
+    // commit stamps each with its submission token, so the rows alone tell ours from an orphan's, and no rows means no
+    // commit (yet); rows committed before they carried the token leave it to the message row. Racing the commit, some
+    // rows can be read just before it and others just after: the commit is one transaction, so once one row is there
+    // all are, and reading them again closes the gap.
     private async Task<(CommitState Commit, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var expected = job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count();
         var rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        if (rows.Count == 0)
+        {
+            return (CommitState.Missing, rows);
+        }
+
         string token;
-        if (rows.Count > 0 && rows.All(r => r.SubmissionToken.Length > 0))
+        if (rows.All(r => r.SubmissionToken.Length > 0))
         {
             token = rows[0].SubmissionToken;
         }
