@@ -20,6 +20,9 @@ internal sealed record DeliverBenchmarkSettings
     /// <summary>Approximate message size in octets (<c>--size</c>). Default 2,048.</summary>
     public int Size { get; init; } = 2048;
 
+    /// <summary>Messages per warm-up round, repeated until the background JIT is quiet (<c>--warmup</c>). Default 500.</summary>
+    public int Warmup { get; init; } = 500;
+
     /// <summary>Skip the Postfix side (<c>--no-postfix</c>).</summary>
     public bool SkipPostfix { get; init; }
 
@@ -43,9 +46,10 @@ internal sealed record DeliverBenchmarkSettings
                 "--sessions" => settings with { Sessions = Next() },
                 "--size" => settings with { Size = Next() },
                 "--ceiling" => settings with { CeilingMessages = Next() },
+                "--warmup" => settings with { Warmup = Next() },
                 "--no-postfix" => settings with { SkipPostfix = true },
                 "--split" => settings with { Split = true },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --no-postfix --split"),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --no-postfix --split"),
             };
         }
 

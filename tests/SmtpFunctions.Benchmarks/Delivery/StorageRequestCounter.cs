@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+
+namespace SmtpFunctions.Benchmarks.Delivery;
+
+/// <summary>
+/// Counts the HTTP requests this process sends to each Azurite service, by method, from .NET's own
+/// <c>System.Net.Http</c> metrics: how many storage round trips a delivered message costs.
+/// </summary>
+internal sealed class StorageRequestCounter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<(string Service, string Method), long> _counts = new();
+    private readonly Dictionary<int, string> _services;
+
+    public StorageRequestCounter(int blobPort, int queuePort, int tablePort)
+    {
+        _services = new Dictionary<int, string> { [blobPort] = "blob", [queuePort] = "queue", [tablePort] = "table" };
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.request.duration")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            string? service = null;
+            var method = "?";
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "server.port" && tag.Value is int port)
+                {
+                    _services.TryGetValue(port, out service);
+                }
+                else if (tag.Key == "http.request.method")
+                {
+                    method = tag.Value as string ?? "?";
+                }
+            }
+
+            if (service is not null)
+            {
+                _counts.AddOrUpdate((service, method), 1, (_, n) => n + 1);
+            }
+        });
+        _listener.Start();
+    }
+
+    /// <summary>Requests so far, by service and method.</summary>
+    public IReadOnlyDictionary<(string Service, string Method), long> Snapshot() => new Dictionary<(string, string), long>(_counts);
+
+    /// <summary>One line: requests per message by service and method between two snapshots.</summary>
+    public static string PerMessage(IReadOnlyDictionary<(string Service, string Method), long> before, IReadOnlyDictionary<(string Service, string Method), long> after, int messages)
+    {
+        var parts = after
+            .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count > 0)
+            .OrderBy(x => x.Key.Service, StringComparer.Ordinal).ThenBy(x => x.Key.Method, StringComparer.Ordinal)
+            .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key.Service} {x.Key.Method} {(double)x.Count / messages:F2}"))
+            .ToList();
+        var total = after.Sum(kv => kv.Value - before.GetValueOrDefault(kv.Key));
+        return string.Create(CultureInfo.InvariantCulture, $"{(double)total / messages:F2} storage requests per message ({string.Join(", ", parts)})");
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
