@@ -117,6 +117,44 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(0, await host.VisibleJobsAsync());
     }
 
+    [Fact]
+    public async Task UpdateRecipients_WhenOneRowChangedSinceItWasRead_ChangesNoneAndFailsWith412()
+    {
+        await using var host = await StartAsync();
+        var receipt = await host.SubmitJsonAsync(
+            """{"from":"sender@sender.test","to":["a@example.test","b@example.test"],"subject":"hi","text":"hello"}""");
+        var rows = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients;
+        var other = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients.Single(r => r.Address == "b@example.test");
+        other.Attempts = 7;
+        await host.Status.UpdateRecipientAsync(other, other.ETag, default);
+        rows.ForEach(r => r.Status = RecipientStatus.Delivering);
+
+        var ex = await Assert.ThrowsAsync<TableTransactionFailedException>(() => host.Status.UpdateRecipientsAsync(rows, default));
+
+        Assert.Equal(412, ex.Status);
+        var after = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients;
+        Assert.All(after, r => Assert.Equal(RecipientStatus.Queued, r.Status));
+        Assert.Equal(7, after.Single(r => r.Address == "b@example.test").Attempts);
+    }
+
+    [Fact]
+    public async Task UpdateRecipients_KeepsEachRowsNewETagForTheNextConditionalUpdate()
+    {
+        await using var host = await StartAsync();
+        var receipt = await host.SubmitJsonAsync(
+            """{"from":"sender@sender.test","to":["a@example.test","b@example.test"],"subject":"hi","text":"hello"}""");
+        var rows = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients;
+        rows.ForEach(r => r.Status = RecipientStatus.Delivering);
+
+        await host.Status.UpdateRecipientsAsync(rows, default);
+        rows.ForEach(r => r.Status = RecipientStatus.Delivered);
+        await host.Status.UpdateRecipientsAsync(rows, default);
+
+        var after = (await host.Status.GetAsync(receipt.MessageId, default)).Recipients;
+        Assert.All(after, r => Assert.Equal(RecipientStatus.Delivered, r.Status));
+        Assert.Equal(after.Select(r => r.ETag).OrderBy(e => e.ToString()), rows.Select(r => r.ETag).OrderBy(e => e.ToString()));
+    }
+
     // What a recipient row written before the commit stamped tokens looks like: the same row without the property.
     private static async Task StripTokensAsync(DeliveryHost host, string messageId)
     {

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
@@ -295,7 +296,7 @@ public sealed partial class DeliveryJobHandler(
         }
 
         var delivered = outcomes.Where(o => o.Reply.Kind == ReplyKind.Success).ToList();
-        await Task.WhenAll(delivered.Select(o => RecordAsync(o.Row, RecipientStatus.Delivered, o.Reply, result, now, null, cancellationToken)));
+        await RecordAllAsync(delivered, RecipientStatus.Delivered, result, now, null, cancellationToken);
         foreach (var (row, reply) in delivered)
         {
             metrics.Latency.Record(Math.Max(0, (now - job.SubmittedAt).TotalSeconds), Domain(job));
@@ -306,7 +307,7 @@ public sealed partial class DeliveryJobHandler(
         var failed = outcomes.Where(o => o.Reply.Kind == ReplyKind.Permanent).Select(o => (o.Row, o.Reply, Outcome: "failed")).ToList();
         if (next is { } nextAttempt)
         {
-            await Task.WhenAll(transient.Select(o => RecordAsync(o.Row, RecipientStatus.Deferred, o.Reply, result, now, nextAttempt, cancellationToken)));
+            await RecordAllAsync(transient, RecipientStatus.Deferred, result, now, nextAttempt, cancellationToken);
             var retryJob = job with
             {
                 Recipients = transient.Select(o => o.Row.Address).ToList(),
@@ -348,7 +349,7 @@ public sealed partial class DeliveryJobHandler(
             .Where(f => f.Outcome == "failed" && FailureClassifier.Suppresses(f.Reply))
             .Select(f => suppressions.AddAsync(f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
 
-        await Task.WhenAll(failed.Select(f => RecordAsync(f.Row, RecipientStatus.Failed, f.Reply, result, now, null, cancellationToken)));
+        await RecordAllAsync(failed.Select(f => (f.Row, f.Reply)).ToList(), RecipientStatus.Failed, result, now, null, cancellationToken);
         foreach (var (row, reply, outcome) in failed)
         {
             Count(outcome, job);
@@ -356,8 +357,30 @@ public sealed partial class DeliveryJobHandler(
         }
     }
 
+    // The job's recipients share a partition, so they are claimed in one table transaction: one request however many
+    // there are. Should any of them have changed since it was read, the transaction changes none, and each is claimed on
+    // its own to find out which ones are still ours.
     private async Task<List<RecipientEntity>> ClaimAsync(List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (pending.Count > 1)
+        {
+            foreach (var row in pending)
+            {
+                row.Status = RecipientStatus.Delivering;
+                row.UpdatedAt = now;
+            }
+
+            try
+            {
+                await status.UpdateRecipientsAsync(pending, cancellationToken);
+                return pending;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 412)
+            {
+                // Settled row by row below.
+            }
+        }
+
         var claims = pending.Select(async row =>
         {
             var etag = row.ETag;
@@ -387,25 +410,41 @@ public sealed partial class DeliveryJobHandler(
         return results.OfType<RecipientEntity>().ToList();
     }
 
+    // Like the claim: one transaction for the recipients that share an outcome, row by row if any of them changed meanwhile.
+    private async Task RecordAllAsync(
+        List<(RecipientEntity Row, DeliveryReply Reply)> outcomes, string newStatus, RelayResult result, DateTimeOffset now,
+        DateTimeOffset? nextAttempt, CancellationToken cancellationToken)
+    {
+        var attempts = outcomes.Select(o => o.Row.Attempts + 1).ToList();
+        if (outcomes.Count > 1)
+        {
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                Apply(outcomes[i].Row, newStatus, attempts[i], outcomes[i].Reply, result, now, nextAttempt);
+            }
+
+            try
+            {
+                await status.UpdateRecipientsAsync(outcomes.Select(o => o.Row).ToList(), cancellationToken);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 412)
+            {
+                // Settled row by row below.
+            }
+        }
+
+        await Task.WhenAll(outcomes.Select((o, i) => RecordAsync(o.Row, newStatus, attempts[i], o.Reply, result, now, nextAttempt, cancellationToken)));
+    }
+
     private async Task RecordAsync(
-        RecipientEntity row, string newStatus, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt,
+        RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt,
         CancellationToken cancellationToken)
     {
-        var attempts = row.Attempts + 1;
         var current = row;
         for (var conflict = 0; ; conflict++)
         {
-            current.Status = newStatus;
-            current.Attempts = attempts;
-            current.LastResponse = reply.ToString();
-            current.LastReplyCode = reply.Code;
-            current.LastEnhancedCode = reply.EnhancedCode;
-            current.MxHost = result.Peer ?? current.MxHost;
-            current.Tls = result.Tls ?? current.Tls;
-            current.TlsDetails = result.Peer is null ? current.TlsDetails : result.TlsDetails;
-            current.UpdatedAt = now;
-            current.DeliveredAt = newStatus == RecipientStatus.Delivered ? now : current.DeliveredAt;
-            current.NextAttemptAt = nextAttempt;
+            Apply(current, newStatus, attempts, reply, result, now, nextAttempt);
             try
             {
                 current.ETag = await status.UpdateRecipientAsync(current, current.ETag, cancellationToken);
@@ -424,6 +463,22 @@ public sealed partial class DeliveryJobHandler(
                 current = fresh[0];
             }
         }
+    }
+
+    private static void Apply(
+        RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt)
+    {
+        row.Status = newStatus;
+        row.Attempts = attempts;
+        row.LastResponse = reply.ToString();
+        row.LastReplyCode = reply.Code;
+        row.LastEnhancedCode = reply.EnhancedCode;
+        row.MxHost = result.Peer ?? row.MxHost;
+        row.Tls = result.Tls ?? row.Tls;
+        row.TlsDetails = result.Peer is null ? row.TlsDetails : result.TlsDetails;
+        row.UpdatedAt = now;
+        row.DeliveredAt = newStatus == RecipientStatus.Delivered ? now : row.DeliveredAt;
+        row.NextAttemptAt = nextAttempt;
     }
 
     // A submission can take as long as its three storage writes with every retry timing out; its commit may land that

@@ -128,6 +128,27 @@ public sealed class StatusStore
         return results.Where(r => r.HasValue).Select(r => r.Value!).ToList();
     }
 
+    /// <summary>
+    /// Replaces several recipient rows of one message in one table transaction, each only if nobody changed it since it
+    /// was read (its <see cref="RecipientEntity.ETag"/>), and stores the new ETags on the entities. All or none: a
+    /// changed row fails the whole transaction with a <see cref="TableTransactionFailedException"/> of status 412.
+    /// </summary>
+    public async Task UpdateRecipientsAsync(IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(recipients), "At most 100 rows fit in one table transaction.");
+        }
+
+        var actions = recipients.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)).ToList();
+        var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            recipients[i].ETag = response.Value[i].Headers.ETag ?? default;
+        }
+    }
+
     /// <summary>Replaces a recipient row; with an ETag, only if nobody changed it since it was read.</summary>
     public async Task<ETag> UpdateRecipientAsync(RecipientEntity recipient, ETag ifMatch, CancellationToken cancellationToken)
     {
