@@ -66,6 +66,7 @@ public sealed class DeliverBenchmark : IBenchmark
 
         using var requests = new StorageRequestCounter(azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         var requestsBefore = requests.Snapshot();
+        var secondsBefore = requests.Seconds();
         var azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId);
         var jit = ThreadCpuSampler.Start(Environment.ProcessId, ProcessCpu.JitThread);
         var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken);
@@ -75,6 +76,7 @@ public sealed class DeliverBenchmark : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  of which background JIT {jitCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg ({jitCpu / ours.Cpu:P0})"));
         Console.WriteLine("  " + StorageRequestCounter.PerMessage(requestsBefore, requests.Snapshot(), settings.Messages));
+        Console.WriteLine("  " + StorageRequestCounter.MeanLatency(requestsBefore, secondsBefore, requests.Snapshot(), requests.Seconds()));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  azurite used {azuriteCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg meanwhile ({100 * azuriteCpu.TotalSeconds / ours.Elapsed.TotalSeconds:F0} % of a core; not counted as ours)"));
         Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages so far");

@@ -6,12 +6,13 @@ namespace SmtpFunctions.Benchmarks.Delivery;
 
 /// <summary>
 /// Counts the HTTP requests this process sends to each Azurite service, by method, from .NET's own
-/// <c>System.Net.Http</c> metrics: how many storage round trips a delivered message costs.
+/// <c>System.Net.Http</c> metrics: how many storage round trips a delivered message costs, and how long they take.
 /// </summary>
 internal sealed class StorageRequestCounter : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(string Service, string Method), long> _counts = new();
+    private readonly ConcurrentDictionary<(string Service, string Method), double> _seconds = new();
     private readonly Dictionary<int, string> _services;
 
     public StorageRequestCounter(int blobPort, int queuePort, int tablePort)
@@ -24,7 +25,7 @@ internal sealed class StorageRequestCounter : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
         {
             string? service = null;
             var method = "?";
@@ -43,6 +44,7 @@ internal sealed class StorageRequestCounter : IDisposable
             if (service is not null)
             {
                 _counts.AddOrUpdate((service, method), 1, (_, n) => n + 1);
+                _seconds.AddOrUpdate((service, method), seconds, (_, sum) => sum + seconds);
             }
         });
         _listener.Start();
@@ -50,6 +52,22 @@ internal sealed class StorageRequestCounter : IDisposable
 
     /// <summary>Requests so far, by service and method.</summary>
     public IReadOnlyDictionary<(string Service, string Method), long> Snapshot() => new Dictionary<(string, string), long>(_counts);
+
+    /// <summary>Seconds spent waiting for those requests so far, by service and method.</summary>
+    public IReadOnlyDictionary<(string Service, string Method), double> Seconds() => new Dictionary<(string, string), double>(_seconds);
+
+    /// <summary>One line: mean latency in milliseconds by service and method between two pairs of snapshots.</summary>
+    public static string MeanLatency(
+        IReadOnlyDictionary<(string Service, string Method), long> countsBefore, IReadOnlyDictionary<(string Service, string Method), double> secondsBefore,
+        IReadOnlyDictionary<(string Service, string Method), long> countsAfter, IReadOnlyDictionary<(string Service, string Method), double> secondsAfter)
+    {
+        var parts = countsAfter
+            .Select(kv => (kv.Key, Count: kv.Value - countsBefore.GetValueOrDefault(kv.Key), Seconds: secondsAfter.GetValueOrDefault(kv.Key) - secondsBefore.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count > 0)
+            .OrderBy(x => x.Key.Service, StringComparer.Ordinal).ThenBy(x => x.Key.Method, StringComparer.Ordinal)
+            .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key.Service} {x.Key.Method} {1000 * x.Seconds / x.Count:F1}"));
+        return "mean storage latency, ms: " + string.Join(", ", parts);
+    }
 
     /// <summary>One line: requests per message by service and method between two snapshots.</summary>
     public static string PerMessage(IReadOnlyDictionary<(string Service, string Method), long> before, IReadOnlyDictionary<(string Service, string Method), long> after, int messages)
