@@ -241,7 +241,23 @@ public sealed class DeliverBenchmark : IBenchmark
                 progress.Restart();
             }
 
-            QueueMessage[] batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), cancellationToken)).Value;
+            QueueMessage[] batch;
+            try
+            {
+                batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), cancellationToken)).Value;
+            }
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // What the queue listener does when a poll fails (Azurite was seen to stall for minutes): poll again later.
+                if (Interlocked.Increment(ref faults) == 1)
+                {
+                    Console.WriteLine($"    first failed poll (polled again): {ex.GetType().Name}: {ex.Message}");
+                }
+
+                await Task.Delay(FaultRetryDelay, cancellationToken);
+                continue;
+            }
+
             if (batch.Length == 0)
             {
                 await Task.Delay(20, cancellationToken);
@@ -282,7 +298,7 @@ public sealed class DeliverBenchmark : IBenchmark
         stopwatch.Stop();
         if (faults > 0 || unavailable > 0)
         {
-            Console.WriteLine($"  azurite trouble: {faults} handler faults (retried as the queue trigger does), {unavailable} submissions answered 503 (retried)");
+            Console.WriteLine($"  azurite trouble: {faults} handler faults or failed polls (retried as the queue trigger does), {unavailable} submissions answered 503 (retried)");
         }
 
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
