@@ -74,6 +74,7 @@ public static class ApiProblems
         $"Content-Type '{contentType ?? "(none)"}' is not accepted; send application/json or message/rfc822.",
         [new FieldError("Content-Type", "must be application/json or message/rfc822")]);
 
-    /// <summary>503 while storage is unreachable.</summary>
-    public static IResult StorageUnavailable() => From(SubmissionError.StorageUnavailable());
+    /// <summary>503 for a read or a lift while storage is unreachable (a submission's 503 comes from its <see cref="SubmissionError"/>).</summary>
+    public static IResult StorageUnavailable() => Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable",
+        "Storage is unavailable", "Storage could not be reached, so nothing was read or changed; retry later.", []);
 }

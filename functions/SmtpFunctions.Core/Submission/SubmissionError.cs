@@ -23,5 +23,5 @@ public sealed record SubmissionError(SubmissionErrorKind Kind, string Title, str
     /// <summary>Storage is unreachable.</summary>
     public static SubmissionError StorageUnavailable() =>
         new(SubmissionErrorKind.StorageUnavailable, "Storage is unavailable",
-            "The message could not be stored durably and was not accepted; retry later.", []);
+            "The message could not be stored durably and was not accepted; retry later, with the same Idempotency-Key: if storage failed while committing, the message may have been stored after all, and the key makes the retry answer for it instead of sending it twice.", []);
 }

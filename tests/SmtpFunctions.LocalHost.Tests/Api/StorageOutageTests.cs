@@ -24,9 +24,13 @@ public class StorageOutageTests(LocalHostFixture host) : IClassFixture<LocalHost
             var problem = await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, null);
             Assert.Contains("storage", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
             Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.Contains("Idempotency-Key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+            // A read says it read nothing, not that a message was refused.
             using var status = await host.Client.GetAsync($"/api/messages/{acceptedId}");
-            await ProblemAssert.IsAsync(status, HttpStatusCode.ServiceUnavailable, null);
+            var readProblem = await ProblemAssert.IsAsync(status, HttpStatusCode.ServiceUnavailable, null);
+            Assert.Contains("nothing was read", readProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.NotNull(status.Headers.RetryAfter);
         }
         finally
         {
