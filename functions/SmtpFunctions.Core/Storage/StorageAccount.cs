@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -19,15 +20,24 @@ public sealed class StorageAccount
 {
     /// <summary>Creates the clients from configuration.</summary>
     public StorageAccount(IConfiguration configuration, IOptions<StorageOptions> options)
+        : this(configuration, options, [])
+    {
+    }
+
+    /// <summary>Creates the clients from configuration, with extra pipeline policies (from the container) run on every try of every request.</summary>
+    /// <remarks>The hook for custom diagnostics, and for tests that lose storage's answers on purpose.</remarks>
+    public StorageAccount(IConfiguration configuration, IOptions<StorageOptions> options, IEnumerable<HttpPipelinePolicy> policies)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
         var storage = options.Value;
         var section = configuration.GetSection(StorageNames.Connection);
         var connectionString = section.Value;
+        var perTry = policies?.ToList() ?? [];
 
-        var blobOptions = Configure(new BlobClientOptions(), storage);
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage);
-        var tableOptions = Configure(new TableClientOptions(), storage);
+        var blobOptions = Configure(new BlobClientOptions(), storage, perTry);
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage, perTry);
+        var tableOptions = Configure(new TableClientOptions(), storage, perTry);
 
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
@@ -73,8 +83,13 @@ public sealed class StorageAccount
         await Task.WhenAll(tasks);
     }
 
-    private static T Configure<T>(T options, StorageOptions storage) where T : ClientOptions
+    private static T Configure<T>(T options, StorageOptions storage, IReadOnlyList<HttpPipelinePolicy> perTry) where T : ClientOptions
     {
+        foreach (var policy in perTry)
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
         options.Retry.MaxRetries = storage.MaxRetries;
         options.Retry.Delay = storage.RetryDelay;
         options.Retry.MaxDelay = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));

@@ -145,7 +145,7 @@ public sealed partial class SubmissionService(
 
         // A conflict can also be our own transaction, applied although its response was lost and the SDK retried it:
         // then the message is ours and its blob must stay.
-        if (!await status.CommitAsync(messageRow, recipientRows, cancellationToken)
+        if (!await CommitAsync(messageRow, recipientRows, cancellationToken)
             && (await status.GetMessageAsync(id, cancellationToken))?.SubmissionToken != token)
         {
             // Another request with the same idempotency key committed first: ours is an orphan, answer as it did.
@@ -161,6 +161,38 @@ public sealed partial class SubmissionService(
         }
 
         return SubmissionOutcome.Accepted(new SubmissionReceipt { MessageId = id, Recipients = accepted });
+    }
+
+    // A transaction can be applied although no answer came back (a timeout, a dropped connection, every retry alike). Then
+    // the message is queued, and answering 503 would make a client without an Idempotency-Key send it twice: so before
+    // giving up, read the message row once; our token on it means the commit is ours. If that read fails too, the 503
+    // stands (its problem says to retry with the same key).
+    private async Task<bool> CommitAsync(MessageEntity messageRow, IReadOnlyList<RecipientEntity> recipientRows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await status.CommitAsync(messageRow, recipientRows, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            MessageEntity? stored = null;
+            try
+            {
+                stored = await status.GetMessageAsync(messageRow.PartitionKey, cancellationToken);
+            }
+            catch (Exception readFault) when (StorageFaults.IsUnavailable(readFault) && !cancellationToken.IsCancellationRequested)
+            {
+                // Storage is still away: nothing tells either way, and the commit's own fault is the one to report.
+            }
+
+            if (stored?.SubmissionToken != messageRow.SubmissionToken)
+            {
+                throw;
+            }
+
+            LogCommitConfirmedByReadBack(logger, messageRow.PartitionKey, ex);
+            return true;
+        }
     }
 
     private async Task<SubmissionOutcome?> ReplayOrConflictAsync(string id, string bodyHash, CancellationToken cancellationToken)
@@ -210,6 +242,10 @@ public sealed partial class SubmissionService(
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "Accepted {MessageId} from <{Sender}> for {RecipientCount} recipients in {JobCount} jobs, {Size} octets, via {Source}")]
     private static partial void LogAccepted(ILogger logger, string messageId, string sender, int recipientCount, int jobCount, long size, string source);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Storage failed to confirm the commit of {MessageId}, but reading it back shows it applied; accepted")]
+    private static partial void LogCommitConfirmedByReadBack(ILogger logger, string messageId, Exception exception);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Storage unavailable while accepting {MessageId}; nothing acknowledged")]
     private static partial void LogStorageUnavailable(ILogger logger, string messageId, Exception exception);

@@ -43,7 +43,8 @@ internal sealed class DeliveryHost : IAsyncDisposable
     public List<Exception> HandlerFaults { get; } = [];
 
     /// <summary>Starts Core with the given settings over and above the test defaults (tiny retry schedule, short DNS timeouts).</summary>
-    public static async Task<DeliveryHost> StartAsync(string storageConnection, ITestOutputHelper output, IDictionary<string, string?> settings)
+    public static async Task<DeliveryHost> StartAsync(
+        string storageConnection, ITestOutputHelper output, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -65,12 +66,12 @@ internal sealed class DeliveryHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging(logging => logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
-            .AddSmtpFunctionsCore(configuration)
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        var host = new DeliveryHost(services, output);
+            .AddSmtpFunctionsCore(configuration);
+        services?.Invoke(collection);
+        var host = new DeliveryHost(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), output);
         await host.Storage.EnsureCreatedAsync();
         await host.Queue.Client.ClearMessagesAsync();
         await host.ClearSuppressionsAsync();
