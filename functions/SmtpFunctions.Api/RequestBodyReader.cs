@@ -7,6 +7,8 @@ namespace SmtpFunctions.Api;
 /// <summary>Reads a request body up to a limit, so an oversize upload is refused without being buffered whole.</summary>
 internal static class RequestBodyReader
 {
+    private const long DrainFactor = 4;
+
     /// <summary>The body, or null when it is longer than <paramref name="limit"/>.</summary>
     public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
@@ -17,8 +19,10 @@ internal static class RequestBodyReader
 
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
-            // One past the limit, so we can tell "exactly at the limit" from "over it" ourselves.
-            size.MaxRequestBodySize = limit + 1;
+            // We stop reading one past the limit ourselves; the server's own cap sits further out because after our 413 it
+            // drains what the client is still sending, so that the client gets to read the answer (RFC 9112 §9.6) instead
+            // of a reset in mid-upload. Only a body beyond that is cut off.
+            size.MaxRequestBodySize = (limit * DrainFactor) + 1;
         }
 
         try
