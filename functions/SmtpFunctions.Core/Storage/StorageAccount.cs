@@ -30,10 +30,11 @@ public sealed class StorageAccount
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policies);
         var storage = options.Value;
         var section = configuration.GetSection(StorageNames.Connection);
         var connectionString = section.Value;
-        var perTry = policies?.ToList() ?? [];
+        var perTry = policies.ToList();
 
         var blobOptions = Configure(new BlobClientOptions(), storage, perTry);
         var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage, perTry);
