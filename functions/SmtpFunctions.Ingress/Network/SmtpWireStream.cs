@@ -405,10 +405,7 @@ public sealed partial class SmtpWireStream : Stream
         // Octets the socket already had need no timer: a pipelined or fast client's read completes at once.
         if (_fill.IsCompleted)
         {
-            var completed = await _fill;
-            _fill = null;
-            _inEnd += completed;
-            return completed;
+            return Filled(await _fill);
         }
 
         var remaining = _deadline - _settings.Time.GetUtcNow();
@@ -428,6 +425,11 @@ public sealed partial class SmtpWireStream : Stream
             return 0;
         }
 
+        return Filled(read);
+    }
+
+    private int Filled(int read)
+    {
         _fill = null;
         _inEnd += read;
         return read;
