@@ -6,9 +6,19 @@ namespace SmtpFunctions.Core.Delivery;
 /// <remarks>Small by design (a few hundred octets; the MIME stays in the blob): queue messages are limited to 64 KB.</remarks>
 public sealed record DeliveryJob
 {
-    /// <summary>Schema version of this record.</summary>
+    /// <summary>Schema version of this record written today: its message's status rows have RowKeys that carry the message id.</summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>
+    /// Schema version of this record: 1 for jobs written before status RowKeys carried the message id (their rows are read
+    /// under the legacy keys), <see cref="CurrentVersion"/> since.
+    /// </summary>
     [JsonPropertyName("v")]
-    public int Version { get; init; } = 1;
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>Whether this job's status rows have the legacy RowKeys.</summary>
+    [JsonIgnore]
+    public bool LegacyRowKeys => Version < CurrentVersion;
 
     /// <summary>Message id (status partition).</summary>
     [JsonPropertyName("id")]

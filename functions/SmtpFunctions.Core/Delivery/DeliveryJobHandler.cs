@@ -87,7 +87,10 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
-        content ??= DownloadAsync(job, cancellationToken);
+        // A download that started before the commit was seen can have asked before the upload landed (submission uploads
+        // the blob and sends the jobs at once, and commits after both): its 404 says nothing. Only a download made after
+        // the commit may find the content missing.
+        content = content is null ? DownloadAsync(job, cancellationToken) : DownloadAgainIfMissingAsync(content, job, cancellationToken);
         var claimed = await ClaimAsync(pending, time.GetUtcNow(), cancellationToken);
         if (claimed.Count == 0)
         {
@@ -181,6 +184,17 @@ public sealed partial class DeliveryJobHandler(
         }
     }
 
+    private async Task<ReadOnlyMemory<byte>?> DownloadAgainIfMissingAsync(Task<ReadOnlyMemory<byte>?> early, DeliveryJob job, CancellationToken cancellationToken)
+    {
+        if (await early is { } octets)
+        {
+            return octets;
+        }
+
+        LogDownloadRacedCommit(logger, job.MessageId, job.Domain);
+        return await DownloadAsync(job, cancellationToken);
+    }
+
     private static async Task IgnoreAsync(Task? task)
     {
         if (task is null)
@@ -225,7 +239,7 @@ public sealed partial class DeliveryJobHandler(
     private async Task<(CommitState Commit, IReadOnlyList<RecipientEntity> Recipients)> ReadAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var expected = job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).Count();
-        var rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+        var rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, job.LegacyRowKeys, cancellationToken);
         if (rows.Count == 0)
         {
             return (CommitState.Missing, rows);
@@ -249,7 +263,7 @@ public sealed partial class DeliveryJobHandler(
 
         if (rows.Count < expected)
         {
-            rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, cancellationToken);
+            rows = await status.GetRecipientsAsync(job.MessageId, job.Recipients, job.LegacyRowKeys, cancellationToken);
         }
 
         var ours = token == job.SubmissionToken && rows.All(r => r.SubmissionToken.Length == 0 || r.SubmissionToken == job.SubmissionToken);
@@ -396,8 +410,8 @@ public sealed partial class DeliveryJobHandler(
                 // Either another copy of this job claimed it after we read it (it delivers, we don't), or our own update
                 // landed although its response was lost and the SDK retried it with the old ETag: then the row carries
                 // our claim, stamped with our time (the table keeps at least millisecond precision).
-                var fresh = await status.GetRecipientsAsync(row.PartitionKey, [row.Address], cancellationToken);
-                if (fresh is [{ Status: RecipientStatus.Delivering } mine] && (mine.UpdatedAt - now).Duration() < SameStamp)
+                var fresh = await status.GetRecipientAsync(row, cancellationToken);
+                if (fresh is { Status: RecipientStatus.Delivering } mine && (mine.UpdatedAt - now).Duration() < SameStamp)
                 {
                     return mine;
                 }
@@ -454,13 +468,13 @@ public sealed partial class DeliveryJobHandler(
             {
                 // Someone touched the row while we were sending (a racing copy of the job). Our outcome is what the peer
                 // said; keep a final status someone else recorded, otherwise write ours over the fresh row.
-                var fresh = await status.GetRecipientsAsync(row.PartitionKey, [row.Address], cancellationToken);
-                if (fresh.Count == 0 || RecipientStatus.IsFinal(fresh[0].Status) && newStatus != RecipientStatus.Delivered)
+                var fresh = await status.GetRecipientAsync(row, cancellationToken);
+                if (fresh is null || RecipientStatus.IsFinal(fresh.Status) && newStatus != RecipientStatus.Delivered)
                 {
                     return;
                 }
 
-                current = fresh[0];
+                current = fresh;
             }
         }
     }
@@ -543,6 +557,9 @@ public sealed partial class DeliveryJobHandler(
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Job for {MessageId} ({RecipientDomain}) round {Round}: every recipient is already final or being delivered by another worker")]
     private static partial void LogNothingPending(ILogger logger, string messageId, string recipientDomain, int round);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Content of {MessageId} ({RecipientDomain}) was not there before the commit was seen; reading it again")]
+    private static partial void LogDownloadRacedCommit(ILogger logger, string messageId, string recipientDomain);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is being delivered by another worker; skipped")]
     private static partial void LogClaimLost(ILogger logger, string recipient);

@@ -3,24 +3,42 @@ using Azure.Data.Tables;
 
 namespace SmtpFunctions.Core.Status;
 
-/// <summary>The message row of a status partition (PartitionKey = message id, RowKey = <see cref="RowKeyValue"/>).</summary>
-/// <remarks>It is written last at submission: its presence is what makes a message (and its jobs) real.</remarks>
+/// <summary>The message row of a status partition (PartitionKey = message id, RowKey = <see cref="RowKeyFor"/> of it).</summary>
+/// <remarks>
+/// It is written last at submission: its presence is what makes a message (and its jobs) real. The RowKey carries the
+/// message id so that it is unique across the table: Azurite looks entities up by RowKey first, and one RowKey shared by
+/// every message row made each point read scan them all.
+/// </remarks>
 public sealed class MessageEntity : ITableEntity
 {
-    /// <summary>RowKey of the message row; recipient rows sort after it.</summary>
-    public const string RowKeyValue = "m";
+    /// <summary>Prefix of the message row's RowKey; recipient rows (<c>r:</c>) sort after it.</summary>
+    public const string RowKeyPrefix = "m:";
+
+    /// <summary>RowKey of the message row in partitions committed before RowKeys carried the message id.</summary>
+    public const string LegacyRowKey = "m";
 
     /// <inheritdoc />
     public string PartitionKey { get; set; } = "";
 
     /// <inheritdoc />
-    public string RowKey { get; set; } = RowKeyValue;
+    public string RowKey { get; set; } = "";
 
     /// <inheritdoc />
     public DateTimeOffset? Timestamp { get; set; }
 
     /// <inheritdoc />
     public ETag ETag { get; set; }
+
+    /// <summary>The RowKey of a message's row.</summary>
+    public static string RowKeyFor(string messageId)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        return RowKeyPrefix + messageId;
+    }
+
+    /// <summary>Whether a RowKey is a message row's, in either layout.</summary>
+    public static bool IsMessageRowKey(string rowKey) =>
+        rowKey == LegacyRowKey || rowKey.StartsWith(RowKeyPrefix, StringComparison.Ordinal);
 
     /// <summary>When the message was accepted.</summary>
     public DateTimeOffset SubmittedAt { get; set; }

@@ -66,10 +66,24 @@ public sealed class RecipientEntity : ITableEntity
     /// <summary>When the next attempt is due, while deferred.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
 
-    /// <summary>The RowKey for an address: escaped so any local part is a legal key, case-folded like duplicate detection.</summary>
-    public static string RowKeyFor(string address)
+    /// <summary>
+    /// The RowKey for a recipient of a message: escaped so any local part is a legal key, case-folded like duplicate
+    /// detection, and carrying the message id so that it is unique across the table (Azurite looks entities up by RowKey
+    /// first: a common address shared by thousands of partitions made each point read scan them).
+    /// </summary>
+    public static string RowKeyFor(string messageId, string address)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        ArgumentNullException.ThrowIfNull(address);
+        return RowKeyPrefix + messageId + ":" + Escape(address);
+    }
+
+    /// <summary>The RowKey for an address in partitions committed before RowKeys carried the message id.</summary>
+    public static string LegacyRowKeyFor(string address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return RowKeyPrefix + Uri.EscapeDataString(address.ToLowerInvariant());
+        return RowKeyPrefix + Escape(address);
     }
+
+    private static string Escape(string address) => Uri.EscapeDataString(address.ToLowerInvariant());
 }

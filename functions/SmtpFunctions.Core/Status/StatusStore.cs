@@ -57,9 +57,18 @@ public sealed class StatusStore
     }
 
     /// <summary>The message row alone, or null.</summary>
+    /// <remarks>
+    /// A miss looks once more under the legacy RowKey, so that a message committed before RowKeys carried its id still
+    /// answers for its idempotency key: one read more, on misses only.
+    /// </remarks>
     public async Task<MessageEntity?> GetMessageAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.RowKeyValue, cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.RowKeyFor(id), cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.LegacyRowKey, cancellationToken: cancellationToken);
+        }
+
         return response.HasValue ? response.Value : null;
     }
 
@@ -71,7 +80,7 @@ public sealed class StatusStore
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            if (row.RowKey == MessageEntity.RowKeyValue)
+            if (MessageEntity.IsMessageRowKey(row.RowKey))
             {
                 message = StatusEntityMapper.ToMessage(row);
             }
@@ -121,11 +130,25 @@ public sealed class StatusStore
     }
 
     /// <summary>Reads recipient rows of one message by address (a point read each, in parallel).</summary>
-    public async Task<IReadOnlyList<RecipientEntity>> GetRecipientsAsync(string id, IEnumerable<string> addresses, CancellationToken cancellationToken)
+    /// <param name="id">The message id.</param>
+    /// <param name="addresses">The recipients to read.</param>
+    /// <param name="legacyRowKeys">Whether the message was committed before RowKeys carried its id (a job of version 1 says so).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public async Task<IReadOnlyList<RecipientEntity>> GetRecipientsAsync(
+        string id, IEnumerable<string> addresses, bool legacyRowKeys, CancellationToken cancellationToken)
     {
-        var reads = addresses.Select(a => _table.GetEntityIfExistsAsync<RecipientEntity>(id, RecipientEntity.RowKeyFor(a), cancellationToken: cancellationToken));
+        var reads = addresses.Select(a => _table.GetEntityIfExistsAsync<RecipientEntity>(
+            id, legacyRowKeys ? RecipientEntity.LegacyRowKeyFor(a) : RecipientEntity.RowKeyFor(id, a), cancellationToken: cancellationToken));
         var results = await Task.WhenAll(reads);
         return results.Where(r => r.HasValue).Select(r => r.Value!).ToList();
+    }
+
+    /// <summary>Reads a recipient row again, by its own keys; null if it is gone.</summary>
+    public async Task<RecipientEntity?> GetRecipientAsync(RecipientEntity row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var response = await _table.GetEntityIfExistsAsync<RecipientEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
     }
 
     /// <summary>

@@ -119,6 +119,7 @@ public sealed partial class SubmissionService(
         var messageRow = new MessageEntity
         {
             PartitionKey = id,
+            RowKey = MessageEntity.RowKeyFor(id),
             SubmittedAt = now,
             Sender = envelope.Sender?.Address ?? "",
             Source = SourceName(request.Source),
@@ -135,7 +136,7 @@ public sealed partial class SubmissionService(
         var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
         {
             PartitionKey = id,
-            RowKey = RecipientEntity.RowKeyFor(r.Address),
+            RowKey = RecipientEntity.RowKeyFor(id, r.Address),
             Address = r.Address,
             Domain = r.Domain,
             Status = suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued,

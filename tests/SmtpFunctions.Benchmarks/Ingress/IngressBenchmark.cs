@@ -164,7 +164,7 @@ public sealed class IngressBenchmark : IBenchmark
     private static async Task<int> CountMessagesAsync(TableClient table, CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var _ in table.QueryAsync<TableEntity>($"RowKey eq '{MessageEntity.RowKeyValue}'", select: ["PartitionKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in table.QueryAsync<TableEntity>($"RowKey ge '{MessageEntity.RowKeyPrefix}' and RowKey lt 'm;'", select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             count++;
         }

@@ -108,6 +108,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     internal static MessageEntity MessageRow(string id, string token, string blobName, int mimeBytes, DateTimeOffset now) => new()
     {
         PartitionKey = id,
+        RowKey = MessageEntity.RowKeyFor(id),
         SubmittedAt = now,
         Sender = "load@example.com",
         Source = "smtp",
@@ -124,7 +125,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     internal static RecipientEntity RecipientRow(string id, DateTimeOffset now) => new()
     {
         PartitionKey = id,
-        RowKey = RecipientEntity.RowKeyFor("sink@example.net"),
+        RowKey = RecipientEntity.RowKeyFor(id, "sink@example.net"),
         Address = "sink@example.net",
         Domain = "example.net",
         Status = RecipientStatus.Queued,

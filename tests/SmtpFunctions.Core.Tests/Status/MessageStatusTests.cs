@@ -22,10 +22,20 @@ public class MessageStatusTests
     [InlineData("ünï@example.com")]
     public void RowKeyFor_IsALegalTableKey(string address)
     {
-        var key = RecipientEntity.RowKeyFor(address);
+        var key = RecipientEntity.RowKeyFor("01m8j6pfrcq6smmjg5dqt8qwg5", address);
 
         Assert.StartsWith(RecipientEntity.RowKeyPrefix, key, StringComparison.Ordinal);
         Assert.DoesNotContain(key, c => c is '/' or '\\' or '#' or '?' || char.IsControl(c));
-        Assert.Equal(key, RecipientEntity.RowKeyFor(address.ToUpperInvariant()));
+        Assert.Equal(key, RecipientEntity.RowKeyFor("01m8j6pfrcq6smmjg5dqt8qwg5", address.ToUpperInvariant()));
+    }
+
+    [Fact]
+    public void RowKeys_AreUniqueAcrossMessages_SoAzuriteCanIndexThem()
+    {
+        Assert.NotEqual(RecipientEntity.RowKeyFor("a1", "rcpt@example.com"), RecipientEntity.RowKeyFor("a2", "rcpt@example.com"));
+        Assert.NotEqual(MessageEntity.RowKeyFor("a1"), MessageEntity.RowKeyFor("a2"));
+        Assert.True(MessageEntity.IsMessageRowKey(MessageEntity.RowKeyFor("a1")));
+        Assert.True(MessageEntity.IsMessageRowKey(MessageEntity.LegacyRowKey));
+        Assert.False(MessageEntity.IsMessageRowKey(RecipientEntity.RowKeyFor("a1", "m@example.com")));
     }
 }

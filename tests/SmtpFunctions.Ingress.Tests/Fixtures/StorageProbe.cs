@@ -22,7 +22,7 @@ public sealed class StorageProbe(StorageAccount account, StatusStore status, Mes
         await foreach (var entity in _table.QueryAsync<TableEntity>(select: ["RowKey"]))
         {
             rows++;
-            if (entity.RowKey == MessageEntity.RowKeyValue)
+            if (MessageEntity.IsMessageRowKey(entity.RowKey))
             {
                 messages++;
             }
