@@ -20,6 +20,17 @@ public sealed record DeliveryJob
     [JsonIgnore]
     public bool LegacyRowKeys => Version < CurrentVersion;
 
+    /// <summary><see cref="Kind"/> of a job that collects a message's unreported failures into one DSN.</summary>
+    public const string BounceKind = "bounce";
+
+    /// <summary>
+    /// What the job does: null to deliver to <see cref="Recipients"/> of <see cref="Domain"/>; <see cref="BounceKind"/> to
+    /// send one DSN for every recipient of the message that failed and is not reported yet (then Domain and Recipients
+    /// are empty).
+    /// </summary>
+    [JsonPropertyName("kind")]
+    public string? Kind { get; init; }
+
     /// <summary>Message id (status partition).</summary>
     [JsonPropertyName("id")]
     public required string MessageId { get; init; }

@@ -40,6 +40,9 @@ public sealed class MessageEntity : ITableEntity
     public static bool IsMessageRowKey(string rowKey) =>
         rowKey == LegacyRowKey || rowKey.StartsWith(RowKeyPrefix, StringComparison.Ordinal);
 
+    /// <summary>The body has 8-bit octets (BODY=8BITMIME): what a job rebuilt from this row (a re-drive) must say.</summary>
+    public bool EightBit { get; set; }
+
     /// <summary>When the message was accepted.</summary>
     public DateTimeOffset SubmittedAt { get; set; }
 

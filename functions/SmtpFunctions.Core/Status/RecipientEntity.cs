@@ -67,6 +67,22 @@ public sealed class RecipientEntity : ITableEntity
     public DateTimeOffset? NextAttemptAt { get; set; }
 
     /// <summary>
+    /// The delivery round the recipient is scheduled for (a fencing token): a job of an earlier round is a stale copy
+    /// (a redelivered original whose retry was already enqueued, or a job the sweeper re-drove) and leaves the recipient
+    /// alone. Raised with each retry and each re-drive.
+    /// </summary>
+    public int Round { get; set; }
+
+    /// <summary>The attempt that holds the recipient while it is <see cref="RecipientStatus.Delivering"/>.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>Until when <see cref="LeaseOwner"/> holds it; renewed while its attempt runs, taken over once past.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>Failed for good and not yet reported: the next bounce collection for the message puts it in a DSN.</summary>
+    public bool DsnPending { get; set; }
+
+    /// <summary>
     /// The RowKey for a recipient of a message: escaped so any local part is a legal key, case-folded like duplicate
     /// detection, and carrying the message id so that it is unique across the table (Azurite looks entities up by RowKey
     /// first: a common address shared by thousands of partitions made each point read scan them).

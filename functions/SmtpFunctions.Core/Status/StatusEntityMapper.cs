@@ -21,6 +21,7 @@ internal static class StatusEntityMapper
         HeaderMessageId = row.GetString(nameof(MessageEntity.HeaderMessageId)) ?? "",
         RecipientCount = row.GetInt32(nameof(MessageEntity.RecipientCount)) ?? 0,
         RequiresSmtpUtf8 = row.GetBoolean(nameof(MessageEntity.RequiresSmtpUtf8)) ?? false,
+        EightBit = row.GetBoolean(nameof(MessageEntity.EightBit)) ?? false,
         AcceptedRecipientsJson = row.GetString(nameof(MessageEntity.AcceptedRecipientsJson)) ?? "[]",
         Dkim = row.GetString(nameof(MessageEntity.Dkim)) ?? "unsigned",
     };
@@ -45,5 +46,9 @@ internal static class StatusEntityMapper
         UpdatedAt = row.GetDateTimeOffset(nameof(RecipientEntity.UpdatedAt)) ?? default,
         DeliveredAt = row.GetDateTimeOffset(nameof(RecipientEntity.DeliveredAt)),
         NextAttemptAt = row.GetDateTimeOffset(nameof(RecipientEntity.NextAttemptAt)),
+        Round = row.GetInt32(nameof(RecipientEntity.Round)) ?? 0,
+        LeaseOwner = row.GetString(nameof(RecipientEntity.LeaseOwner)),
+        LeaseUntil = row.GetDateTimeOffset(nameof(RecipientEntity.LeaseUntil)),
+        DsnPending = row.GetBoolean(nameof(RecipientEntity.DsnPending)) ?? false,
     };
 }

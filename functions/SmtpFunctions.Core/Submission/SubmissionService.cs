@@ -130,6 +130,7 @@ public sealed partial class SubmissionService(
             HeaderMessageId = message.MessageId ?? "",
             RecipientCount = envelope.Recipients.Count,
             RequiresSmtpUtf8 = requiresUtf8,
+            EightBit = eightBit,
             AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
             Dkim = dkim,
         };
