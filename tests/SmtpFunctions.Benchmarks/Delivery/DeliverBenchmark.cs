@@ -6,6 +6,7 @@ using System.Text;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Storage;
@@ -69,7 +70,9 @@ public sealed class DeliverBenchmark : IBenchmark
         var secondsBefore = requests.Seconds();
         var azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId);
         var jit = ThreadCpuSampler.Start(Environment.ProcessId, ProcessCpu.JitThread);
-        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken);
+        var sinkCpu = SinkCpu(sink);
+        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken, azurite.ProcessId, sink);
+        sinkCpu = SinkCpu(sink) - sinkCpu;
         var jitCpu = await jit.StopAsync();
         azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId) - azuriteCpu;
         Print("smtpfunctions", ours, settings.Messages);
@@ -80,6 +83,7 @@ public sealed class DeliverBenchmark : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  azurite used {azuriteCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg meanwhile ({100 * azuriteCpu.TotalSeconds / ours.Elapsed.TotalSeconds:F0} % of a core; not counted as ours)"));
         Console.WriteLine($"  smtp-sink counted {sink.CountMessagesThisRun()} messages so far");
+        PrintWhereTheTimeGoes(ours, azuriteCpu, sinkCpu, settings.Messages);
         // Azurite slows as its tables and blobs grow, so the ceiling is measured again with the data our run left: the
         // fair bound for the end of the run.
         var ceilingAfter = await AzuriteQueueCeiling.MeasureAsync(account.Queues, ceilingMessages, settings.Backlog, cancellationToken);
@@ -109,7 +113,28 @@ public sealed class DeliverBenchmark : IBenchmark
             Console.WriteLine($"  {ours.Delivered - settings.Messages} more delivered than submitted: a 503'd submission whose commit storage applied late, retried without an Idempotency-Key");
         }
 
-        return ours.Delivered >= settings.Messages ? 0 : 1;
+        if (ours.Failed > 0 || ours.Delivered < settings.Messages)
+        {
+            Console.WriteLine($"  FAILED RUN: {ours.Delivered} of {settings.Messages} delivered, {ours.Failed} failed for good (listed above)");
+        }
+
+        return ours.Delivered >= settings.Messages && ours.Failed == 0 ? 0 : 1;
+    }
+
+    private static TimeSpan SinkCpu(SmtpSink sink) => TimeSpan.FromTicks(sink.ProcessIds.Sum(pid => ProcessTree.CpuTime(pid).Ticks));
+
+    // The machine's cores bound the rate when every process on the path is CPU-bound: the sum of their CPU per message
+    // against the cores there are says how much of the wall-clock time is CPU, and whose.
+    private static void PrintWhereTheTimeGoes(RunResult ours, TimeSpan azurite, TimeSpan sink, int messages)
+    {
+        var perMessage = (Ours: ours.Cpu.TotalMilliseconds / messages, Azurite: azurite.TotalMilliseconds / messages, Sink: sink.TotalMilliseconds / messages);
+        var total = perMessage.Ours + perMessage.Azurite + perMessage.Sink;
+        var wall = ours.Elapsed.TotalMilliseconds / messages;
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  where the time goes, per message: wall {wall:F2} ms; CPU ours {perMessage.Ours:F2} ms, azurite {perMessage.Azurite:F2} ms (one Node thread: at most {1000 / Math.Max(perMessage.Azurite, 0.001):F0} msg/s), smtp-sink {perMessage.Sink:F2} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {total:F2} CPU-ms per message on {cores} cores bound the rate at {cores * 1000 / Math.Max(total, 0.001):F0} msg/s; the measured {ours.Rate(messages):F0} msg/s leaves {Math.Max(0, 100 - (100 * total / (wall * cores))):F0} % of the cores idle (waiting on storage round trips)"));
     }
 
     private static void Print(string who, RunResult result, int messages) =>
@@ -126,24 +151,36 @@ public sealed class DeliverBenchmark : IBenchmark
             ["Routing:NameServers"] = $"{dns.Address}:{dns.Port}",
         }).Build();
         // No log provider: both sides are measured on the mail path, and Postfix's log goes to a file it writes itself.
+        // One provider only, for the handler's outcome lines: failures and stalls are reported without reading storage.
+        var outcomes = new DeliveryOutcomeLog();
         return new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
+            .AddSingleton(outcomes)
+            .AddLogging(logging => logging.AddProvider(outcomes))
             .AddSmtpFunctionsCore(configuration)
             .BuildServiceProvider();
     }
 
-    private static async Task<RunResult> RunOursAsync(ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken)
+    private static async Task<RunResult> RunOursAsync(
+        ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken, int azuritePid = 0, SmtpSink? sink = null)
     {
         var submission = services.GetRequiredService<SubmissionService>();
         var handler = services.GetRequiredService<DeliveryJobHandler>();
         var queue = services.GetRequiredService<OutboundQueue>().Client;
-        var body = Encoding.UTF8.GetBytes(Json(settings.Size));
+        var outcomes = services.GetRequiredService<DeliveryOutcomeLog>();
+        outcomes.Clear();
+        var text = Text(settings.Size);
 
-        // Submitted but not yet delivered: producers wait while it is at the backlog limit, so the queue stays shallow.
+        // The run ends when every message is final (delivered, or failed for good) or at the time limit, whichever is
+        // first: a failed message must not keep it waiting forever.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(settings.TimeLimit);
+        var token = stop.Token;
+
+        // Submitted but not yet final: producers wait while it is at the backlog limit, so the queue stays shallow.
         using var room = new SemaphoreSlim(settings.Backlog);
         long delivered = 0, reused = 0, opened = 0, deferred = 0, failed = 0;
-        var accepted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var accepted = new System.Collections.Concurrent.ConcurrentQueue<(string Id, string Recipient)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -167,7 +204,9 @@ public sealed class DeliverBenchmark : IBenchmark
                 }
                 else if (instrument.Name == MailMetrics.DeliveryAttempts && tag.Key == "outcome")
                 {
+                    // Failed, expired or suppressed: final too, so it frees its place in the backlog.
                     Interlocked.Add(ref failed, value);
+                    room.Release((int)value);
                 }
                 else if (instrument.Name == MailMetrics.SmtpSessions && tag.Key == "reused")
                 {
@@ -180,19 +219,24 @@ public sealed class DeliverBenchmark : IBenchmark
         var submitted = 0;
         var unavailable = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var segments = new CpuSegments(settings.Messages, azuritePid, sink);
         var stopwatch = Stopwatch.StartNew();
 
         var producers = Enumerable.Range(0, settings.Sessions).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref submitted) <= settings.Messages)
+            int n;
+            while ((n = Interlocked.Increment(ref submitted)) <= settings.Messages)
             {
-                await room.WaitAsync(cancellationToken);
+                // One recipient per message: the handler's log lines then say which message each outcome belongs to.
+                var recipient = $"rcpt+{n}@{Domain}";
+                var body = Encoding.UTF8.GetBytes(Json(recipient, text));
+                await room.WaitAsync(token);
                 while (true)
                 {
-                    var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, cancellationToken);
+                    var outcome = await submission.SubmitAsync(new SubmissionRequest { Source = SubmissionSource.HttpJson, Payload = new JsonPayload(body) }, token);
                     if (outcome.IsAccepted)
                     {
-                        accepted.Enqueue(outcome.Receipt!.MessageId);
+                        accepted.Enqueue((outcome.Receipt!.MessageId, recipient));
                         break;
                     }
 
@@ -207,127 +251,178 @@ public sealed class DeliverBenchmark : IBenchmark
                         Console.WriteLine($"    first submission answered 503 (retried): {outcome.Error.Detail}");
                     }
 
-                    await Task.Delay(FaultRetryDelay, cancellationToken);
+                    await Task.Delay(FaultRetryDelay, token);
                 }
             }
-        }, cancellationToken)).ToList();
+        }, token)).ToList();
 
         // The queue trigger: receive a batch when no more than half a batch is still in flight (host.json's newBatchThreshold).
         var inFlight = 0;
         var faults = 0;
         var threshold = settings.BatchSize / 2;
         var work = new List<Task>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(30);
         var progress = Stopwatch.StartNew();
         var lastDelivered = 0L;
-        while (Interlocked.Read(ref delivered) < settings.Messages && DateTime.UtcNow < deadline)
+        long Final() => Interlocked.Read(ref delivered) + Interlocked.Read(ref failed);
+        try
         {
-            if (producers.FirstOrDefault(p => p.IsFaulted) is { } failedProducer)
+            while (Final() < settings.Messages)
             {
-                await failedProducer;
-            }
-
-            if (Volatile.Read(ref inFlight) > threshold)
-            {
-                await Task.WhenAny(work);
-                work.RemoveAll(t => t.IsCompleted);
-                continue;
-            }
-
-            if (progress.Elapsed >= ProgressInterval && !quiet)
-            {
-                var now = Interlocked.Read(ref delivered);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"    {stopwatch.Elapsed.TotalSeconds,6:F0} s: {now} delivered, {(now - lastDelivered) / progress.Elapsed.TotalSeconds:F0} msg/s lately, {Interlocked.Read(ref deferred)} deferrals, {Interlocked.Read(ref failed)} failures, {inFlight} in flight"));
-                if (now == lastDelivered && now > 0)
+                token.ThrowIfCancellationRequested();
+                segments.Sample(Interlocked.Read(ref delivered));
+                if (producers.FirstOrDefault(p => p.IsFaulted) is { } failedProducer)
                 {
-                    await ReportStuckAsync(services, accepted, cancellationToken);
+                    await failedProducer;
                 }
 
-                lastDelivered = now;
-                progress.Restart();
-            }
-
-            QueueMessage[] batch;
-            try
-            {
-                batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), cancellationToken)).Value;
-            }
-            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                // What the queue listener does when a poll fails (Azurite was seen to stall for minutes): poll again later.
-                if (Interlocked.Increment(ref faults) == 1)
+                if (Volatile.Read(ref inFlight) > threshold)
                 {
-                    Console.WriteLine($"    first failed poll (polled again): {ex.GetType().Name}: {ex.Message}");
+                    await Task.WhenAny(work);
+                    work.RemoveAll(t => t.IsCompleted);
+                    continue;
                 }
 
-                await Task.Delay(FaultRetryDelay, cancellationToken);
-                continue;
-            }
-
-            if (batch.Length == 0)
-            {
-                await Task.Delay(20, cancellationToken);
-                continue;
-            }
-
-            foreach (var message in batch)
-            {
-                Interlocked.Increment(ref inFlight);
-                work.Add(Task.Run(async () =>
+                if (progress.Elapsed >= ProgressInterval && !quiet)
                 {
-                    try
+                    var now = Interlocked.Read(ref delivered);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"    {stopwatch.Elapsed.TotalSeconds,6:F0} s: {now} delivered, {(now - lastDelivered) / progress.Elapsed.TotalSeconds:F0} msg/s lately, {Interlocked.Read(ref deferred)} deferrals, {Interlocked.Read(ref failed)} failures, {inFlight} in flight{segments.Latest()}"));
+                    if (now == lastDelivered && now > 0)
                     {
-                        await handler.HandleAsync(message.Body, message.DequeueCount, cancellationToken);
-                        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                        ReportStuck(accepted, outcomes);
                     }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+
+                    lastDelivered = now;
+                    progress.Restart();
+                }
+
+                QueueMessage[] batch;
+                try
+                {
+                    batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), token)).Value;
+                }
+                catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !token.IsCancellationRequested)
+                {
+                    // What the queue listener does when a poll fails (Azurite was seen to stall for minutes): poll again later.
+                    if (Interlocked.Increment(ref faults) == 1)
                     {
-                        // What the queue trigger does with an infrastructure fault: the message comes back later.
-                        if (Interlocked.Increment(ref faults) == 1)
+                        Console.WriteLine($"    first failed poll (polled again): {ex.GetType().Name}: {ex.Message}");
+                    }
+
+                    await Task.Delay(FaultRetryDelay, token);
+                    continue;
+                }
+
+                if (batch.Length == 0)
+                {
+                    await Task.Delay(20, token);
+                    continue;
+                }
+
+                foreach (var message in batch)
+                {
+                    Interlocked.Increment(ref inFlight);
+                    work.Add(Task.Run(async () =>
+                    {
+                        try
                         {
-                            Console.WriteLine($"    first handler fault (the job is retried): {ex.GetType().Name}: {ex.Message}");
+                            await handler.HandleAsync(message.Body, message.DequeueCount, token);
+                            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, token);
                         }
+                        catch (Exception ex) when (!token.IsCancellationRequested)
+                        {
+                            // What the queue trigger does with an infrastructure fault: the message comes back later.
+                            if (Interlocked.Increment(ref faults) == 1)
+                            {
+                                Console.WriteLine($"    first handler fault (the job is retried): {ex.GetType().Name}: {ex.Message}");
+                            }
 
-                        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: FaultRetryDelay, cancellationToken: cancellationToken);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref inFlight);
-                    }
-                }, cancellationToken));
+                            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: FaultRetryDelay, cancellationToken: token);
+                        }
+                        finally
+                        {
+                            Interlocked.Decrement(ref inFlight);
+                        }
+                    }, token));
+                }
+
+                work.RemoveAll(t => t.IsCompleted);
             }
-
-            work.RemoveAll(t => t.IsCompleted);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  time limit of {settings.TimeLimit.TotalMinutes:F0} min reached: {Interlocked.Read(ref delivered)} delivered, {Interlocked.Read(ref failed)} failed, {settings.Messages - Final()} not final"));
+            ReportStuck(accepted, outcomes);
         }
 
-        await Task.WhenAll(producers.Concat(work));
+        await stop.CancelAsync();
+        await Task.WhenAll(producers.Concat(work).Select(IgnoreCancellationAsync));
         stopwatch.Stop();
+        segments.Sample(Interlocked.Read(ref delivered), force: true);
         if (faults > 0 || unavailable > 0)
         {
             Console.WriteLine($"  azurite trouble: {faults} handler faults or failed polls (retried as the queue trigger does), {unavailable} submissions answered 503 (retried)");
         }
 
+        ReportFailures(outcomes, quiet);
+        if (!quiet)
+        {
+            segments.Print();
+        }
+
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        return new RunResult(stopwatch.Elapsed, used, (int)Interlocked.Read(ref delivered), Interlocked.Read(ref opened), Interlocked.Read(ref reused));
+        return new RunResult(stopwatch.Elapsed, used, (int)Interlocked.Read(ref delivered), Interlocked.Read(ref opened), Interlocked.Read(ref reused))
+        {
+            Failed = (int)Interlocked.Read(ref failed),
+        };
     }
 
-    // A stall is reported with the status of a few messages not delivered yet: what the peers or storage said.
-    private static async Task ReportStuckAsync(ServiceProvider services, IEnumerable<string> ids, CancellationToken cancellationToken)
+    private static async Task IgnoreCancellationAsync(Task task)
     {
-        var status = services.GetRequiredService<SmtpFunctions.Core.Status.StatusStore>();
-        var shown = 0;
-        foreach (var id in ids)
+        try
         {
-            var view = await status.GetViewAsync(id, cancellationToken);
-            var rcpt = view is { Recipients.Count: > 0 } ? view.Recipients[0] : null;
-            if (view is null || rcpt?.Status != SmtpFunctions.Core.Status.RecipientStatus.Delivered)
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended (every message final, or the time limit): work still waiting is abandoned.
+        }
+    }
+
+    // Failures with their replies, from the handler's log lines: no storage reads, however long the run was.
+    private static void ReportFailures(DeliveryOutcomeLog outcomes, bool quiet)
+    {
+        var failures = outcomes.Failures();
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"  {failures.Count} recipients failed for good{(quiet ? " (warm-up)" : "")}, by reply:");
+        foreach (var group in failures.GroupBy(f => $"{f.Outcome.Status}: {f.Outcome.Reply}").OrderByDescending(g => g.Count()).Take(10))
+        {
+            Console.WriteLine($"    {group.Count(),6} × {group.Key}  (e.g. {string.Join(", ", group.Take(3).Select(f => f.Recipient))})");
+        }
+    }
+
+    // A stall is reported with the first few accepted messages that are not final, and what their last attempt said:
+    // from memory, bounded by the backlog, not one partition query per accepted message.
+    private static void ReportStuck(IEnumerable<(string Id, string Recipient)> accepted, DeliveryOutcomeLog outcomes)
+    {
+        var shown = 0;
+        foreach (var (id, recipient) in accepted)
+        {
+            var last = outcomes.For(recipient);
+            if (last is { Status: not "deferred" })
             {
-                Console.WriteLine($"      {id}: {(view is null ? "no status row" : $"{rcpt?.Status} after {rcpt?.Attempts} attempts: {rcpt?.LastResponse} next {rcpt?.NextAttemptAt:o}")}");
-                if (++shown == 5)
-                {
-                    return;
-                }
+                continue;
+            }
+
+            Console.WriteLine($"      {id} <{recipient}>: {(last is null ? outcomes.JobNote(id) ?? "no attempt yet" : $"deferred: {last.Reply}")}");
+            if (++shown == 5)
+            {
+                return;
             }
         }
     }
@@ -337,7 +432,7 @@ public sealed class DeliverBenchmark : IBenchmark
     {
         var submission = services.GetRequiredService<SubmissionService>();
         var queue = services.GetRequiredService<OutboundQueue>().Client;
-        var body = Encoding.UTF8.GetBytes(Json(settings.Size));
+        var body = Encoding.UTF8.GetBytes(Json(Recipient, Text(settings.Size)));
         var elapsed = TimeSpan.Zero;
         var cpu = TimeSpan.Zero;
         for (var done = 0; done < settings.Messages; done += settings.Backlog)
@@ -383,9 +478,9 @@ public sealed class DeliverBenchmark : IBenchmark
         return new RunResult(stopwatch.Elapsed, used, sent, 0, 0);
     }
 
-    private static string Json(int size)
+    // The text fills the message to about the requested size once headers are added.
+    private static string Text(int size)
     {
-        // The text fills the message to about the requested size once headers are added.
         var text = new StringBuilder();
         var line = "The quick brown fox jumps over the lazy dog; benchmark payload line.";
         while (text.Length < Math.Max(100, size - 450))
@@ -393,11 +488,17 @@ public sealed class DeliverBenchmark : IBenchmark
             text.Append(line).Append("\\n");
         }
 
-        return $$"""{"from":"{{Sender}}","to":["{{Recipient}}"],"subject":"Benchmark message","text":"{{text}}"}""";
+        return text.ToString();
     }
+
+    private static string Json(string recipient, string text) =>
+        $$"""{"from":"{{Sender}}","to":["{{recipient}}"],"subject":"Benchmark message","text":"{{text}}"}""";
 
     private sealed record RunResult(TimeSpan Elapsed, TimeSpan Cpu, int Delivered, long SessionsOpened, long SessionsReused)
     {
+        /// <summary>Recipients that failed for good (failed, expired, suppressed).</summary>
+        public int Failed { get; init; }
+
         public double Rate(int messages) => messages / Elapsed.TotalSeconds;
     }
 }

@@ -29,6 +29,12 @@ internal sealed record DeliverBenchmarkSettings
     /// <summary>Also time submission alone (no delivery), to split our CPU between the two halves (<c>--split</c>).</summary>
     public bool Split { get; init; }
 
+    /// <summary>
+    /// The longest our run may take (<c>--time-limit</c> minutes): then it ends and reports what is not final. Default
+    /// 30 minutes.
+    /// </summary>
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Messages for the Azurite ceiling measurement (<c>--ceiling</c>). Default min(messages, 3,000).</summary>
     public int? CeilingMessages { get; init; }
 
@@ -47,9 +53,10 @@ internal sealed record DeliverBenchmarkSettings
                 "--size" => settings with { Size = Next() },
                 "--ceiling" => settings with { CeilingMessages = Next() },
                 "--warmup" => settings with { Warmup = Next() },
+                "--time-limit" => settings with { TimeLimit = TimeSpan.FromMinutes(Next()) },
                 "--no-postfix" => settings with { SkipPostfix = true },
                 "--split" => settings with { Split = true },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --no-postfix --split"),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --time-limit MINUTES --no-postfix --split"),
             };
         }
 
