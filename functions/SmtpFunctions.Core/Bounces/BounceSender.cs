@@ -6,11 +6,11 @@ using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Bounces;
 
-/// <summary>Sends one DSN per job with final failures, through the same submission path as any message.</summary>
+/// <summary>Submits a DSN through the same submission path as any message.</summary>
 /// <remarks>
 /// The DSN goes to the original envelope sender with the null reverse-path (RFC 5321 §4.5.5, §6.1), and never to
-/// <c>&lt;&gt;</c>: a failed DSN is not bounced again. Its idempotency key names the job, so a job handled twice (a crash
-/// after the DSN was accepted) produces one DSN, not two.
+/// <c>&lt;&gt;</c>: a failed DSN is not bounced again. Its idempotency key (from <see cref="BounceCollector"/>) names
+/// what it reports, so a report made twice (a crash after the DSN was accepted) produces one DSN, not two.
 /// </remarks>
 public sealed partial class BounceSender(
     SubmissionService submission,

@@ -23,6 +23,8 @@ public static class DsnBuilder
         message.To.Add(MailboxAddress.Parse(report.Sender));
         message.Subject = "Undelivered Mail Returned to Sender";
         message.Date = now;
+        // MimeKit would name the machine; the DSN comes from the reporting MTA, like its MAILER-DAEMON address.
+        message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-replied");
         var originalId = OriginalMessageId(report.OriginalHeaders);
         if (originalId is not null)
@@ -60,7 +62,7 @@ public static class DsnBuilder
         {
             var group = new HeaderList
             {
-                { "Final-Recipient", "rfc822; " + recipient.Address },
+                { "Final-Recipient", FinalRecipient(recipient.Address) },
                 { "Action", "failed" },
                 { "Status", recipient.Reply.EnhancedCode },
             };
@@ -96,6 +98,31 @@ public static class DsnBuilder
 
         content.Position = 0;
         return new MessageDeliveryStatus { Content = new MimeContent(content) };
+    }
+
+    // An internationalized address is of type utf-8 (RFC 6533 §3), and in a message/delivery-status part, which stays
+    // 7-bit, written in its utf-8-addr-xtext form: each non-ASCII character, and '+', '\' and '=', as \x{HEX}.
+    private static string FinalRecipient(string address)
+    {
+        if (address.All(char.IsAscii))
+        {
+            return "rfc822; " + address;
+        }
+
+        var text = new StringBuilder("utf-8; ");
+        foreach (var rune in address.EnumerateRunes())
+        {
+            if (rune.IsAscii && rune.Value is > 0x20 and < 0x7F and not ('+' or '\\' or '='))
+            {
+                text.Append((char)rune.Value);
+            }
+            else
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\\x{{{rune.Value:X}}}");
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string HumanReadable(BounceReport report, string reportingMta)

@@ -19,10 +19,15 @@ namespace SmtpFunctions.Core.Delivery;
 /// <remarks>
 /// Only infrastructure faults escape as exceptions (so the platform's dequeue count and poison queue catch crashes);
 /// SMTP and DNS outcomes are recorded and retried by re-enqueueing, never thrown. At least once, never twice on purpose:
-/// recipients already final are skipped, and each pending one is claimed with an ETag-checked update before sending so
-/// that two copies of a job racing each other don't both send. Recipients on the suppression list are skipped (status
-/// <c>suppressed</c>, no DSN); a permanent mailbox-level failure puts the recipient on it. Before connecting, the job
-/// takes a pacing lease for its destination; a job pacing holds back goes back on the queue without an attempt.
+/// recipients already final are skipped; a copy of a job from an earlier round than the row's (a redelivered original
+/// whose retry is already queued, or one the sweeper re-drove) is stale and leaves the row alone; each pending recipient
+/// is leased (owner = this attempt, expiry renewed while the attempt runs) with an ETag-checked update before sending,
+/// and a copy that finds a live lease of another attempt comes back when it lapses, to take over from a crashed worker.
+/// Outcomes are written with delivery's own patient retry policy (<see cref="PersistentWrites"/>): the only window for a
+/// duplicate is between the peer's 250 and that write. Permanent failures wait, flagged, for one DSN per message
+/// (<see cref="BounceCollector"/>). Recipients on the suppression list are skipped (status <c>suppressed</c>, no DSN); a
+/// permanent mailbox-level failure puts the recipient on it. Before connecting, the job takes a pacing lease for its
+/// destination; a job pacing holds back goes back on the queue without an attempt.
 /// </remarks>
 public sealed partial class DeliveryJobHandler(
     StatusStore status,
@@ -30,7 +35,8 @@ public sealed partial class DeliveryJobHandler(
     OutboundQueue queue,
     IMessageRelay relay,
     RetrySchedule retry,
-    BounceSender bounces,
+    BounceCollector bounces,
+    PersistentWrites persistent,
     SuppressionList suppressions,
     DestinationPacer pacer,
     MailMetrics metrics,
@@ -50,6 +56,12 @@ public sealed partial class DeliveryJobHandler(
     {
         var job = OutboundQueue.Deserialize(body);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MessageId"] = job.MessageId, ["RecipientDomain"] = job.Domain });
+        if (job.Kind == DeliveryJob.BounceKind)
+        {
+            await bounces.CollectAsync(job, onlyWhenAllFinal: false, cancellationToken);
+            return;
+        }
+
         var now = time.GetUtcNow();
         metrics.Age.Record(Math.Max(0, (now - (job.DueAt ?? job.SubmittedAt)).TotalSeconds), Domain(job));
 
@@ -66,7 +78,30 @@ public sealed partial class DeliveryJobHandler(
         }
 
         var wanted = new HashSet<string>(job.Recipients, StringComparer.OrdinalIgnoreCase);
-        var pending = rows.Where(r => wanted.Contains(r.Address) && !RecipientStatus.IsFinal(r.Status)).ToList();
+        var pending = new List<RecipientEntity>();
+        var leased = new List<RecipientEntity>();
+        foreach (var row in rows.Where(r => wanted.Contains(r.Address) && !RecipientStatus.IsFinal(r.Status)))
+        {
+            if (job.Round < row.Round)
+            {
+                LogStale(logger, row.Address, job.Round, row.Round);
+            }
+            else if (LeaseHolder(row, now) is { } holder)
+            {
+                LogLeased(logger, row.Address, holder.Owner, holder.Until);
+                leased.Add(row);
+            }
+            else
+            {
+                pending.Add(row);
+            }
+        }
+
+        if (leased.Count > 0)
+        {
+            await ComeBackWhenLeasesLapseAsync(job, leased, now, cancellationToken);
+        }
+
         if (pending.Count > 0 && suppressions.Enabled)
         {
             pending = await SkipSuppressedAsync(pending, now, cancellationToken);
@@ -91,7 +126,8 @@ public sealed partial class DeliveryJobHandler(
         // the blob and sends the jobs at once, and commits after both): its 404 says nothing. Only a download made after
         // the commit may find the content missing.
         content = content is null ? DownloadAsync(job, cancellationToken) : DownloadAgainIfMissingAsync(content, job, cancellationToken);
-        var claimed = await ClaimAsync(pending, time.GetUtcNow(), cancellationToken);
+        var attempt = Guid.NewGuid().ToString("N");
+        var claimed = await ClaimAsync(job, pending, attempt, time.GetUtcNow(), cancellationToken);
         if (claimed.Count == 0)
         {
             LogNothingPending(logger, job.MessageId, job.Domain, job.Round);
@@ -100,6 +136,29 @@ public sealed partial class DeliveryJobHandler(
         }
 
         await DeliverAsync(job, claimed, content, pacing, cancellationToken);
+    }
+
+    // Who holds a delivering row, if the lease is live. Rows claimed before leases existed carry no expiry: their claim
+    // counts as a lease from its last update.
+    private (string Owner, DateTimeOffset Until)? LeaseHolder(RecipientEntity row, DateTimeOffset now)
+    {
+        if (row.Status != RecipientStatus.Delivering)
+        {
+            return null;
+        }
+
+        var until = row.LeaseUntil ?? row.UpdatedAt + _options.LeaseDuration;
+        return until > now ? (row.LeaseOwner ?? "an earlier version", until) : null;
+    }
+
+    // Another attempt holds these recipients. It normally finishes and the rows move on (final, or a later round, which
+    // makes this copy stale); if its worker died, nobody else would look at them before the sweeper does, so this copy
+    // comes back just after the lease lapses and takes over.
+    private async Task ComeBackWhenLeasesLapseAsync(DeliveryJob job, List<RecipientEntity> leased, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lapse = leased.Max(r => r.LeaseUntil ?? r.UpdatedAt + _options.LeaseDuration);
+        var copy = job with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse };
+        await persistent.RunAsync("the job's return for leased recipients", ct => queue.SendAsync(copy, WholeSeconds(lapse - now), ct), cancellationToken);
     }
 
     // A queued job re-checks the list: its recipients may have been suppressed since it was submitted. Cheap: the list's
@@ -275,17 +334,21 @@ public sealed partial class DeliveryJobHandler(
     {
         RelayResult result;
         var mime = await content;
+        var attempted = true;
         if (pacing.Lease is null)
         {
-            // Held back by pacing until its lifetime ran out: expired without an attempt.
+            // Held back by pacing until its lifetime ran out: expired without an attempt, on the last reply a peer gave.
             var congested = FailureClassifier.Congested(pacing.Destination);
-            result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => congested, StringComparer.OrdinalIgnoreCase), null, null, null);
+            result = new RelayResult(claimed.ToDictionary(r => r.Address, r => RecordedReply.From(r, ReplyKind.Transient) ?? congested, StringComparer.OrdinalIgnoreCase), null, null, null);
+            attempted = false;
         }
         else if (mime is { } octets)
         {
+            using var renewal = new LeaseRenewal(this, claimed, cancellationToken);
             result = await relay.RelayAsync(
                 new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), octets, job.RequiresSmtpUtf8, job.EightBit),
                 cancellationToken);
+            await renewal.StopAsync();
         }
         else
         {
@@ -309,8 +372,9 @@ public sealed partial class DeliveryJobHandler(
             next = backoff < expiresAt ? backoff : expiresAt;
         }
 
+        var recording = new Recording(result, now, attempted);
         var delivered = outcomes.Where(o => o.Reply.Kind == ReplyKind.Success).ToList();
-        await RecordAllAsync(delivered, RecipientStatus.Delivered, result, now, null, cancellationToken);
+        await RecordAllAsync(delivered, RecipientStatus.Delivered, recording, cancellationToken);
         foreach (var (row, reply) in delivered)
         {
             metrics.Latency.Record(Math.Max(0, (now - job.SubmittedAt).TotalSeconds), Domain(job));
@@ -321,14 +385,16 @@ public sealed partial class DeliveryJobHandler(
         var failed = outcomes.Where(o => o.Reply.Kind == ReplyKind.Permanent).Select(o => (o.Row, o.Reply, Outcome: "failed")).ToList();
         if (next is { } nextAttempt)
         {
-            await RecordAllAsync(transient, RecipientStatus.Deferred, result, now, nextAttempt, cancellationToken);
+            // The row moves to the next round before its job exists: a lost enqueue leaves an overdue row the sweeper
+            // finds, never a job whose row has not caught up (and would look stale).
+            await RecordAllAsync(transient, RecipientStatus.Deferred, recording with { NextAttempt = nextAttempt, Round = job.Round + 1 }, cancellationToken);
             var retryJob = job with
             {
                 Recipients = transient.Select(o => o.Row.Address).ToList(),
                 Round = job.Round + 1,
                 DueAt = nextAttempt,
             };
-            await queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), cancellationToken);
+            await persistent.RunAsync("the retry job", ct => queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), ct), cancellationToken);
             foreach (var (row, reply) in transient)
             {
                 Count("deferred", job);
@@ -345,45 +411,123 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
-        // The DSN goes first: if we crash after it, the redelivered job fails the same recipients again and the
-        // idempotency key turns the second DSN into a replay; the other order could lose the DSN.
-        if (job.Sender is { Length: > 0 } sender)
-        {
-            var report = new BounceReport(
-                job.MessageId,
-                sender,
-                job.SubmittedAt,
-                HeaderBlock(mime ?? ReadOnlyMemory<byte>.Empty),
-                failed.Select(f => new FailedRecipient(f.Row.Address, f.Reply, RemoteMta(result.Peer), now)).ToList());
-            await bounces.SendAsync(report, $"dsn:{job.MessageId}:{job.Domain}:{job.Round}", cancellationToken);
-        }
-
         // Before the final status: should we crash in between, the redelivered job finds the recipients suppressed.
         await Task.WhenAll(failed
             .Where(f => f.Outcome == "failed" && FailureClassifier.Suppresses(f.Reply))
             .Select(f => suppressions.AddAsync(f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
 
-        await RecordAllAsync(failed.Select(f => (f.Row, f.Reply)).ToList(), RecipientStatus.Failed, result, now, null, cancellationToken);
+        var dsnOwed = job.Sender is { Length: > 0 };
+        await RecordAllAsync(failed.Select(f => (f.Row, f.Reply)).ToList(), RecipientStatus.Failed, recording with { DsnPending = dsnOwed }, cancellationToken);
         foreach (var (row, reply, outcome) in failed)
         {
             Count(outcome, job);
             LogFailed(logger, row.Address, result.Peer ?? "", reply.ToString(), outcome);
         }
+
+        if (dsnOwed)
+        {
+            await ReportAsync(job, cancellationToken);
+        }
+    }
+
+    // One DSN per message: sent now when this job settled the message's last recipients, otherwise by a collection a
+    // little later, so that the other domains' failures of this round go in the same report.
+    private async Task ReportAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        if (await bounces.CollectAsync(job, onlyWhenAllFinal: true, cancellationToken) != BounceCollection.Waiting)
+        {
+            return;
+        }
+
+        var collect = job with { Kind = DeliveryJob.BounceKind, Domain = "", Recipients = [], DueAt = time.GetUtcNow() + _options.BounceCollectDelay };
+        await persistent.RunAsync("the bounce collection job", ct => queue.SendAsync(collect, WholeSeconds(_options.BounceCollectDelay), ct), cancellationToken);
+    }
+
+    // Keeps the lease of the recipients being delivered alive while the attempt runs (a slow peer, a big message), so
+    // that a short lease still lets another worker take over soon after this one dies. Stopped before the outcome is
+    // recorded: the two never write the rows at once.
+    private sealed class LeaseRenewal : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _loop;
+
+        public LeaseRenewal(DeliveryJobHandler handler, List<RecipientEntity> rows, CancellationToken cancellationToken)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _loop = handler.RenewLeasesAsync(rows, _stop.Token);
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose() => _stop.Dispose();
+    }
+
+    private async Task RenewLeasesAsync(List<RecipientEntity> rows, CancellationToken cancellationToken)
+    {
+        var every = _options.LeaseDuration / 3;
+        while (true)
+        {
+            await Task.Delay(every, time, cancellationToken);
+            var until = time.GetUtcNow() + _options.LeaseDuration;
+            foreach (var row in rows)
+            {
+                row.LeaseUntil = until;
+            }
+
+            try
+            {
+                await status.UpdateRecipientsAsync(rows, cancellationToken);
+            }
+            catch (Exception ex) when (ex is RequestFailedException or TableTransactionFailedException || StorageFaults.IsUnavailable(ex))
+            {
+                // The attempt goes on; recording its outcome settles any conflict (a taken-over row is re-read there).
+                LogRenewalFailed(logger, rows.Count, ex.Message);
+                if (ex is TableTransactionFailedException { Status: 412 })
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>What one attempt writes onto each recipient row, beside the recipient's own reply.</summary>
+    private sealed record Recording(RelayResult Result, DateTimeOffset Now, bool Attempted)
+    {
+        public DateTimeOffset? NextAttempt { get; init; }
+
+        public int? Round { get; init; }
+
+        public bool DsnPending { get; init; }
     }
 
     // The job's recipients share a partition, so they are claimed in one table transaction: one request however many
     // there are. Should any of them have changed since it was read, the transaction changes none, and each is claimed on
-    // its own to find out which ones are still ours.
-    private async Task<List<RecipientEntity>> ClaimAsync(List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
+    // its own to find out which ones are still ours. A claim is a lease: owner, expiry, and the round it was taken in.
+    private async Task<List<RecipientEntity>> ClaimAsync(DeliveryJob job, List<RecipientEntity> pending, string attempt, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        void Lease(RecipientEntity row)
+        {
+            row.Status = RecipientStatus.Delivering;
+            row.LeaseOwner = attempt;
+            row.LeaseUntil = now + _options.LeaseDuration;
+            row.Round = Math.Max(row.Round, job.Round);
+            row.UpdatedAt = now;
+        }
+
         if (pending.Count > 1)
         {
-            foreach (var row in pending)
-            {
-                row.Status = RecipientStatus.Delivering;
-                row.UpdatedAt = now;
-            }
-
+            pending.ForEach(Lease);
             try
             {
                 await status.UpdateRecipientsAsync(pending, cancellationToken);
@@ -398,8 +542,7 @@ public sealed partial class DeliveryJobHandler(
         var claims = pending.Select(async row =>
         {
             var etag = row.ETag;
-            row.Status = RecipientStatus.Delivering;
-            row.UpdatedAt = now;
+            Lease(row);
             try
             {
                 row.ETag = await status.UpdateRecipientAsync(row, etag, cancellationToken);
@@ -408,10 +551,9 @@ public sealed partial class DeliveryJobHandler(
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
                 // Either another copy of this job claimed it after we read it (it delivers, we don't), or our own update
-                // landed although its response was lost and the SDK retried it with the old ETag: then the row carries
-                // our claim, stamped with our time (the table keeps at least millisecond precision).
+                // landed although its response was lost and the SDK retried it with the old ETag: then the lease is ours.
                 var fresh = await status.GetRecipientAsync(row, cancellationToken);
-                if (fresh is { Status: RecipientStatus.Delivering } mine && (mine.UpdatedAt - now).Duration() < SameStamp)
+                if (fresh is { Status: RecipientStatus.Delivering } mine && mine.LeaseOwner == attempt)
                 {
                     return mine;
                 }
@@ -424,41 +566,52 @@ public sealed partial class DeliveryJobHandler(
         return results.OfType<RecipientEntity>().ToList();
     }
 
-    // Like the claim: one transaction for the recipients that share an outcome, row by row if any of them changed meanwhile.
-    private async Task RecordAllAsync(
-        List<(RecipientEntity Row, DeliveryReply Reply)> outcomes, string newStatus, RelayResult result, DateTimeOffset now,
-        DateTimeOffset? nextAttempt, CancellationToken cancellationToken)
+    // Like the claim: one transaction for the recipients that share an outcome, row by row if any of them changed meanwhile;
+    // either way with delivery's patient retry policy, since the peer has already acted on it.
+    private async Task RecordAllAsync(List<(RecipientEntity Row, DeliveryReply Reply)> outcomes, string newStatus, Recording recording, CancellationToken cancellationToken)
     {
-        var attempts = outcomes.Select(o => o.Row.Attempts + 1).ToList();
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        var attempts = outcomes.Select(o => o.Row.Attempts + (recording.Attempted ? 1 : 0)).ToList();
         if (outcomes.Count > 1)
         {
-            for (var i = 0; i < outcomes.Count; i++)
+            var settled = false;
+            await persistent.RunAsync("the recipients' outcome", async ct =>
             {
-                Apply(outcomes[i].Row, newStatus, attempts[i], outcomes[i].Reply, result, now, nextAttempt);
-            }
+                for (var i = 0; i < outcomes.Count; i++)
+                {
+                    Apply(outcomes[i].Row, newStatus, attempts[i], outcomes[i].Reply, recording);
+                }
 
-            try
+                try
+                {
+                    await status.UpdateRecipientsAsync(outcomes.Select(o => o.Row).ToList(), ct);
+                    settled = true;
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 412)
+                {
+                    // Settled row by row below.
+                }
+            }, cancellationToken);
+            if (settled)
             {
-                await status.UpdateRecipientsAsync(outcomes.Select(o => o.Row).ToList(), cancellationToken);
                 return;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 412)
-            {
-                // Settled row by row below.
             }
         }
 
-        await Task.WhenAll(outcomes.Select((o, i) => RecordAsync(o.Row, newStatus, attempts[i], o.Reply, result, now, nextAttempt, cancellationToken)));
+        await Task.WhenAll(outcomes.Select((o, i) => persistent.RunAsync(
+            "a recipient's outcome", ct => RecordAsync(o.Row, newStatus, attempts[i], o.Reply, recording, ct), cancellationToken)));
     }
 
-    private async Task RecordAsync(
-        RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt,
-        CancellationToken cancellationToken)
+    private async Task RecordAsync(RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, Recording recording, CancellationToken cancellationToken)
     {
         var current = row;
         for (var conflict = 0; ; conflict++)
         {
-            Apply(current, newStatus, attempts, reply, result, now, nextAttempt);
+            Apply(current, newStatus, attempts, reply, recording);
             try
             {
                 current.ETag = await status.UpdateRecipientAsync(current, current.ETag, cancellationToken);
@@ -466,8 +619,9 @@ public sealed partial class DeliveryJobHandler(
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && conflict < MaxRecordConflicts)
             {
-                // Someone touched the row while we were sending (a racing copy of the job). Our outcome is what the peer
-                // said; keep a final status someone else recorded, otherwise write ours over the fresh row.
+                // Someone touched the row while we were sending (a copy that took over a lapsed lease, the sweeper). Our
+                // outcome is what the peer said; keep a final status someone else recorded, otherwise write ours over
+                // the fresh row (a delivery always: the peer has the message).
                 var fresh = await status.GetRecipientAsync(row, cancellationToken);
                 if (fresh is null || RecipientStatus.IsFinal(fresh.Status) && newStatus != RecipientStatus.Delivered)
                 {
@@ -479,9 +633,9 @@ public sealed partial class DeliveryJobHandler(
         }
     }
 
-    private static void Apply(
-        RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, RelayResult result, DateTimeOffset now, DateTimeOffset? nextAttempt)
+    private static void Apply(RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, Recording recording)
     {
+        var result = recording.Result;
         row.Status = newStatus;
         row.Attempts = attempts;
         row.LastResponse = reply.ToString();
@@ -490,9 +644,13 @@ public sealed partial class DeliveryJobHandler(
         row.MxHost = result.Peer ?? row.MxHost;
         row.Tls = result.Tls ?? row.Tls;
         row.TlsDetails = result.Peer is null ? row.TlsDetails : result.TlsDetails;
-        row.UpdatedAt = now;
-        row.DeliveredAt = newStatus == RecipientStatus.Delivered ? now : row.DeliveredAt;
-        row.NextAttemptAt = nextAttempt;
+        row.UpdatedAt = recording.Now;
+        row.DeliveredAt = newStatus == RecipientStatus.Delivered ? recording.Now : row.DeliveredAt;
+        row.NextAttemptAt = recording.NextAttempt;
+        row.Round = Math.Max(row.Round, recording.Round ?? row.Round);
+        row.LeaseOwner = null;
+        row.LeaseUntil = null;
+        row.DsnPending = recording.DsnPending;
     }
 
     // A submission can take as long as its three storage writes with every retry timing out; its commit may land that
@@ -512,23 +670,6 @@ public sealed partial class DeliveryJobHandler(
         result.Replies.TryGetValue(address, out var reply)
             ? reply
             : FailureClassifier.Transient("4.3.0", "no outcome was reported for this recipient");
-
-    private static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> mime)
-    {
-        var end = mime.Span.IndexOf("\r\n\r\n"u8);
-        return end < 0 ? mime : mime[..(end + 2)];
-    }
-
-    private static string? RemoteMta(string? peer)
-    {
-        if (peer is null)
-        {
-            return null;
-        }
-
-        var bracket = peer.IndexOf('[', StringComparison.Ordinal);
-        return bracket > 0 ? peer[..bracket] : peer.Split(':')[0];
-    }
 
     private enum CommitState
     {
@@ -560,6 +701,15 @@ public sealed partial class DeliveryJobHandler(
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Content of {MessageId} ({RecipientDomain}) was not there before the commit was seen; reading it again")]
     private static partial void LogDownloadRacedCommit(ILogger logger, string messageId, string recipientDomain);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Recipient <{Recipient}> belongs to round {RowRound}; this copy of round {JobRound} is stale and leaves it alone")]
+    private static partial void LogStale(ILogger logger, string recipient, int jobRound, int rowRound);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is leased by attempt {Owner} until {LeaseUntil:o}; coming back then")]
+    private static partial void LogLeased(ILogger logger, string recipient, string owner, DateTimeOffset leaseUntil);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Renewing the lease of {Count} recipients failed: {Reason}")]
+    private static partial void LogRenewalFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is being delivered by another worker; skipped")]
     private static partial void LogClaimLost(ILogger logger, string recipient);

@@ -25,6 +25,8 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<IMessageRelay, SmtpRelay>();
         services.TryAddSingleton<RetrySchedule>();
         services.TryAddSingleton<BounceSender>();
+        services.TryAddSingleton<BounceCollector>();
+        services.TryAddSingleton<PersistentWrites>();
         services.TryAddSingleton<DeliveryJobHandler>();
         return services;
     }

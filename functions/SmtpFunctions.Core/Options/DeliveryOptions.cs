@@ -104,6 +104,26 @@ public sealed class DeliveryOptions : IValidatableObject
         }
     }
 
+    /// <summary>
+    /// How long an attempt's claim on its recipients lasts before another copy of the job may take them over (a crashed
+    /// worker); renewed every third of it while the attempt runs. Short, so that delivery resumes soon after a crash.
+    /// Default 1 min.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long delivery keeps retrying, with backoff, a storage write that records what a peer did (an outcome, a retry
+    /// job): past it the job fails and comes back, and a delivered message may be sent again. Stays below host.json's
+    /// functionTimeout. Default 5 min.
+    /// </summary>
+    public TimeSpan OutcomeWriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long after a permanent failure the message's DSN is put together when other recipients are still in flight,
+    /// so that the failures of one round (every domain) go in one DSN. Default 30 s.
+    /// </summary>
+    public TimeSpan BounceCollectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -117,6 +137,7 @@ public sealed class DeliveryOptions : IValidatableObject
             (nameof(ConnectTimeout), ConnectTimeout), (nameof(GreetingTimeout), GreetingTimeout), (nameof(CommandTimeout), CommandTimeout),
             (nameof(DataTerminationTimeout), DataTerminationTimeout), (nameof(SessionIdleTimeout), SessionIdleTimeout),
             (nameof(MaxSessionAge), MaxSessionAge), (nameof(OrphanRecheckDelay), OrphanRecheckDelay),
+            (nameof(LeaseDuration), LeaseDuration), (nameof(OutcomeWriteTimeout), OutcomeWriteTimeout), (nameof(BounceCollectDelay), BounceCollectDelay),
         })
         {
             if (value <= TimeSpan.Zero)

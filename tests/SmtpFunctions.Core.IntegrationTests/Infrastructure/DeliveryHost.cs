@@ -59,6 +59,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             ["Routing:QueryRetries"] = "0",
             ["Retry:Schedule"] = "00:00:01",
             ["Retry:Jitter"] = "0",
+            ["Delivery:BounceCollectDelay"] = "00:00:01",
         };
         foreach (var (key, value) in settings)
         {

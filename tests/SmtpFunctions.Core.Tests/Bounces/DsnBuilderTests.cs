@@ -73,4 +73,28 @@ public sealed class DsnBuilderTests
         Assert.Equal("text/rfc822-headers", report[2].ContentType.MimeType);
         Assert.Contains("Subject: Report", report[2].ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Build_MessageIdNamesTheReportingMta_NotTheMachine()
+    {
+        var dsn = Build();
+
+        Assert.EndsWith("@mta.sender.test", dsn.MessageId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_NonAsciiRecipient_IsAUtf8AddressInItsXtextForm()
+    {
+        var dsn = DsnBuilder.Build(
+            new BounceReport("m-2", "sender@sender.test", Now, Headers,
+                [new FailedRecipient("jürgen+x@bücher.example", FailureClassifier.FromReply(550, "5.1.1 unknown"), null, Now)]),
+            "mta.sender.test",
+            Now);
+
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        var group = status.StatusGroups.Skip(1).Single();
+        Assert.Equal(@"utf-8; j\x{FC}rgen\x{2B}x@b\x{FC}cher.example", group["Final-Recipient"]);
+        Assert.All(group["Final-Recipient"] ?? "", c => Assert.True(c < 0x80));
+    }
 }
