@@ -26,7 +26,7 @@ public sealed class LocalHostOptions
     public bool RunQueueListener { get; set; } = true;
 
     /// <summary>
-    /// How long a received queue message stays invisible (the listener's lease on it), renewed every third of it while
+    /// How long a received queue message stays invisible (the listener's lease on it), renewed every sixth of it while
     /// the job runs. Default 30 s: after a crash of the local host its leased messages come back within this time. The
     /// Functions host uses a fixed 10 minutes; host.json's <c>visibilityTimeout</c> is the wait after a failure, not this.
     /// </summary>

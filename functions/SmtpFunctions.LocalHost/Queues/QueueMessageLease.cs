@@ -6,18 +6,20 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.LocalHost.Queues;
 
 /// <summary>
-/// The listener's hold on one received queue message: renews its invisibility every third of the lease while the job
+/// The listener's hold on one received queue message: renews its invisibility every sixth of the lease while the job
 /// runs (each renewal gives a new pop receipt), then deletes it, releases it or hands its receipt to the poison move.
 /// </summary>
 /// <remarks>
 /// A short lease renewed often, instead of the Functions host's 10 minutes: a crashed host's messages come back within
 /// one lease, and a long job still keeps its message. Renewals that fail because storage is unavailable are retried
-/// every second until one succeeds, so an outage shorter than two thirds of the lease does not let the message lapse
-/// (which would let our own next poll run the job a second time). A renewal refused because the receipt no longer
-/// matches means someone else holds the message now: the lease is lost and nothing more is done with it.
+/// every second until one succeeds, so an outage shorter than five sixths of the lease (25 s of the default 30 s) does
+/// not let the message lapse (which would let our own next poll run the job a second time). A renewal refused because
+/// the receipt no longer matches means someone else holds the message now: the lease is lost and nothing more is done
+/// with it.
 /// </remarks>
 internal sealed partial class QueueMessageLease : IAsyncDisposable
 {
+    private const int RenewalsPerLease = 6;
     private static readonly TimeSpan RenewalRetry = TimeSpan.FromSeconds(1);
 
     private readonly QueueClient _queue;
@@ -146,7 +148,7 @@ internal sealed partial class QueueMessageLease : IAsyncDisposable
 
     private async Task RenewAsync()
     {
-        var interval = _duration / 3;
+        var interval = _duration / RenewalsPerLease;
         var wait = interval;
         while (true)
         {
