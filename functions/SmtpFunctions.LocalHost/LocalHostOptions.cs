@@ -24,4 +24,12 @@ public sealed class LocalHostOptions
 
     /// <summary>Run the queue listener (the DeliverMessage trigger). Default true; off for API-only runs.</summary>
     public bool RunQueueListener { get; set; } = true;
+
+    /// <summary>
+    /// How long a received queue message stays invisible (the listener's lease on it), renewed every sixth of it while
+    /// the job runs. Default 30 s: after a crash of the local host its leased messages come back within this time. The
+    /// Functions host uses a fixed 10 minutes; host.json's <c>visibilityTimeout</c> is the wait after a failure, not this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "7.00:00:00")]
+    public TimeSpan QueueLease { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -38,12 +38,14 @@ public sealed class StorageAccount
 
         var blobOptions = Configure(new BlobClientOptions(), storage, perTry);
         var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage, perTry);
+        var rawQueueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }, storage, perTry);
         var tableOptions = Configure(new TableClientOptions(), storage, perTry);
 
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             Blobs = new BlobServiceClient(connectionString, blobOptions);
             Queues = new QueueServiceClient(connectionString, queueOptions);
+            RawQueues = new QueueServiceClient(connectionString, rawQueueOptions);
             Tables = new TableServiceClient(connectionString, tableOptions);
             return;
         }
@@ -52,6 +54,7 @@ public sealed class StorageAccount
         var accountName = section["accountName"];
         Blobs = new BlobServiceClient(ServiceUri(section, "blobServiceUri", accountName, "blob"), credential, blobOptions);
         Queues = new QueueServiceClient(ServiceUri(section, "queueServiceUri", accountName, "queue"), credential, queueOptions);
+        RawQueues = new QueueServiceClient(Queues.Uri, credential, rawQueueOptions);
         Tables = new TableServiceClient(ServiceUri(section, "tableServiceUri", accountName, "table"), credential, tableOptions);
     }
 
@@ -60,6 +63,13 @@ public sealed class StorageAccount
 
     /// <summary>Queue service of the account (Base64 message encoding, the queue trigger's default).</summary>
     public QueueServiceClient Queues { get; }
+
+    /// <summary>
+    /// The same queue service without message encoding: message text as stored. For a reader that must survive a message
+    /// that is not Base64 (the local queue listener, which moves it to the poison queue as the Functions host does)
+    /// instead of failing the whole receive with a <see cref="FormatException"/>.
+    /// </summary>
+    public QueueServiceClient RawQueues { get; }
 
     /// <summary>Table service of the account.</summary>
     public TableServiceClient Tables { get; }

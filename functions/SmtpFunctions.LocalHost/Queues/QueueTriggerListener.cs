@@ -1,5 +1,7 @@
+using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Storage;
 
@@ -10,49 +12,48 @@ namespace SmtpFunctions.LocalHost.Queues;
 /// size, threshold and polling back-off; deletes a message when the handler returns; on an exception makes it visible
 /// again after <c>visibilityTimeout</c>, or moves it to <c>outbound-poison</c> once <c>maxDequeueCount</c> is reached.
 /// </summary>
+/// <remarks>
+/// As in the Functions host, a message whose text cannot be decoded (not Base64) goes to the poison queue at once
+/// (the queue extension's decoding-failed handler does that), while one that decodes but is not a delivery job fails
+/// the handler and is retried like any failure until <c>maxDequeueCount</c>. Unlike it, messages are received with a
+/// short lease (<see cref="LocalHostOptions.QueueLease"/>) renewed while the job runs, so that after a crash delivery
+/// resumes within one lease instead of 10 minutes. Nothing here may end the process: every failure of a poll or of a
+/// message is logged and survived, and polling backs off while storage is down.
+/// </remarks>
 internal sealed partial class QueueTriggerListener(
     StorageAccount account,
     DeliveryJobHandler handler,
     QueueTriggerSettings settings,
+    IOptions<LocalHostOptions> options,
     ILogger<QueueTriggerListener> logger) : BackgroundService
 {
-    // The Functions host leases a message for 10 minutes and renews the lease while the function runs.
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QueueClient _queue = account.Queues.GetQueueClient(StorageNames.OutboundQueue);
-    private readonly QueueClient _poison = account.Queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+    // Raw text, decoded per message: the SDK's Base64 decoding would fail the whole batch for one bad message.
+    private readonly QueueClient _queue = account.RawQueues.GetQueueClient(StorageNames.OutboundQueue);
+    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+    private readonly TimeSpan _lease = options.Value.QueueLease;
     private readonly HashSet<Task> _inFlight = [];
     private readonly SemaphoreSlim _completed = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(logger, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount);
+        LogStarted(logger, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount, _lease);
         var pollDelay = MinPollingInterval;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            try
             {
                 while (InFlightCount() > settings.NewBatchThreshold)
                 {
                     await _completed.WaitAsync(stoppingToken);
                 }
 
-                QueueMessage[] messages;
-                try
-                {
-                    messages = (await _queue.ReceiveMessagesAsync(settings.BatchSize, Lease, stoppingToken)).Value;
-                }
-                catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
-                {
-                    LogPollFailed(logger, ex);
-                    messages = [];
-                }
-
+                QueueMessage[] messages = (await _queue.ReceiveMessagesAsync(settings.BatchSize, _lease, stoppingToken)).Value;
                 if (messages.Length == 0)
                 {
                     await Task.Delay(pollDelay, stoppingToken);
-                    pollDelay = TimeSpan.FromTicks(Math.Min(pollDelay.Ticks * 2, settings.MaxPollingInterval.Ticks));
+                    pollDelay = Longer(pollDelay);
                     continue;
                 }
 
@@ -62,10 +63,25 @@ internal sealed partial class QueueTriggerListener(
                     Track(ProcessAsync(message, stoppingToken));
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Storage down, or anything else: the Functions host keeps its listener alive too, and backs off.
+                LogPollFailed(logger, pollDelay, StorageFaults.IsUnavailable(ex), ex);
+                try
+                {
+                    await Task.Delay(pollDelay, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                pollDelay = Longer(pollDelay);
+            }
         }
 
         Task[] remaining;
@@ -83,90 +99,89 @@ internal sealed partial class QueueTriggerListener(
         base.Dispose();
     }
 
+    // Never throws: a fault here must not reach the process (a faulted task is also kept out of the in-flight set's
+    // continuation, which only counts completions).
     private async Task ProcessAsync(QueueMessage message, CancellationToken stoppingToken)
     {
-        var receipt = new LeaseReceipt(message.PopReceipt);
         try
         {
-            if (message.DequeueCount > settings.MaxDequeueCount)
+            if (!QueueMessageBody.TryDecode(message, settings.MessageEncoding, out var body))
             {
-                // Already over the limit (a previous run crashed mid-message): poison it without another try.
-                await MoveToPoisonAsync(message, receipt, stoppingToken);
+                LogUndecodable(logger, message.MessageId, message.DequeueCount);
+                await MoveToPoisonAsync(message, message.PopReceipt);
                 return;
             }
 
-            using var processing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var renewal = RenewLeaseAsync(message, receipt, processing.Token);
-            try
+            if (message.DequeueCount > settings.MaxDequeueCount)
             {
-                await handler.HandleAsync(message.Body, message.DequeueCount, stoppingToken);
-            }
-            finally
-            {
-                await processing.CancelAsync();
-                await renewal;
+                // Already over the limit (a previous run crashed mid-message): poison it without another try.
+                await MoveToPoisonAsync(message, message.PopReceipt);
+                return;
             }
 
-            await _queue.DeleteMessageAsync(message.MessageId, receipt.Value, CancellationToken.None);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Leave it: the lease runs out and the next run picks it up, as after a host restart in Azure.
+            LogExecuting(logger, message.MessageId, message.DequeueCount, message.InsertedOn);
+            await using var lease = QueueMessageLease.Start(_queue, message, _lease, logger);
+            try
+            {
+                await handler.HandleAsync(body, message.DequeueCount, stoppingToken);
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down mid-job: make it visible again now, so that the next start takes it up at once.
+                await lease.ReleaseAsync(TimeSpan.Zero);
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogFailed(logger, message.MessageId, message.DequeueCount, ex);
+                await ReleaseOrPoisonAsync(message, lease);
+                return;
+            }
+
+            await lease.CompleteAsync();
         }
         catch (Exception ex)
         {
-            LogFailed(logger, message.MessageId, message.DequeueCount, ex);
-            await ReleaseOrPoisonAsync(message, receipt);
+            // Storage failed while poisoning, or a fault we did not foresee: the message's lease runs out and it comes back.
+            LogListenerFault(logger, message.MessageId, ex);
         }
     }
 
-    private async Task ReleaseOrPoisonAsync(QueueMessage message, LeaseReceipt receipt)
+    private async Task ReleaseOrPoisonAsync(QueueMessage message, QueueMessageLease lease)
     {
+        if (message.DequeueCount < settings.MaxDequeueCount)
+        {
+            await lease.ReleaseAsync(settings.VisibilityTimeout);
+            return;
+        }
+
+        await lease.StopRenewingAsync();
+        if (!lease.IsLost)
+        {
+            await MoveToPoisonAsync(message, lease.PopReceipt);
+        }
+    }
+
+    // The stored text is copied as it is, as the Functions host does: the poison queue gets exactly what outbound had.
+    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt)
+    {
+        var text = message.MessageText ?? string.Empty;
         try
         {
-            if (message.DequeueCount >= settings.MaxDequeueCount)
-            {
-                await MoveToPoisonAsync(message, receipt, CancellationToken.None);
-            }
-            else
-            {
-                await _queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: settings.VisibilityTimeout);
-            }
+            await _poison.SendMessageAsync(text, CancellationToken.None);
         }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // The lease expires on its own; the message comes back with a higher dequeue count.
-            LogReleaseFailed(logger, message.MessageId, ex);
+            // Someone deleted the poison queue (Azurite starts empty too): the Functions host creates it when it needs it.
+            await _poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+            await _poison.SendMessageAsync(text, CancellationToken.None);
         }
-    }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, LeaseReceipt receipt, CancellationToken cancellationToken)
-    {
-        await _poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
-        await _queue.DeleteMessageAsync(message.MessageId, receipt.Value, cancellationToken);
+        await _queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
         LogPoisoned(logger, message.MessageId, message.DequeueCount);
     }
 
-    private async Task RenewLeaseAsync(QueueMessage message, LeaseReceipt receipt, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(Lease / 2);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                var updated = await _queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: Lease, cancellationToken: cancellationToken);
-                receipt.Value = updated.Value.PopReceipt;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Processing finished.
-        }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
-        {
-            LogReleaseFailed(logger, message.MessageId, ex);
-        }
-    }
+    private TimeSpan Longer(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
 
     private void Track(Task task)
     {
@@ -198,17 +213,11 @@ internal sealed partial class QueueTriggerListener(
         }
     }
 
-    /// <summary>The current pop receipt: it changes every time the lease is renewed.</summary>
-    private sealed class LeaseReceipt(string value)
-    {
-        public string Value { get; set; } = value;
-    }
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Queue listener on outbound: batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval}, visibilityTimeout {VisibilityTimeout}, maxDequeueCount {MaxDequeueCount}, lease {Lease}")]
+    private static partial void LogStarted(ILogger logger, int batchSize, int newBatchThreshold, TimeSpan maxPollingInterval, TimeSpan visibilityTimeout, int maxDequeueCount, TimeSpan lease);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Queue listener on outbound: batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval}, visibilityTimeout {VisibilityTimeout}, maxDequeueCount {MaxDequeueCount}")]
-    private static partial void LogStarted(ILogger logger, int batchSize, int newBatchThreshold, TimeSpan maxPollingInterval, TimeSpan visibilityTimeout, int maxDequeueCount);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Polling outbound failed; storage unavailable")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Polling outbound failed (storage unavailable: {StorageUnavailable}); polling again in {Delay}")]
+    private static partial void LogPollFailed(ILogger logger, TimeSpan delay, bool storageUnavailable, Exception exception);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "DeliverMessage failed for queue message {QueueMessageId} (dequeue {DequeueCount})")]
     private static partial void LogFailed(ILogger logger, string queueMessageId, long dequeueCount, Exception exception);
@@ -216,6 +225,12 @@ internal sealed partial class QueueTriggerListener(
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Moved queue message {QueueMessageId} to outbound-poison after {DequeueCount} attempts")]
     private static partial void LogPoisoned(ILogger logger, string queueMessageId, long dequeueCount);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Could not update the lease of queue message {QueueMessageId}")]
-    private static partial void LogReleaseFailed(ILogger logger, string queueMessageId, Exception exception);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Queue message {QueueMessageId} (dequeue {DequeueCount}) is not valid Base64; moving it to outbound-poison")]
+    private static partial void LogUndecodable(ILogger logger, string queueMessageId, long dequeueCount);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Debug, Message = "Executing DeliverMessage for queue message {QueueMessageId} (dequeue {DequeueCount}, inserted {InsertedOn})")]
+    private static partial void LogExecuting(ILogger logger, string queueMessageId, long dequeueCount, DateTimeOffset? insertedOn);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Error, Message = "Queue listener could not finish with queue message {QueueMessageId}; it comes back when its lease runs out")]
+    private static partial void LogListenerFault(ILogger logger, string queueMessageId, Exception exception);
 }

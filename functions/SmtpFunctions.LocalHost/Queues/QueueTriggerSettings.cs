@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure.Storage.Queues;
 
 namespace SmtpFunctions.LocalHost.Queues;
 
@@ -22,6 +23,9 @@ public sealed record QueueTriggerSettings
     /// <summary>Attempts before a message goes to the poison queue.</summary>
     public int MaxDequeueCount { get; init; } = 5;
 
+    /// <summary>How message text is decoded: <c>base64</c> (the default) or <c>none</c>.</summary>
+    public QueueMessageEncoding MessageEncoding { get; init; } = QueueMessageEncoding.Base64;
+
     /// <summary>Reads host.json; a missing <c>extensions.queues</c> yields the defaults.</summary>
     public static QueueTriggerSettings Load(string hostJsonPath)
     {
@@ -40,11 +44,17 @@ public sealed record QueueTriggerSettings
             MaxPollingInterval = Time(queues, "maxPollingInterval") is { } poll && poll >= TimeSpan.FromMilliseconds(100) ? poll : TimeSpan.FromMinutes(1),
             VisibilityTimeout = Time(queues, "visibilityTimeout") ?? TimeSpan.Zero,
             MaxDequeueCount = Math.Max(1, Int(queues, "maxDequeueCount") ?? 5),
+            MessageEncoding = Text(queues, "messageEncoding") is { } encoding && encoding.Equals("none", StringComparison.OrdinalIgnoreCase)
+                ? QueueMessageEncoding.None
+                : QueueMessageEncoding.Base64,
         };
     }
 
     private static int? Int(JsonElement element, string name) =>
         TryGet(element, name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;
+
+    private static string? Text(JsonElement element, string name) =>
+        TryGet(element, name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static TimeSpan? Time(JsonElement element, string name) =>
         TryGet(element, name, out var value) && value.ValueKind == JsonValueKind.String
