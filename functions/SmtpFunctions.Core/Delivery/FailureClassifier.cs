@@ -86,8 +86,8 @@ public static class FailureClassifier
 
     /// <summary>
     /// The better of two outcomes for the same recipients from different exchangers (the most hopeful one wins, not the
-    /// last one): delivered over transient over permanent; between equals, a peer's reply over a local condition, else
-    /// the later one.
+    /// last one): delivered over transient over permanent; among transient ones a peer's 4xx over a 5xx greeting taken
+    /// as transient over a local condition (connection refused, timeout); between equals the later one.
     /// </summary>
     public static DeliveryReply MoreHopeful(DeliveryReply? best, DeliveryReply candidate)
     {
@@ -97,13 +97,8 @@ public static class FailureClassifier
             return candidate;
         }
 
-        var rank = Hope(candidate.Kind).CompareTo(Hope(best.Kind));
-        if (rank != 0)
-        {
-            return rank > 0 ? candidate : best;
-        }
-
-        return best.Code is not null && candidate.Code is null ? best : candidate;
+        var rank = Hope(candidate).CompareTo(Hope(best));
+        return rank >= 0 ? candidate : best;
     }
 
     /// <summary>
@@ -166,7 +161,8 @@ public static class FailureClassifier
         {
             SmtpCommandException command => FromReply((int)command.StatusCode, command.Message),
             SmtpProtocolException protocol => Transient("4.4.2", $"lost connection or protocol error: {Describe(protocol)}"),
-            SslHandshakeException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
+            // MailKit's own message is a page of generic advice; what the TLS stack said is underneath.
+            SslHandshakeException tls => Transient("4.7.5", $"TLS handshake failed: {(tls.InnerException ?? tls).GetBaseException().Message}"),
             MailKit.Security.AuthenticationException auth => Transient("4.7.0", $"SMTP authentication failed: {auth.Message}"),
             System.Security.Authentication.AuthenticationException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
             SocketException socket => FromSocket(socket),
@@ -203,7 +199,11 @@ public static class FailureClassifier
     internal static DeliveryReply FromSession(Exception exception, SmtpTrouble? trouble, string peer)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception is SmtpCommandException || trouble is null ? FromException(exception) : FromTrouble(trouble, peer);
+        // A drop during the TLS handshake is a handshake failure first: that is what the exception says.
+        var tls = exception is SslHandshakeException or System.Security.Authentication.AuthenticationException;
+        return exception is SmtpCommandException || trouble is null || (tls && trouble.Kind == SmtpTroubleKind.Lost)
+            ? FromException(exception)
+            : FromTrouble(trouble, peer);
     }
 
     /// <summary>The attempt's budget ran out before another exchanger could be tried.</summary>
@@ -306,11 +306,13 @@ public static class FailureClassifier
         return i > start && (i == span.Length || !char.IsAsciiDigit(span[i]));
     }
 
-    private static int Hope(ReplyKind kind) => kind switch
+    private static int Hope(DeliveryReply reply) => reply switch
     {
-        ReplyKind.Success => 2,
-        ReplyKind.Transient => 1,
-        _ => 0,
+        { Kind: ReplyKind.Success } => 5,
+        { Kind: ReplyKind.Transient, Code: >= 400 and < 500 } => 4,
+        { Kind: ReplyKind.Transient, Code: not null } => 3,
+        { Kind: ReplyKind.Transient } => 2,
+        _ => 1,
     };
 
     private static string Describe(SmtpTrouble trouble) => trouble.Stage switch

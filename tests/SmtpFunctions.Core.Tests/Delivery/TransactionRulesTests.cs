@@ -145,6 +145,9 @@ public sealed class TransactionRulesTests
         var reply = result.Replies["rcpt@example.net"];
         Assert.Equal(ReplyKind.Transient, reply.Kind);
         Assert.Equal("4.7.5", reply.EnhancedCode);
+        // What the TLS stack said, not MailKit's page of generic advice.
+        Assert.StartsWith("TLS handshake failed: ", reply.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAQ", reply.Text, StringComparison.Ordinal);
         Assert.Single(h.Connector.Connections);
     }
 
