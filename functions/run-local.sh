@@ -102,6 +102,7 @@ Delivery__LocalDomain="smtpfunctions.localhost" \
 Delivery__SmartHost__Host="127.0.0.1" \
 Delivery__SmartHost__Port="$CATCHER_PORT" \
 Delivery__SmartHost__RequireTls="false" \
+Routing__AllowedNetworks="127.0.0.0/8" \
 DOTNET_ENVIRONMENT=Development \
   dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
   --urls "http://127.0.0.1:$API_PORT" > "$STATE/logs/localhost.log" 2>&1 &

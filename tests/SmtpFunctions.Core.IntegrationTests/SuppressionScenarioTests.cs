@@ -138,7 +138,8 @@ public sealed class SuppressionScenarioTests(AzuriteFixture azurite, ITestOutput
         var postfix = await world.StartPostfixAsync(
             o => o.Policy = r => r.ProtocolState != "RCPT" ? PostfixPolicies.Dunno
                 : r.Recipient == "policy@strict.test" ? "550 5.7.1 Message rejected under policy"
-                : r.Recipient == "full@strict.test" ? "552 5.2.2 Mailbox full"
+                // 550, not 552: a 552 to RCPT is read as 452, transient (RFC 5321 §4.5.3.1.10), and would not fail at all.
+                : r.Recipient == "full@strict.test" ? "550 5.2.2 Mailbox full"
                 : PostfixPolicies.Dunno,
             "policy@strict.test", "full@strict.test", MailWorld.Sender);
         await world.ServeAsync(MailWorld.SenderZone(postfix));

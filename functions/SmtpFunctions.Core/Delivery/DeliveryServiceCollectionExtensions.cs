@@ -20,6 +20,7 @@ public static class DeliveryServiceCollectionExtensions
 
         services.TryAddSingleton<IDnsLookup, DnsClientLookup>();
         services.TryAddSingleton<IMxResolver, MxResolver>();
+        services.TryAddSingleton<OutboundAddressPolicy>();
         services.TryAddSingleton<ISmtpPeerConnector, TcpSmtpPeerConnector>();
         services.TryAddSingleton<SmtpConnectionCache>();
         services.TryAddSingleton<IMessageRelay, SmtpRelay>();

@@ -20,8 +20,21 @@ internal sealed class DeliverySmtpClient : SmtpClient
     private long _size;
     private bool _downgrade;
 
+    /// <summary>Creates a client over <paramref name="deadlines"/>, whose reply tracker is the client's protocol logger.</summary>
+    public DeliverySmtpClient(SmtpDeadlineStream deadlines)
+        : base(deadlines.Tracker)
+    {
+        Deadlines = deadlines;
+    }
+
+    /// <summary>The connection, with its deadlines and what went wrong on it.</summary>
+    public SmtpDeadlineStream Deadlines { get; }
+
     /// <summary>Rejected recipients of the current transaction and their replies.</summary>
     public IReadOnlyDictionary<string, DeliveryReply> Rejected => _rejected;
+
+    /// <summary>Recipients of the current transaction the peer accepted.</summary>
+    public int Accepted { get; private set; }
 
     /// <summary>What went wrong with the certificate, if anything (filled by the validation callback).</summary>
     public SslPolicyErrors CertificateErrors { get; set; }
@@ -35,10 +48,18 @@ internal sealed class DeliverySmtpClient : SmtpClient
         _rejected.Clear();
         _size = size;
         _downgrade = downgradeTo7Bit;
+        Accepted = 0;
     }
 
     /// <summary>Sends RSET so a session whose transaction failed half-way can be reused.</summary>
     public Task ResetTransactionAsync(CancellationToken cancellationToken) => SendCommandAsync("RSET", cancellationToken);
+
+    /// <inheritdoc />
+    protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        base.OnRecipientAccepted(message, mailbox, response);
+        Accepted++;
+    }
 
     /// <inheritdoc />
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)

@@ -53,7 +53,53 @@ public static class FailureClassifier
     }
 
     /// <summary>Classifies a peer's reply to one RCPT TO: it concerns that recipient only (<see cref="DeliveryReply.RecipientLevel"/>).</summary>
-    public static DeliveryReply FromRecipientResponse(SmtpResponse response) => FromResponse(response) with { RecipientLevel = true };
+    /// <remarks>
+    /// A 552 to RCPT is taken as 452 (transient), as RFC 5321 §4.5.3.1.10 asks ("RFC 821 incorrectly listed" 552 for
+    /// too many recipients) and Postfix does: the class digit of the enhanced code follows.
+    /// </remarks>
+    public static DeliveryReply FromRecipientResponse(SmtpResponse response)
+    {
+        var reply = FromResponse(response) with { RecipientLevel = true };
+        return reply.Code == 552 ? reply with { Kind = ReplyKind.Transient, Code = 452, EnhancedCode = "4" + reply.EnhancedCode[1..] } : reply;
+    }
+
+    /// <summary>
+    /// True when a reply to RCPT says the transaction holds no more recipients (452, RFC 5321 §4.5.3.1.8 and
+    /// §4.5.3.1.10; a 552 was already turned into one): when the peer accepted others in the same transaction, the rest
+    /// go in a new transaction at once.
+    /// </summary>
+    public static bool IsRecipientLimit(DeliveryReply reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        return reply is { RecipientLevel: true, Code: 452 };
+    }
+
+    /// <summary>
+    /// Classifies a greeting that is not 220. A 5xx greeting is taken as transient and the next MX is tried, like
+    /// Postfix's <c>smtp_skip_5xx_greeting = yes</c>: one exchanger refusing to talk says nothing about the others.
+    /// </summary>
+    public static DeliveryReply FromGreeting(int code, string? text)
+    {
+        var reply = FromReply(code, text);
+        return reply.Kind == ReplyKind.Permanent ? reply with { Kind = ReplyKind.Transient, EnhancedCode = "4" + reply.EnhancedCode[1..] } : reply;
+    }
+
+    /// <summary>
+    /// The better of two outcomes for the same recipients from different exchangers (the most hopeful one wins, not the
+    /// last one): delivered over transient over permanent; among transient ones a peer's 4xx over a 5xx greeting taken
+    /// as transient over a local condition (connection refused, timeout); between equals the later one.
+    /// </summary>
+    public static DeliveryReply MoreHopeful(DeliveryReply? best, DeliveryReply candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        if (best is null)
+        {
+            return candidate;
+        }
+
+        var rank = Hope(candidate).CompareTo(Hope(best));
+        return rank >= 0 ? candidate : best;
+    }
 
     /// <summary>
     /// True when a permanent failure says the address itself cannot receive mail, so later mail to it should not be sent
@@ -115,7 +161,8 @@ public static class FailureClassifier
         {
             SmtpCommandException command => FromReply((int)command.StatusCode, command.Message),
             SmtpProtocolException protocol => Transient("4.4.2", $"lost connection or protocol error: {Describe(protocol)}"),
-            SslHandshakeException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
+            // MailKit's own message is a page of generic advice; what the TLS stack said is underneath.
+            SslHandshakeException tls => Transient("4.7.5", $"TLS handshake failed: {(tls.InnerException ?? tls).GetBaseException().Message}"),
             MailKit.Security.AuthenticationException auth => Transient("4.7.0", $"SMTP authentication failed: {auth.Message}"),
             System.Security.Authentication.AuthenticationException tls => Transient("4.7.5", $"TLS handshake failed: {Describe(tls)}"),
             SocketException socket => FromSocket(socket),
@@ -125,6 +172,54 @@ public static class FailureClassifier
             IOException io => Transient("4.4.2", $"lost connection: {io.Message}"),
             _ => Transient("4.0.0", $"{exception.GetType().Name}: {exception.Message}"),
         };
+    }
+
+    /// <summary>
+    /// Classifies what the connection's deadline stream saw: a stage that timed out, the attempt's budget running out, or
+    /// the peer closing the connection — in Postfix's words (<c>conversation with host[addr] timed out while receiving the
+    /// initial server greeting</c>). Always transient (4.4.2, RFC 3463 §3.5 "bad connection").
+    /// </summary>
+    internal static DeliveryReply FromTrouble(SmtpTrouble trouble, string peer)
+    {
+        ArgumentNullException.ThrowIfNull(trouble);
+        var stage = Describe(trouble);
+        return trouble.Kind switch
+        {
+            SmtpTroubleKind.TimedOut => Transient("4.4.2", $"conversation with {peer} timed out after {Duration(trouble.Limit)} while {stage}"),
+            SmtpTroubleKind.AttemptBudget => Transient("4.4.2",
+                $"delivery attempt ran out of its {Duration(trouble.Limit)} budget (Delivery:AttemptTimeout) while {stage} with {peer}"),
+            _ => Transient("4.4.2", $"lost connection with {peer} while {stage}"),
+        };
+    }
+
+    /// <summary>
+    /// Classifies a failed session step: the peer's reply when there was one, else what the deadline stream saw, else
+    /// the exception (network, TLS, protocol).
+    /// </summary>
+    internal static DeliveryReply FromSession(Exception exception, SmtpTrouble? trouble, string peer)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        // A drop during the TLS handshake is a handshake failure first: that is what the exception says.
+        var tls = exception is SslHandshakeException or System.Security.Authentication.AuthenticationException;
+        return exception is SmtpCommandException || trouble is null || (tls && trouble.Kind == SmtpTroubleKind.Lost)
+            ? FromException(exception)
+            : FromTrouble(trouble, peer);
+    }
+
+    /// <summary>The attempt's budget ran out before another exchanger could be tried.</summary>
+    public static DeliveryReply OutOfTime(string domain, TimeSpan budget) =>
+        Transient("4.4.2", $"delivery attempt to {domain} ran out of its {Duration(budget)} budget (Delivery:AttemptTimeout)");
+
+    /// <summary>
+    /// Every address the domain's exchangers resolved to is refused by the outbound address policy
+    /// (<see cref="Routing.OutboundAddressPolicy"/>): permanent, 5.4.4 "unable to route" (RFC 3463 §3.5).
+    /// </summary>
+    public static DeliveryReply RefusedByPolicy(IReadOnlyCollection<Routing.RefusedAddress> refused)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        const int Listed = 8;
+        var list = string.Join(", ", refused.Take(Listed)) + (refused.Count > Listed ? $" and {refused.Count - Listed} more" : "");
+        return Permanent("5.4.4", $"all MX addresses are refused by the outbound address policy: {list}");
     }
 
     /// <summary>Classifies a failed DNS lookup of <paramref name="name"/> (MX or address records).</summary>
@@ -210,6 +305,35 @@ public static class FailureClassifier
 
         return i > start && (i == span.Length || !char.IsAsciiDigit(span[i]));
     }
+
+    private static int Hope(DeliveryReply reply) => reply switch
+    {
+        { Kind: ReplyKind.Success } => 5,
+        { Kind: ReplyKind.Transient, Code: >= 400 and < 500 } => 4,
+        { Kind: ReplyKind.Transient, Code: not null } => 3,
+        { Kind: ReplyKind.Transient } => 2,
+        _ => 1,
+    };
+
+    private static string Describe(SmtpTrouble trouble) => trouble.Stage switch
+    {
+        SmtpStage.Greeting => "receiving the initial server greeting",
+        SmtpStage.Handshake => "performing the EHLO and STARTTLS handshake",
+        SmtpStage.Authentication => "authenticating",
+        SmtpStage.MailFrom => "sending MAIL FROM",
+        SmtpStage.RcptTo => "sending RCPT TO",
+        SmtpStage.DataCommand => "sending DATA command",
+        SmtpStage.DataContent when trouble.AfterEndOfData => "sending end of data -- message may be sent more than once",
+        SmtpStage.DataContent => "sending message body",
+        _ => "probing or resetting the session",
+    };
+
+    private static string Duration(TimeSpan value) => value switch
+    {
+        { TotalMinutes: >= 1 } when value.Seconds == 0 && value.Milliseconds == 0 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMinutes:0.##} min"),
+        { TotalSeconds: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0} ms"),
+    };
 
     private static char ClassDigit(ReplyKind kind) => kind switch
     {

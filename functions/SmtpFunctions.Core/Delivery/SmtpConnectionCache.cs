@@ -44,16 +44,18 @@ public sealed class SmtpConnectionCache : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Takes an idle session for <paramref name="destinationKey"/> that still answers NOOP, or null.</summary>
-    internal async Task<SmtpSession?> TakeAsync(string destinationKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes an idle session for <paramref name="destinationKey"/> that still answers NOOP (within
+    /// <see cref="DeliveryOptions.CommandTimeout"/> and the attempt's budget ending at <paramref name="attemptDeadline"/>), or null.
+    /// </summary>
+    internal async Task<SmtpSession?> TakeAsync(string destinationKey, DateTimeOffset attemptDeadline, CancellationToken cancellationToken)
     {
         while (TryPop(destinationKey) is { } session)
         {
             try
             {
-                using var check = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                check.CancelAfter(_options.CommandTimeout);
-                await session.Client.NoOpAsync(check.Token);
+                session.Deadlines.BeginAttempt(attemptDeadline, _options.AttemptTimeout);
+                await session.Client.NoOpAsync(cancellationToken);
                 return session;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -68,6 +70,7 @@ public sealed class SmtpConnectionCache : IAsyncDisposable, IDisposable
     /// <summary>Keeps a session for reuse if it is healthy and within limits; otherwise closes it.</summary>
     internal async Task ReturnAsync(SmtpSession session)
     {
+        session.Deadlines.EndAttempt();
         var now = _time.GetUtcNow();
         var keep = session.Client.IsConnected
             && session.Messages < _options.MaxMessagesPerSession

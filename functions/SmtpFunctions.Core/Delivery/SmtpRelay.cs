@@ -13,15 +13,23 @@ using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Delivery;
 
-/// <summary>Delivers one job's message in one SMTP transaction: by MX (or the smart host), over a cached or new session.</summary>
+/// <summary>Delivers one job's message: by MX (or the smart host), over cached or new sessions, within the attempt's limits.</summary>
 /// <remarks>
-/// RFC 5321 §5.1: exchangers and their addresses are tried in order until one takes the transaction; a connection that
-/// fails, a greeting that is not 220, a 421, or a dropped connection moves on to the next address. STARTTLS whenever
-/// offered (RFC 3207, opportunistic per RFC 7435: certificate problems are recorded, not fatal), required where policy
-/// says so (then a peer without it is skipped and the job deferred, like Postfix's <c>encrypt</c> level).
+/// RFC 5321 §5.1: exchangers and their addresses are tried in order. As Postfix does, a transient failure of the
+/// session, the transaction or one recipient keeps that recipient for the next exchanger, a permanent answer settles it,
+/// and the attempt ends when nothing is pending, after <see cref="DeliveryOptions.MaxMxSessions"/> sessions or
+/// <see cref="DeliveryOptions.MaxMxAddresses"/> addresses, or when <see cref="DeliveryOptions.AttemptTimeout"/> runs out;
+/// every network step has its own deadline (<see cref="SmtpDeadlineStream"/>). A 5xx greeting moves on (Postfix's
+/// <c>smtp_skip_5xx_greeting</c>); what a recipient finally gets is the most hopeful reply of the exchangers tried. After
+/// "452 too many recipients" (RFC 5321 §4.5.3.1.10; a 552 counts as one) the rest go in a new transaction on the same
+/// session at once. STARTTLS whenever offered (RFC 3207), opportunistic (RFC 7435: certificate problems are recorded,
+/// not fatal, and a failed handshake is retried in cleartext on the same exchanger), required where policy says so
+/// (then a peer without it is skipped and the recipients deferred, like Postfix's <c>encrypt</c> level). Resolved
+/// addresses pass the outbound address policy first (<see cref="OutboundAddressPolicy"/>); the smart host is exempt.
 /// </remarks>
 public sealed partial class SmtpRelay(
     IMxResolver resolver,
+    OutboundAddressPolicy policy,
     ISmtpPeerConnector connector,
     SmtpConnectionCache cache,
     MailMetrics metrics,
@@ -36,18 +44,30 @@ public sealed partial class SmtpRelay(
     public async Task<RelayResult> RelayAsync(RelayRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var deadline = time.GetUtcNow() + _options.AttemptTimeout;
         var (destination, targets, routeFailure) = await RouteAsync(request.Domain, cancellationToken);
         if (routeFailure is not null)
         {
             return new RelayResult(All(request, routeFailure), null, null, null);
         }
 
-        var message = Load(request.Mime);
-        var requireTls = _options.SmartHost.Enabled ? _options.SmartHost.RequireTls : _options.RequiresTlsFor(request.Domain);
-        DeliveryReply? lastFailure = null;
-        string? lastPeer = null;
+        var attempt = new RelayAttempt(request.Recipients, AddressParser);
+        MailboxAddress? sender = new("", "");
+        if (request.Sender is not null && !MailboxAddress.TryParse(AddressParser, request.Sender, out sender))
+        {
+            attempt.SettleAll(FailureClassifier.Permanent("5.1.7", $"bad sender address syntax: {request.Sender}"));
+        }
 
-        if (await cache.TakeAsync(destination, cancellationToken) is { } cached)
+        if (attempt.Pending.Count == 0)
+        {
+            return attempt.ToResult(FailureClassifier.Transient("4.4.1", "nothing to send"));
+        }
+
+        var message = Load(request.Mime);
+        var transaction = new Transaction(request, message, sender!);
+        var requireTls = _options.SmartHost.Enabled ? _options.SmartHost.RequireTls : _options.RequiresTlsFor(request.Domain);
+
+        if (await cache.TakeAsync(destination, deadline, cancellationToken) is { } cached)
         {
             if (requireTls && !cached.IsSecure)
             {
@@ -56,39 +76,36 @@ public sealed partial class SmtpRelay(
             else
             {
                 metrics.Sessions.Add(1, new KeyValuePair<string, object?>("reused", true));
-                var (result, lost) = await TransactAsync(cached, request, message, cancellationToken);
-                if (result is not null)
-                {
-                    return result;
-                }
-
-                (lastFailure, lastPeer) = (lost, cached.Peer);
+                attempt.Sessions++;
+                await UseSessionAsync(cached, attempt, transaction, cancellationToken);
             }
         }
 
-        foreach (var target in targets.Take(_options.MaxMxAddresses))
+        foreach (var target in targets)
         {
-            var (session, failure) = await OpenAsync(target, destination, requireTls, cancellationToken);
-            if (session is null)
+            if (attempt.Pending.Count == 0 || attempt.Sessions >= _options.MaxMxSessions || attempt.Addresses >= _options.MaxMxAddresses)
             {
-                LogPeerFailed(logger, target.Peer, failure!.ToString());
-                (lastFailure, lastPeer) = (failure, target.Peer);
+                break;
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                attempt.KeepWhereUnanswered(FailureClassifier.OutOfTime(request.Domain, _options.AttemptTimeout));
+                break;
+            }
+
+            attempt.Addresses++;
+            if (await OpenAsync(target, destination, requireTls, attempt, deadline, cancellationToken) is not { } session)
+            {
                 continue;
             }
 
             metrics.Sessions.Add(1, new KeyValuePair<string, object?>("reused", false));
-            var (result, lost) = await TransactAsync(session, request, message, cancellationToken);
-            if (result is not null)
-            {
-                return result;
-            }
-
-            LogPeerFailed(logger, session.Peer, lost!.ToString());
-            (lastFailure, lastPeer) = (lost, session.Peer);
+            attempt.Sessions++;
+            await UseSessionAsync(session, attempt, transaction, cancellationToken);
         }
 
-        lastFailure ??= FailureClassifier.Transient("4.4.1", $"no mail exchanger of {request.Domain} could be reached");
-        return new RelayResult(All(request, lastFailure), lastPeer, null, null);
+        return attempt.ToResult(FailureClassifier.Transient("4.4.1", $"no mail exchanger of {request.Domain} could be reached"));
     }
 
     private async Task<(string Destination, IReadOnlyList<Target> Targets, DeliveryReply? Failure)> RouteAsync(string domain, CancellationToken cancellationToken)
@@ -96,6 +113,7 @@ public sealed partial class SmtpRelay(
         var smartHost = _options.SmartHost;
         if (smartHost.Enabled)
         {
+            // The operator configured it: not subject to the outbound address policy.
             var address = IPAddress.TryParse(smartHost.Host, out var literal) ? literal : null;
             var target = new Target(smartHost.Host, address, smartHost.Port);
             return (Destination.ForSmartHost(smartHost).Key, [target], null);
@@ -107,53 +125,52 @@ public sealed partial class SmtpRelay(
             return ("", [], route.Failure);
         }
 
-        var targets = route.Hosts.SelectMany(h => h.Addresses.Select(a => new Target(h.Name, a, _options.Port))).ToList();
+        var refused = new List<RefusedAddress>();
+        var allowed = policy.Filter(route, refused);
+        if (allowed.Hosts.Count == 0)
+        {
+            return ("", [], FailureClassifier.RefusedByPolicy(refused));
+        }
+
+        var targets = allowed.Hosts.SelectMany(h => h.Addresses.Select(a => new Target(h.Name, a, _options.Port))).ToList();
+        // Keyed by the whole route, as pacing keys it: the policy leaves the destination what it is.
         return (Destination.ForRoute(route, _options.Port).Key, targets, null);
     }
 
-    private async Task<(SmtpSession? Session, DeliveryReply? Failure)> OpenAsync(Target target, string destination, bool requireTls, CancellationToken cancellationToken)
+    // Connects, greets and secures a session to one address (retrying in cleartext when opportunistic STARTTLS fails),
+    // authenticates to the smart host; on failure records why for the pending recipients and returns null.
+    private async Task<SmtpSession?> OpenAsync(
+        Target target, string destination, bool requireTls, RelayAttempt attempt, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var smartHost = _options.SmartHost;
-        var client = new DeliverySmtpClient
+        var security = !smartHost.Enabled ? SecureSocketOptions.StartTlsWhenAvailable
+            : smartHost.ImplicitTls ? SecureSocketOptions.SslOnConnect
+            : smartHost.RequireTls ? SecureSocketOptions.StartTls
+            : SecureSocketOptions.StartTlsWhenAvailable;
+        attempt.Peer = target.Peer;
+        var (session, failure, tlsFailed) = await ConnectAsync(target, destination, security, deadline, cancellationToken);
+        if (session is null && tlsFailed && security == SecureSocketOptions.StartTlsWhenAvailable && !requireTls)
         {
-            LocalDomain = _options.EffectiveLocalDomain,
-            Timeout = Milliseconds(_options.GreetingTimeout),
-            // Opportunistic TLS accepts any certificate, so a revocation check (network calls) would only cost time.
-            CheckCertificateRevocation = false,
-        };
-        client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
-        {
-            client.CertificateErrors = errors;
-            client.CertificateProblem = errors == SslPolicyErrors.None ? null : DescribeCertificateProblem(errors, chain);
-            return !smartHost.Enabled || errors == SslPolicyErrors.None || smartHost.AcceptInvalidCertificate;
-        };
-
-        Stream? stream = null;
-        try
-        {
-            stream = await connector.ConnectAsync(target.Host, target.Address, target.Port, cancellationToken);
-            var security = !smartHost.Enabled ? SecureSocketOptions.StartTlsWhenAvailable
-                : smartHost.ImplicitTls ? SecureSocketOptions.SslOnConnect
-                : smartHost.RequireTls ? SecureSocketOptions.StartTls
-                : SecureSocketOptions.StartTlsWhenAvailable;
-            await client.ConnectAsync(stream, target.Host, target.Port, security, cancellationToken);
-        }
-        catch (NotSupportedException)
-        {
-            await DiscardAsync(client, stream);
-            return (null, FailureClassifier.TlsNotOffered(target.Peer));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            await DiscardAsync(client, stream);
-            return (null, FailureClassifier.FromException(ex));
+            // RFC 7435 §6: opportunistic TLS must not make delivery worse than cleartext would be.
+            LogTlsFallback(logger, target.Peer, failure!.ToString());
+            (session, failure, _) = await ConnectAsync(target, destination, SecureSocketOptions.None, deadline, cancellationToken);
         }
 
-        var session = new SmtpSession(client, destination, target.Peer, time.GetUtcNow());
+        if (session is null)
+        {
+            LogPeerFailed(logger, target.Peer, failure!.ToString());
+            attempt.KeepAll(failure);
+            return null;
+        }
+
+        var client = session.Client;
         if (requireTls && !client.IsSecure)
         {
             await session.DisposeAsync();
-            return (null, FailureClassifier.TlsNotOffered(target.Peer));
+            var notOffered = FailureClassifier.TlsNotOffered(target.Peer);
+            LogPeerFailed(logger, target.Peer, notOffered.ToString());
+            attempt.KeepAll(notOffered);
+            return null;
         }
 
         if (client.IsSecure)
@@ -174,78 +191,169 @@ public sealed partial class SmtpRelay(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                var refused = FailureClassifier.FromSession(ex, session.Deadlines.Trouble, target.Peer);
                 await session.DisposeAsync();
-                return (null, FailureClassifier.FromException(ex));
+                LogPeerFailed(logger, target.Peer, refused.ToString());
+                attempt.KeepAll(refused);
+                return null;
             }
         }
 
-        return (session, null);
+        return session;
     }
 
-    // Returns the result, or (null, failure) when the session was lost and the next address should be tried.
-    private async Task<(RelayResult? Result, DeliveryReply? Lost)> TransactAsync(
-        SmtpSession session, RelayRequest request, MimeMessage message, CancellationToken cancellationToken)
+    // One TCP connection, greeting and EHLO/STARTTLS exchange. TlsFailed: the TLS handshake (or the STARTTLS command)
+    // failed, which a cleartext session to the same address may get past.
+    private async Task<(SmtpSession? Session, DeliveryReply? Failure, bool TlsFailed)> ConnectAsync(
+        Target target, string destination, SecureSocketOptions security, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
+        var remaining = deadline - time.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            return (null, FailureClassifier.OutOfTime(target.Peer, _options.AttemptTimeout), false);
+        }
+
+        Stream raw;
+        using (var budget = new CancellationTokenSource(remaining, time))
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token))
+        {
+            try
+            {
+                raw = await connector.ConnectAsync(target.Host, target.Address, target.Port, connect.Token);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return (null, FailureClassifier.OutOfTime(target.Peer, _options.AttemptTimeout), false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return (null, FailureClassifier.FromException(ex), false);
+            }
+        }
+
+        var stream = new SmtpDeadlineStream(raw, new SmtpReplyTracker(time), _options, time);
+        stream.BeginAttempt(deadline, _options.AttemptTimeout);
+        var smartHost = _options.SmartHost;
+        var client = new DeliverySmtpClient(stream)
+        {
+            LocalDomain = _options.EffectiveLocalDomain,
+            Timeout = Milliseconds(_options.GreetingTimeout),
+            // Opportunistic TLS accepts any certificate, so a revocation check (network calls) would only cost time.
+            CheckCertificateRevocation = false,
+        };
+        client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
+        {
+            client.CertificateErrors = errors;
+            client.CertificateProblem = errors == SslPolicyErrors.None ? null : DescribeCertificateProblem(errors, chain);
+            return !smartHost.Enabled || errors == SslPolicyErrors.None || smartHost.AcceptInvalidCertificate;
+        };
+
+        try
+        {
+            await client.ConnectAsync(stream, target.Host, target.Port, security, cancellationToken);
+        }
+        catch (NotSupportedException)
+        {
+            await DiscardAsync(client, stream);
+            return (null, FailureClassifier.TlsNotOffered(target.Peer), false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var trouble = stream.Trouble;
+            // Nothing sent yet: MailKit's exception carries the greeting.
+            var greeting = ex is SmtpCommandException && stream.Tracker.CommandsSent == 0;
+            var failure = ex is SmtpCommandException command && greeting
+                ? FailureClassifier.FromGreeting((int)command.StatusCode, command.Message)
+                : FailureClassifier.FromSession(ex, trouble, target.Peer);
+            var tlsFailed = !greeting && trouble?.Kind is not (SmtpTroubleKind.TimedOut or SmtpTroubleKind.AttemptBudget)
+                && (ex is SslHandshakeException or System.Security.Authentication.AuthenticationException
+                    || (ex is SmtpCommandException && client.Capabilities.HasFlag(SmtpCapabilities.StartTLS) && !client.IsSecure));
+            await DiscardAsync(client, stream);
+            return (null, failure, tlsFailed);
+        }
+
+        return (new SmtpSession(client, destination, target.Peer, time.GetUtcNow()), null, false);
+    }
+
+    // Sends the pending recipients over the session: a transaction, and more at once while the peer's recipient limit
+    // (452) leaves some out. Returns the session to the cache, or closes it when it is lost or unusable.
+    private async Task UseSessionAsync(SmtpSession session, RelayAttempt attempt, Transaction transaction, CancellationToken cancellationToken)
+    {
+        attempt.Peer = session.Peer;
+        attempt.Tls = session.IsSecure;
+        attempt.TlsDetails = session.TlsDetails;
         var client = session.Client;
+        var request = transaction.Request;
         if (request.RequiresSmtpUtf8 && !client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
+            attempt.SettleAll(FailureClassifier.SmtpUtf8NotOffered(session.Peer));
             await cache.ReturnAsync(session);
-            return (Finish(session, All(request, FailureClassifier.SmtpUtf8NotOffered(session.Peer))), null);
+            return;
         }
 
         if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && request.Mime.Length > client.MaxSize)
         {
+            attempt.SettleAll(FailureClassifier.TooLarge(session.Peer, request.Mime.Length, client.MaxSize));
             await cache.ReturnAsync(session);
-            return (Finish(session, All(request, FailureClassifier.TooLarge(session.Peer, request.Mime.Length, client.MaxSize))), null);
+            return;
         }
 
-        var replies = new Dictionary<string, DeliveryReply>(StringComparer.OrdinalIgnoreCase);
-        var mailboxes = new List<(string Address, MailboxAddress Mailbox)>();
-        foreach (var address in request.Recipients)
+        try
         {
-            if (MailboxAddress.TryParse(AddressParser, address, out var mailbox))
+            IReadOnlyList<PendingRecipient> batch = [.. attempt.Pending];
+            while (batch.Count > 0)
             {
-                mailboxes.Add((address, mailbox));
+                var (usable, more) = await TransactAsync(session, attempt, transaction, batch, cancellationToken);
+                if (!usable)
+                {
+                    await session.DisposeAsync();
+                    return;
+                }
+
+                if (more.Count > 0)
+                {
+                    LogRecipientLimit(logger, session.Peer, more.Count);
+                }
+
+                batch = more;
             }
-            else
-            {
-                replies[address] = FailureClassifier.Permanent("5.1.3", $"bad recipient address syntax: {address}");
-            }
         }
-
-        if (mailboxes.Count == 0)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await cache.ReturnAsync(session);
-            return (Finish(session, replies), null);
+            await session.DisposeAsync();
+            throw;
         }
 
-        MailboxAddress? sender = new("", "");
-        if (request.Sender is not null && !MailboxAddress.TryParse(AddressParser, request.Sender, out sender))
-        {
-            await cache.ReturnAsync(session);
-            return (Finish(session, All(request, FailureClassifier.Permanent("5.1.7", $"bad sender address syntax: {request.Sender}"))), null);
-        }
+        await cache.ReturnAsync(session);
+    }
 
+    // One transaction for the batch. Usable: the session can carry another one. More: recipients the peer refused for
+    // its recipient limit while it accepted others, to send again at once in a new transaction.
+    private async Task<(bool Usable, IReadOnlyList<PendingRecipient> More)> TransactAsync(
+        SmtpSession session, RelayAttempt attempt, Transaction transaction, IReadOnlyList<PendingRecipient> batch, CancellationToken cancellationToken)
+    {
+        var client = session.Client;
+        var request = transaction.Request;
         var downgrade = request.EightBit && !client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime);
         client.BeginTransaction(request.Mime.Length, downgrade);
-        // MailKit has one read/write timeout per session; the transaction's longest legitimate wait is after the dot.
-        client.Timeout = Milliseconds(_options.DataTerminationTimeout);
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         format.International = request.RequiresSmtpUtf8;
 
         DeliveryReply? transactionReply = null;
         var senderRefused = false;
-        var reusable = true;
+        var sent = false;
+        var usable = true;
         try
         {
-            var final = await client.SendAsync(format, message, sender, mailboxes.Select(m => m.Mailbox), cancellationToken);
+            var final = await client.SendAsync(format, transaction.Message, transaction.Sender, batch.Select(r => r.Mailbox), cancellationToken);
             transactionReply = FailureClassifier.FromReply(250, final);
             session.Messages++;
+            sent = true;
         }
         catch (NoRecipientsAcceptedException)
         {
-            reusable = await TryResetAsync(client, cancellationToken);
+            usable = await TryResetAsync(client, cancellationToken);
         }
         catch (SmtpCommandException ex) when (ex.StatusCode != SmtpStatusCode.ServiceNotAvailable && client.IsConnected)
         {
@@ -253,34 +361,49 @@ public sealed partial class SmtpRelay(
             transactionReply = FailureClassifier.FromException(ex);
             // With PIPELINING the RCPTs after a refused MAIL are refused too (503), but the MAIL reply is the reason.
             senderRefused = ex.ErrorCode == SmtpErrorCode.SenderNotAccepted;
-            reusable = await TryResetAsync(client, cancellationToken);
+            usable = await TryResetAsync(client, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            await session.DisposeAsync();
-            return (null, FailureClassifier.FromException(ex));
+            var trouble = session.Deadlines.Trouble;
+            var lost = FailureClassifier.FromSession(ex, trouble, session.Peer);
+            LogPeerFailed(logger, session.Peer, lost.ToString());
+            foreach (var recipient in batch)
+            {
+                if (client.Rejected.TryGetValue(recipient.Mailbox.Address, out var rejected))
+                {
+                    attempt.Record(recipient, rejected);
+                    continue;
+                }
+
+                if (trouble?.AfterEndOfData == true)
+                {
+                    attempt.Unconfirmed(recipient);
+                }
+
+                attempt.Keep(recipient, lost);
+            }
+
+            return (false, []);
         }
 
-        foreach (var (address, mailbox) in mailboxes)
+        var more = new List<PendingRecipient>();
+        foreach (var recipient in batch)
         {
-            replies[address] = !senderRefused && client.Rejected.TryGetValue(mailbox.Address, out var rejected) ? rejected : transactionReply!;
+            var reply = !senderRefused && client.Rejected.TryGetValue(recipient.Mailbox.Address, out var rejected) ? rejected : transactionReply!;
+            if (sent && client.Accepted > 0 && FailureClassifier.IsRecipientLimit(reply))
+            {
+                attempt.Keep(recipient, reply);
+                more.Add(recipient);
+            }
+            else
+            {
+                attempt.Record(recipient, reply);
+            }
         }
 
-        var result = Finish(session, replies);
-        if (reusable)
-        {
-            await cache.ReturnAsync(session);
-        }
-        else
-        {
-            await session.DisposeAsync();
-        }
-
-        return (result, null);
+        return (usable && client.IsConnected, usable && client.IsConnected ? more : []);
     }
-
-    private static RelayResult Finish(SmtpSession session, IReadOnlyDictionary<string, DeliveryReply> replies) =>
-        new(replies, session.Peer, session.IsSecure, session.TlsDetails);
 
     private static async Task<bool> TryResetAsync(DeliverySmtpClient client, CancellationToken cancellationToken)
     {
@@ -350,8 +473,16 @@ public sealed partial class SmtpRelay(
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "TLS to {Peer} with an unverified certificate (accepted, opportunistic): {Problem}")]
     private static partial void LogUnverifiedTls(ILogger logger, string peer, string problem);
 
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "STARTTLS with {Peer} failed ({Reply}); trying the same peer in cleartext (opportunistic TLS)")]
+    private static partial void LogTlsFallback(ILogger logger, string peer, string reply);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Peer {Peer} took no more recipients in one transaction; {Count} go in a new transaction on the same session")]
+    private static partial void LogRecipientLimit(ILogger logger, string peer, int count);
+
     private sealed record Target(string Host, IPAddress? Address, int Port)
     {
         public string Peer => Address is null ? $"{Host}:{Port}" : $"{Host}[{Address}]:{Port}";
     }
+
+    private sealed record Transaction(RelayRequest Request, MimeMessage Message, MailboxAddress Sender);
 }

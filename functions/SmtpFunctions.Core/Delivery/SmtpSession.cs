@@ -27,6 +27,9 @@ internal sealed class SmtpSession(DeliverySmtpClient client, string destinationK
     /// <summary>True when the session runs over TLS.</summary>
     public bool IsSecure => Client.IsSecure;
 
+    /// <summary>The connection's deadlines (stage, attempt budget, what went wrong).</summary>
+    public SmtpDeadlineStream Deadlines => Client.Deadlines;
+
     /// <summary>Says QUIT (politely, briefly) and closes.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -34,6 +37,8 @@ internal sealed class SmtpSession(DeliverySmtpClient client, string destinationK
         {
             if (Client.IsConnected)
             {
+                // Whatever budget the attempt had left, saying goodbye gets its own few seconds.
+                Deadlines.EndAttempt();
                 using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await Client.DisconnectAsync(quit: true, quit.Token);
             }

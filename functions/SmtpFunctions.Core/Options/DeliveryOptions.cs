@@ -5,7 +5,9 @@ namespace SmtpFunctions.Core.Options;
 /// <summary>How delivery talks SMTP to recipients' mail exchangers (or to the smart host).</summary>
 /// <remarks>
 /// Timeout defaults are RFC 5321 §4.5.3.2's minimums; the connect timeout (not in the RFC) is Postfix's
-/// <c>smtp_connect_timeout</c>.
+/// <c>smtp_connect_timeout</c>. Every timeout is enforced on the asynchronous socket calls (MailKit's own timeout
+/// governs synchronous calls only): a reply must be complete within its stage's timeout however slowly it trickles in,
+/// and <see cref="AttemptTimeout"/> bounds the whole attempt.
 /// </remarks>
 public sealed class DeliveryOptions : IValidatableObject
 {
@@ -32,17 +34,48 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 50)]
     public int MaxMxAddresses { get; set; } = 5;
 
-    /// <summary>Time to establish the TCP connection. Default 30 s.</summary>
+    /// <summary>
+    /// Most SMTP sessions (connections that got through the greeting, EHLO and TLS) in one attempt, like Postfix's
+    /// <c>smtp_mx_session_limit</c>. Default 2. Connections that fail earlier count only against
+    /// <see cref="MaxMxAddresses"/>.
+    /// </summary>
+    [Range(1, 50)]
+    public int MaxMxSessions { get; set; } = 2;
+
+    /// <summary>Time to establish the TCP connection. Default 30 s (Postfix's <c>smtp_connect_timeout</c>).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Wait for the 220 greeting and each EHLO/STARTTLS reply. Default 5 min (RFC 5321 §4.5.3.2.1).</summary>
+    /// <summary>Wait for the 220 greeting and each EHLO, STARTTLS and TLS handshake step. Default 5 min (RFC 5321 §4.5.3.2.1).</summary>
     public TimeSpan GreetingTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Wait for MAIL, RCPT and DATA replies and for each block of data written. Default 5 min (§4.5.3.2.2–5).</summary>
-    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Wait for the reply to MAIL FROM. Default 5 min (RFC 5321 §4.5.3.2.2).</summary>
+    public TimeSpan MailTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait for the reply to each RCPT TO. Default 5 min (RFC 5321 §4.5.3.2.3).</summary>
+    public TimeSpan RcptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait for the 354 reply to DATA (or the reply to BDAT). Default 2 min (RFC 5321 §4.5.3.2.4).</summary>
+    public TimeSpan DataInitTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Write each block of message content. Default 3 min (RFC 5321 §4.5.3.2.5).</summary>
+    public TimeSpan DataBlockTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Wait for the reply to the final dot. Default 10 min (§4.5.3.2.6): the peer may be scanning the message.</summary>
     public TimeSpan DataTerminationTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Wait for the reply to the other commands a session sends: NOOP before a cached session is reused, RSET, AUTH to
+    /// the smart host. Default 5 min (RFC 5321 §4.5.3.2 gives every command at least 5 minutes).
+    /// </summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Wall-clock budget of one delivery attempt, every MX tried included: when it runs out, the step in progress is cut
+    /// and the recipients still pending are deferred. Default 20 min: above the longest legitimate wait
+    /// (<see cref="DataTerminationTimeout"/>), below the Functions host's <c>functionTimeout</c> in <c>host.json</c>
+    /// (30 min), leaving the handler time to record the outcome.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
     /// A job can arrive before its submission's status commit lands (jobs are enqueued just before it). The handler
@@ -135,7 +168,9 @@ public sealed class DeliveryOptions : IValidatableObject
         foreach (var (name, value) in new[]
         {
             (nameof(ConnectTimeout), ConnectTimeout), (nameof(GreetingTimeout), GreetingTimeout), (nameof(CommandTimeout), CommandTimeout),
-            (nameof(DataTerminationTimeout), DataTerminationTimeout), (nameof(SessionIdleTimeout), SessionIdleTimeout),
+            (nameof(MailTimeout), MailTimeout), (nameof(RcptTimeout), RcptTimeout), (nameof(DataInitTimeout), DataInitTimeout),
+            (nameof(DataBlockTimeout), DataBlockTimeout), (nameof(DataTerminationTimeout), DataTerminationTimeout),
+            (nameof(AttemptTimeout), AttemptTimeout), (nameof(SessionIdleTimeout), SessionIdleTimeout),
             (nameof(MaxSessionAge), MaxSessionAge), (nameof(OrphanRecheckDelay), OrphanRecheckDelay),
             (nameof(LeaseDuration), LeaseDuration), (nameof(OutcomeWriteTimeout), OutcomeWriteTimeout), (nameof(BounceCollectDelay), BounceCollectDelay),
         })

@@ -149,6 +149,8 @@ public sealed class DeliverBenchmark : IBenchmark
             ["Delivery:LocalDomain"] = "mta.smtpfunctions.test",
             ["Delivery:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Routing:NameServers"] = $"{dns.Address}:{dns.Port}",
+            // The sink is on loopback, which the outbound address policy refuses by default.
+            ["Routing:AllowedNetworks"] = "127.0.0.0/8",
         }).Build();
         // No log provider: both sides are measured on the mail path, and Postfix's log goes to a file it writes itself.
         // One provider only, for the handler's outcome lines: failures and stalls are reported without reading storage.

@@ -57,6 +57,8 @@ internal sealed class DeliveryHost : IAsyncDisposable
             ["Delivery:DataTerminationTimeout"] = "00:00:30",
             ["Routing:QueryTimeout"] = "00:00:02",
             ["Routing:QueryRetries"] = "0",
+            // Every peer of the tests lives on loopback, which the outbound address policy refuses by default.
+            ["Routing:AllowedNetworks"] = "127.0.0.0/8",
             ["Retry:Schedule"] = "00:00:01",
             ["Retry:Jitter"] = "0",
             ["Delivery:BounceCollectDelay"] = "00:00:01",

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Routing;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Tests.Delivery;
@@ -18,7 +19,7 @@ internal sealed class RelayHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public RelayHarness(Action<DeliveryOptions>? configure = null)
+    public RelayHarness(Action<DeliveryOptions>? configure = null, Action<RoutingOptions>? configureRouting = null)
     {
         Options.LocalDomain = "mta.sender.test";
         configure?.Invoke(Options);
@@ -28,10 +29,17 @@ internal sealed class RelayHarness : IAsyncDisposable
         Sessions = new MetricCollector<long>(meters, MailMetrics.MeterName, MailMetrics.SmtpSessions);
         var options = Microsoft.Extensions.Options.Options.Create(Options);
         Cache = new SmtpConnectionCache(options, Time);
-        Relay = new SmtpRelay(Resolver, Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
+        Routing = new RoutingOptions();
+        configureRouting?.Invoke(Routing);
+        Policy = new OutboundAddressPolicy(Microsoft.Extensions.Options.Options.Create(Routing), NullLogger<OutboundAddressPolicy>.Instance);
+        Relay = new SmtpRelay(Resolver, Policy, Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
     }
 
     public DeliveryOptions Options { get; } = new();
+
+    public RoutingOptions Routing { get; }
+
+    public OutboundAddressPolicy Policy { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 

@@ -4,18 +4,36 @@ namespace SmtpFunctions.Core.Tests.Delivery;
 
 /// <summary>
 /// A recorded SMTP server side, replayed: each read returns the next scripted reply, everything the client writes is
-/// kept for assertions. <see cref="Drop"/> in the script ends the stream there, like a peer closing the connection.
+/// kept for assertions. <see cref="Drop"/> in the script ends the stream there, like a peer closing the connection;
+/// <see cref="Silence"/> makes the read wait until it is cancelled, like a peer that stops talking. With
+/// <see cref="DripInterval"/> set, each read returns one byte after that long on <see cref="Clock"/>.
 /// </summary>
 internal sealed class SmtpReplayStream(IEnumerable<string> replies) : Stream
 {
     /// <summary>Script entry: the peer closes the connection instead of answering.</summary>
     public const string Drop = "<drop>";
 
+    /// <summary>Script entry: the peer never answers (the read waits until cancelled).</summary>
+    public const string Silence = "<silence>";
+
     private readonly Queue<string> _replies = new(replies);
     private readonly MemoryStream _written = new();
+    private readonly SemaphoreSlim _waiting = new(0);
     private byte[] _current = [];
     private int _offset;
     private bool _dropped;
+
+    /// <summary>The clock the silent and dripping reads wait on (the harness's fake time).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>When set, every read waits this long on <see cref="Clock"/> and returns one byte.</summary>
+    public TimeSpan? DripInterval { get; set; }
+
+    /// <summary>When set, a write once every scripted reply has been read waits until cancelled (a peer that stops reading).</summary>
+    public bool StallWritesWhenScriptEnds { get; set; }
+
+    /// <summary>Completes when a read starts waiting (silence or a drip), so a test can move the fake clock on.</summary>
+    public Task WaitingAsync(CancellationToken cancellationToken) => _waiting.WaitAsync(cancellationToken);
 
     /// <summary>Everything the client sent, as text (UTF-8).</summary>
     public string Transcript => Encoding.UTF8.GetString(_written.ToArray());
@@ -63,14 +81,28 @@ internal sealed class SmtpReplayStream(IEnumerable<string> replies) : Stream
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(Read(buffer, offset, count));
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var array = new byte[buffer.Length];
+        if (_offset >= _current.Length && _replies.TryPeek(out var next) && next == Silence)
+        {
+            _waiting.Release();
+            await Task.Delay(Timeout.InfiniteTimeSpan, Clock, cancellationToken);
+        }
+
+        var count = buffer.Length;
+        if (DripInterval is { } interval)
+        {
+            _waiting.Release();
+            await Task.Delay(interval, Clock, cancellationToken);
+            count = Math.Min(count, 1);
+        }
+
+        var array = new byte[count];
         var n = Read(array, 0, array.Length);
         array.AsSpan(0, n).CopyTo(buffer.Span);
-        return ValueTask.FromResult(n);
+        return n;
     }
 
     public override void Write(byte[] buffer, int offset, int count)
@@ -83,16 +115,18 @@ internal sealed class SmtpReplayStream(IEnumerable<string> replies) : Stream
         _written.Write(buffer, offset, count);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Write(buffer, offset, count);
-        return Task.CompletedTask;
-    }
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (StallWritesWhenScriptEnds && _replies.Count == 0 && _offset >= _current.Length)
+        {
+            _waiting.Release();
+            await Task.Delay(Timeout.InfiniteTimeSpan, Clock, cancellationToken);
+        }
+
         Write(buffer.ToArray(), 0, buffer.Length);
-        return ValueTask.CompletedTask;
     }
 
     public override void Flush()
