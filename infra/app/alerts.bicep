@@ -1,5 +1,5 @@
-// Alert rules and the action group they notify. Log alerts query Application Insights (custom metrics and the
-// Functions host's traces); the ingress is watched through Container Apps platform metrics, because Azure Monitor's
+// Alert rules and the action group they notify. Log alerts query Application Insights (custom metrics, which are
+// never sampled, and the Functions host's requests); the ingress is watched through Container Apps platform metrics, because Azure Monitor's
 // availability tests speak HTTP only and the ingress speaks SMTP over TCP.
 
 import { metricNames, failedOutcomes, poisonMovesQuery } from 'telemetry-names.bicep'
@@ -85,7 +85,8 @@ resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       allOf: [
         {
           query: poisonMovesQuery
-          timeAggregation: 'Count'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'Moved'
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: {
