@@ -66,7 +66,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-poison-queue-not-empty'
   location: location
   tags: tags
@@ -105,7 +105,7 @@ resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource failureRate 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource failureRate 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-delivery-failure-rate'
   location: location
   tags: tags
@@ -144,7 +144,7 @@ resource failureRate 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-function-errors'
   location: location
   tags: tags
@@ -182,7 +182,7 @@ resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource ingressDown 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource ingressDown 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-ingress-down'
   location: 'global'
   tags: tags
@@ -219,7 +219,7 @@ resource ingressDown 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource ingressRestarts 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource ingressRestarts 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-ingress-restarts'
   location: 'global'
   tags: tags
