@@ -8,7 +8,7 @@ namespace SmtpFunctions.Core.Storage;
 /// fail with ContainerNotFound. The first caller creates them (six idempotent requests); everyone after it awaits the
 /// same finished task, so the steady-state cost is nil. A failed attempt is forgotten, so the next caller tries again.
 /// Creation refused for lack of permission (an identity allowed data access but not to create) is logged and accepted:
-/// the resources are then the deployment's job, and a missing one surfaces as the operation's own 503.
+/// the resources are then the deployment's job (Bicep creates them in Azure).
 /// </remarks>
 public sealed partial class StorageProvisioner(StorageAccount account, ILogger<StorageProvisioner> logger)
 {

@@ -10,24 +10,53 @@ namespace SmtpFunctions.FunctionApp.Tests.Wiring;
 
 /// <summary>
 /// The function app on storage that nothing has prepared (Azurite under <c>func start</c>): it creates its containers,
-/// tables and queues itself, and until it could, answers the documented 503 problem rather than a bare 500.
+/// tables and queues itself before the first invocation runs, and while storage cannot be reached the invocation
+/// answers the documented 503 problem, never a bare 500.
 /// </summary>
 public sealed class FreshStorageTests
 {
     private const string Message = """{"from":"alice@example.com","to":"bob@example.net","text":"On fresh storage."}""";
 
     [Fact]
-    public async Task Submit_BeforeTheResourcesExist_IsThe503StorageProblem_NotA500()
+    public async Task Middleware_WhileStorageIsDown_LetsSubmitAnswerThe503Problem_ThenCreatesEverythingOnTheNextInvocation()
     {
         await using var azurite = await AzuriteProcess.StartAsync();
         using var app = FunctionAppHost.Build(FunctionAppFixture.Settings(azurite));
+        var middleware = ActivatorUtilities.CreateInstance<StorageReadyMiddleware>(app.Services);
+        TriggerResponse? whileDown = null;
+        TriggerResponse? afterwards = null;
 
-        var answer = await SubmitAsync(app);
+        await azurite.StopAsync();
+        await middleware.Invoke(new TestFunctionContext(app.Services), async _ => whileDown = await SubmitAsync(app));
+        await azurite.RestartAsync();
+        await middleware.Invoke(new TestFunctionContext(app.Services), async _ => afterwards = await SubmitAsync(app));
 
-        Assert.Equal(503, answer.Status);
-        Assert.Equal("application/problem+json", answer.ContentType);
-        Assert.Equal("urn:smtpfunctions:problem:storage-unavailable", JsonDocument.Parse(answer.Body).RootElement.GetProperty("type").GetString());
-        Assert.Equal("5", answer.Headers.RetryAfter.ToString());
+        Assert.Equal(503, whileDown!.Status);
+        Assert.Equal("application/problem+json", whileDown.ContentType);
+        Assert.Equal("urn:smtpfunctions:problem:storage-unavailable", JsonDocument.Parse(whileDown.Body).RootElement.GetProperty("type").GetString());
+        Assert.Equal("5", whileDown.Headers.RetryAfter.ToString());
+        Assert.Equal(202, afterwards!.Status);
+        Assert.Empty(await MissingAsync(app));
+    }
+
+    [Fact]
+    public async Task Submit_WithoutTheMiddleware_OnFreshStorage_WouldFail_WhichIsWhatTheMiddlewarePrevents()
+    {
+        // The failure the middleware exists for: without it, the first submission on fresh storage is not accepted.
+        await using var azurite = await AzuriteProcess.StartAsync();
+        using var app = FunctionAppHost.Build(FunctionAppFixture.Settings(azurite));
+
+        var status = 0;
+        try
+        {
+            status = (await SubmitAsync(app)).Status;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            status = ex.Status;
+        }
+
+        Assert.NotEqual(202, status);
     }
 
     [Fact]
