@@ -18,7 +18,7 @@ internal sealed class RelayHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public RelayHarness(Action<DeliveryOptions>? configure = null)
+    public RelayHarness(Action<DeliveryOptions>? configure = null, ISmtpPeerConnector? connector = null)
     {
         Options.LocalDomain = "mta.sender.test";
         configure?.Invoke(Options);
@@ -28,7 +28,7 @@ internal sealed class RelayHarness : IAsyncDisposable
         Sessions = new MetricCollector<long>(meters, MailMetrics.MeterName, MailMetrics.SmtpSessions);
         var options = Microsoft.Extensions.Options.Options.Create(Options);
         Cache = new SmtpConnectionCache(options, Time);
-        Relay = new SmtpRelay(Resolver, Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
+        Relay = new SmtpRelay(Resolver, connector ?? Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
     }
 
     public DeliveryOptions Options { get; } = new();
