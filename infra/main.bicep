@@ -196,7 +196,7 @@ var platformSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
   tags: tags
@@ -222,6 +222,7 @@ module storage 'app/storage.bicep' = {
     skuName: storageSku
     messageRetentionDays: messageRetentionDays
     deploymentContainerName: names.deploymentContainer
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -244,6 +245,7 @@ module keyVault 'app/keyvault.bicep' = {
     name: names.keyVault
     location: location
     tags: tags
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 

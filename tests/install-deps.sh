@@ -12,6 +12,8 @@ set -euo pipefail
 packages=(
   postfix         # smtpd, master, postconf, postqueue, smtp-sink, smtp-source
   swaks           # independent SMTP client
+  libnet-ssleay-perl    # swaks --tls (STARTTLS) needs Net::SSLeay ...
+  libio-socket-ssl-perl # ... and IO::Socket::SSL; swaks only recommends them, and recommends are not installed
   bind9           # named: authoritative test zones (A, AAAA, MX, null MX, TXT, NXDOMAIN, SERVFAIL)
   bind9-dnsutils  # dig, for looking at a test zone by hand
   dovecot-imapd   # IMAP for the MUA end of the chain

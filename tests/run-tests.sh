@@ -16,6 +16,12 @@ echo "==> Build (Release, warnings are errors)"
 dotnet build SmtpFunctions.sln -c Release --nologo -v minimal
 
 echo "==> Tests"
+if [ "$(id -u)" -ne 0 ]; then
+  # The real peers (private Postfix instances, smtp-sink, Dovecot) chown their directories to the postfix account and
+  # drop privileges to it: only root can. Everything above works with sudo; the tests themselves need root.
+  echo "run-tests.sh: the integration tests start private Postfix/Dovecot instances and must run as root: sudo $0" >&2
+  exit 1
+fi
 # Test projects run in parallel; each starts its own Azurite, Postfix, DNS server and Dovecot on loopback.
 dotnet test SmtpFunctions.sln -c Release --no-build --nologo \
   --logger "console;verbosity=normal" \

@@ -59,11 +59,6 @@ public static class ApiProblems
         return new ProblemResult(problem);
     }
 
-    /// <summary>401 for a missing or wrong function key.</summary>
-    public static IResult Unauthorized() => Create(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized",
-        "A valid function key is required in the x-functions-key header (or the code query parameter).",
-        [new FieldError("x-functions-key", "missing or wrong")]);
-
     /// <summary>404 for an unknown message id.</summary>
     public static IResult MessageNotFound(string id) => Create(StatusCodes.Status404NotFound, "not-found", "Message not found",
         $"No message with id '{id}' exists.", [new FieldError("id", "unknown message id")]);

@@ -9,28 +9,64 @@ using SmtpFunctions.Core.Suppression;
 namespace SmtpFunctions.Api;
 
 /// <summary>
-/// <c>GET /api/suppressions</c>, <c>GET /api/suppressions/{address}</c> and <c>DELETE /api/suppressions/{address}</c>:
-/// inspect the suppression list and lift entries. Both hosts route to these methods.
+/// <c>GET /api/suppressions</c> (<c>?address=</c> for one address), <c>DELETE /api/suppressions?address=</c>, and the
+/// path forms <c>GET</c>/<c>DELETE /api/suppressions/{address}</c>: inspect the suppression list and lift entries.
+/// Both hosts route to these methods.
 /// </summary>
 /// <remarks>
-/// The address is one path segment, percent-encoded as RFC 3986 §3.3 has it (JavaScript's <c>encodeURIComponent</c>):
+/// <para>
+/// The query form is the one that works everywhere: the Azure Functions host decodes a request's path and encodes it
+/// again before the worker sees it, so a <c>%2F</c> in a path segment arrives as a <c>/</c> and the route no longer
+/// matches; a query string is passed through untouched. Its value is percent-decoded once as RFC 3986 has it, with
+/// <c>+</c> taken as a plus (plus-addressing is common, a space in an address is not): send a space as <c>%20</c>.
+/// </para>
+/// <para>
+/// The path form is one path segment, percent-encoded as RFC 3986 §3.3 has it (JavaScript's <c>encodeURIComponent</c>):
 /// <c>/</c> must be sent as <c>%2F</c> and <c>%</c> as <c>%25</c>; <c>@</c> and <c>+</c> may be sent as they are (in a path
 /// <c>+</c> is a plus, never a space); non-ASCII characters as percent-encoded UTF-8. The domain may be given as U-label
 /// or A-label, and case does not matter. The segment is decoded exactly once from the raw request target, because
 /// ASP.NET Core leaves <c>%2F</c> encoded in the path it decodes and so cannot tell <c>%2F</c> from <c>%252F</c>.
+/// </para>
 /// </remarks>
 public sealed partial class SuppressionsEndpoint(ISuppressionStore store, SuppressionList list, ILogger<SuppressionsEndpoint> logger)
 {
     /// <summary>Page size when the request names none.</summary>
     public const int DefaultPageSize = 100;
 
+    /// <summary>Query parameter naming one address.</summary>
+    public const string AddressParameter = "address";
+
     private const string RoutePrefix = "/suppressions/";
 
-    /// <summary>Lists entries, a page at a time: <c>?domain=&amp;pageSize=&amp;continuationToken=</c>.</summary>
+    /// <summary>
+    /// Lists entries, a page at a time: <c>?domain=&amp;pageSize=&amp;continuationToken=</c>; or, with <c>?address=</c>,
+    /// the one entry of that address (a list of one, or of none when it is not suppressed).
+    /// </summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var query = request.Query;
+        if (query.ContainsKey(AddressParameter))
+        {
+            if (query.Count > 1)
+            {
+                return InvalidQuery(AddressParameter, "address cannot be combined with domain, pageSize or continuationToken.");
+            }
+
+            if (!TryGetQueryKey(request, out var addressKey, out var addressProblem))
+            {
+                return addressProblem!;
+            }
+
+            return await AnswerAsync(async () =>
+            {
+                var entry = await store.GetAsync(addressKey!, cancellationToken);
+                return Results.Json(
+                    new SuppressionListView { Suppressions = entry is null ? [] : [SuppressionView.From(entry)] },
+                    contentType: "application/json");
+            }, cancellationToken);
+        }
+
         string? domain = null;
         if (query.TryGetValue("domain", out var domainValue) && !SuppressionKey.TryParseDomain(domainValue.ToString(), out domain))
         {
@@ -87,6 +123,61 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
         return await AnswerAsync(async () => await list.LiftAsync(key!, cancellationToken) ? Results.NoContent() : NotFound(key!), cancellationToken);
     }
 
+    /// <summary>Lifts the entry named by <c>?address=</c>: 204, or 404 when the address was not suppressed.</summary>
+    public async Task<IResult> DeleteByQueryAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!TryGetQueryKey(request, out var key, out var problem))
+        {
+            return problem!;
+        }
+
+        return await AnswerAsync(async () => await list.LiftAsync(key!, cancellationToken) ? Results.NoContent() : NotFound(key!), cancellationToken);
+    }
+
+    /// <summary>
+    /// The <c>address</c> query parameter decoded once from the raw query string, <c>+</c> kept as a plus; null when it
+    /// is absent, given twice, or not well-formed percent-encoding.
+    /// </summary>
+    internal static string? QueryAddressOf(HttpRequest request)
+    {
+        var raw = request.QueryString.HasValue ? request.QueryString.Value! : "";
+        string? found = null;
+        foreach (var pair in raw.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? pair : pair[..equals];
+            if (!string.Equals(Unescape(name), AddressParameter, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (found is not null)
+            {
+                return null;
+            }
+
+            found = equals < 0 ? "" : Unescape(pair[(equals + 1)..]);
+            if (found is null)
+            {
+                return null;
+            }
+        }
+
+        return found;
+
+        static string? Unescape(string value)
+        {
+            try
+            {
+                return Uri.UnescapeDataString(value);
+            }
+            catch (UriFormatException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>
     /// The address of the request: the last segment of the raw target decoded once, or (where a host gives no raw target)
     /// the route value, whose only encoded character left is the slash.
@@ -117,7 +208,26 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
     private static bool TryGetKey(HttpRequest request, string routeValue, out SuppressionKey? key, out IResult? problem)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var address = AddressOf(request, routeValue ?? "");
+        return TryParseKey(AddressOf(request, routeValue ?? ""), "The path must end with one percent-encoded email address", out key, out problem);
+    }
+
+    private static bool TryGetQueryKey(HttpRequest request, out SuppressionKey? key, out IResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var address = QueryAddressOf(request);
+        if (address is null)
+        {
+            key = null;
+            problem = ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-address", "Invalid address",
+                "The query must name one percent-encoded email address: ?address=…", [new FieldError(AddressParameter, "missing, repeated or badly encoded")]);
+            return false;
+        }
+
+        return TryParseKey(address, "The address parameter must be one percent-encoded email address", out key, out problem);
+    }
+
+    private static bool TryParseKey(string address, string rule, out SuppressionKey? key, out IResult? problem)
+    {
         if (SuppressionKey.TryParse(address, out key, out var reason))
         {
             problem = null;
@@ -125,7 +235,7 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
         }
 
         problem = ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-address", "Invalid address",
-            $"The path must end with one percent-encoded email address: {reason}.", [new FieldError("address", reason ?? "not an address")]);
+            $"{rule}: {reason}.", [new FieldError(AddressParameter, reason ?? "not an address")]);
         return false;
     }
 

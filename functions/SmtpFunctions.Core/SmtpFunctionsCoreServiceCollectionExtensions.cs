@@ -28,6 +28,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
 
         services.TryAddSingleton<MailMetrics>();
         services.TryAddSingleton<StorageAccount>();
+        services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<MessageBlobs>();
         services.TryAddSingleton<OutboundQueue>();
         services.TryAddSingleton<StatusStore>();

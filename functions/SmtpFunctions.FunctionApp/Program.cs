@@ -1,12 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
-using SmtpFunctions.Api;
-using SmtpFunctions.Core;
-using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.FunctionApp;
 
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Services.AddSmtpFunctionsCore(builder.Configuration);
-builder.Services.AddSmtpFunctionsApi();
-builder.Services.AddSmtpFunctionsTelemetry(builder.Configuration);
+builder.AddSmtpFunctionApp();
 builder.Build().Run();

@@ -1,5 +1,5 @@
-// Alert rules and the action group they notify. Log alerts query Application Insights (custom metrics and the
-// Functions host's traces); the ingress is watched through Container Apps platform metrics, because Azure Monitor's
+// Alert rules and the action group they notify. Log alerts query Application Insights (custom metrics, which are
+// never sampled, and the Functions host's requests); the ingress is watched through Container Apps platform metrics, because Azure Monitor's
 // availability tests speak HTTP only and the ingress speaks SMTP over TCP.
 
 import { metricNames, failedOutcomes, poisonMovesQuery } from 'telemetry-names.bicep'
@@ -66,7 +66,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-poison-queue-not-empty'
   location: location
   tags: tags
@@ -85,7 +85,8 @@ resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       allOf: [
         {
           query: poisonMovesQuery
-          timeAggregation: 'Count'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'Moved'
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: {
@@ -104,7 +105,7 @@ resource poisonQueue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource failureRate 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource failureRate 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-delivery-failure-rate'
   location: location
   tags: tags
@@ -143,7 +144,7 @@ resource failureRate 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-function-errors'
   location: location
   tags: tags
@@ -181,7 +182,7 @@ resource functionErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-resource ingressDown 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource ingressDown 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-ingress-down'
   location: 'global'
   tags: tags
@@ -218,7 +219,7 @@ resource ingressDown 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource ingressRestarts 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource ingressRestarts 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-ingress-restarts'
   location: 'global'
   tags: tags

@@ -83,6 +83,9 @@ var secretsMountPath = '/mnt/secrets'
 var certificateFile = 'tls-certificate'
 var usersFile = 'smtp-users.json'
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+// The placeholder is an HTTP sample that listens on 80: the ingress (and the platform's default probes, which follow
+// its target port) must point there until azd deploys the real image, or the revision never becomes ready.
+var placeholderPort = 80
 var usesPlaceholder = empty(image)
 
 var fileSecrets = enabled
@@ -100,8 +103,10 @@ var fileSecrets = enabled
     ]
   : []
 
+// While disabled, no Key Vault secret at all is attached: on a first deployment none of them exists yet, and
+// Container Apps fails the revision on a secret it cannot fetch (the DKIM keys and setting secrets included).
 var dkimSecrets = [
-  for (key, i) in dkimKeys: {
+  for (key, i) in (enabled ? dkimKeys : []): {
     name: 'dkim-key-${i}'
     keyVaultUrl: '${keyVaultUri}secrets/${key.secretName}'
     identity: identityId
@@ -110,7 +115,7 @@ var dkimSecrets = [
 
 // Container Apps secret names allow lower-case letters, digits, '-' and '.'.
 var settingSecrets = [
-  for setting in items(keyVaultReferences): {
+  for setting in items(enabled ? keyVaultReferences : {}): {
     name: 'setting-${toLower(replace(setting.key, '_', '-'))}'
     keyVaultUrl: '${keyVaultUri}secrets/${setting.value}'
     identity: identityId
@@ -123,7 +128,7 @@ var fileSettings = {
   Ingress__UsersFile: '${secretsMountPath}/${usersFile}'
 }
 
-var dkimEnvironment = flatten(map(range(0, length(dkimKeys)), i => [
+var dkimEnvironment = flatten(map(range(0, enabled ? length(dkimKeys) : 0), i => [
   {
     name: 'Dkim__Keys__${i}__Domain'
     value: dkimKeys[i].domain
@@ -139,7 +144,7 @@ var dkimEnvironment = flatten(map(range(0, length(dkimKeys)), i => [
 ]))
 
 var secretEnvironment = [
-  for setting in items(keyVaultReferences): {
+  for setting in items(enabled ? keyVaultReferences : {}): {
     name: setting.key
     secretRef: 'setting-${toLower(replace(setting.key, '_', '-'))}'
   }
@@ -173,6 +178,9 @@ resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
   }
 }
 
+// 2021-05-01-preview is the newest version of this type; the linter offers only 2016-09-01, a different shape (no
+// categoryGroup, name fixed to 'service').
+#disable-next-line use-recent-api-versions
 resource environmentLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: environment
@@ -205,15 +213,17 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
       ingress: {
         external: true
         transport: 'tcp'
-        targetPort: smtpPort
+        targetPort: usesPlaceholder ? placeholderPort : smtpPort
         exposedPort: smtpPort
-        additionalPortMappings: [
-          {
-            external: true
-            targetPort: smtpsPort
-            exposedPort: smtpsPort
-          }
-        ]
+        additionalPortMappings: usesPlaceholder
+          ? []
+          : [
+              {
+                external: true
+                targetPort: smtpsPort
+                exposedPort: smtpsPort
+              }
+            ]
       }
       registries: [
         {

@@ -13,7 +13,10 @@ param location string
 @description('Tags for the resource.')
 param tags object
 
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+@description('Log Analytics workspace that receives the vault\'s audit log (who read or changed which secret).')
+param workspaceId string
+
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -31,6 +34,29 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
       defaultAction: 'Allow'
       bypass: 'AzureServices'
     }
+  }
+}
+
+// Every secret read by the apps' identity and every change by a person lands in the workspace (AuditEvent), so a
+// leaked or misused secret can be traced. The newest version of this type is a preview (see ingress.bicep).
+#disable-next-line use-recent-api-versions
+resource auditLog 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -18,7 +18,7 @@ param infrastructureSubnetPrefix string
 
 var subnetName = 'container-apps'
 
-resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
   name: name
   location: location
   tags: tags
@@ -47,7 +47,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
   }
 }
 
-resource subnet 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' existing = {
+resource subnet 'Microsoft.Network/virtualNetworks/subnets@2026-03-01' existing = {
   parent: vnet
   name: subnetName
 }

@@ -22,6 +22,9 @@ param messageRetentionDays int
 @description('Container Flex Consumption deploys the function app package from.')
 param deploymentContainerName string
 
+@description('Log Analytics workspace that receives the account\'s transaction metrics and the blob, queue and table request logs.')
+param workspaceId string
+
 // The names the code uses (SmtpFunctions.Core.Storage.StorageNames); the infra tests keep these lists equal to it.
 var queueNames = [
   'outbound'
@@ -143,6 +146,69 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01
         }
       ]
     }
+  }
+}
+
+// Storage faults are what turns a submission into a 503 and a delivery into a retry: the request logs (StorageRead,
+// StorageWrite, StorageDelete per service) say which call failed and why, the Transaction metric how often.
+// The newest version of this type is a preview (see ingress.bicep).
+#disable-next-line use-recent-api-versions
+resource accountMetrics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: account
+  properties: {
+    workspaceId: workspaceId
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource queueLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource tableLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -20,6 +20,7 @@ var metricNames = {
   pacingDeferrals: 'smtpfunctions.pacing.deferrals'
   pacingBackoffs: 'smtpfunctions.pacing.backoffs'
   pacingWait: 'smtpfunctions.pacing.wait'
+  deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
 }
 
 @export()
@@ -33,8 +34,9 @@ var failedOutcomes = [
 @description('The poison queue (StorageNames.OutboundPoisonQueue).')
 var poisonQueueName = 'outbound-poison'
 
-// The Functions queue extension logs this warning when it moves a message to the poison queue:
-// "Message has reached MaxDequeueCount of N. Moving message to queue 'outbound-poison'."
+// DeliverMessage counts the failure after which the host moves the job to the poison queue. A metric, not the host's
+// "Moving message to queue 'outbound-poison'" warning: traces may be sampled, metrics are not, and the alert must
+// not miss a single job.
 @export()
-@description('KQL over traces: one row per job moved to the poison queue.')
-var poisonMovesQuery = 'traces | where message has "MaxDequeueCount" and message has "\'${poisonQueueName}\'"'
+@description('KQL over customMetrics: the jobs moved to the poison queue (sum the Moved column).')
+var poisonMovesQuery = 'customMetrics | where name == "${metricNames.deliveryPoisoned}" | extend Moved = valueSum'

@@ -251,13 +251,13 @@ var content = {
       type: 1
       name: 'poison-header'
       content: {
-        json: '## Poison queue\nAzure Monitor counts queue messages per account, not per queue, so the depth of the poison queue is not a platform metric. The chart below counts the jobs the Functions host moved to the poison queue (its warning "Message has reached MaxDequeueCount ... Moving message to queue"), which is what the "poison queue not empty" alert fires on; the account-wide message count beside it shows the backlog of all queues.'
+        json: '## Poison queue\nAzure Monitor counts queue messages per account, not per queue, so the depth of the poison queue is not a platform metric. The chart below counts the jobs moved to the poison queue (the metric ${metricNames.deliveryPoisoned}, counted by DeliverMessage on the failure after which the host moves the job), which is what the "poison queue not empty" alert fires on; the account-wide message count beside it shows the backlog of all queues.'
       }
     }
     kql(
       'poison',
       'Jobs moved to the poison queue',
-      '${poisonMovesQuery} | summarize Moved = count() by bin(timestamp, {TimeRange:grain})',
+      '${poisonMovesQuery} | summarize Moved = sum(Moved) by bin(timestamp, {TimeRange:grain})',
       'timechart',
       '50'
     )

@@ -24,6 +24,20 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     private static string Json(params string[] to) =>
         $$"""{"from":"{{MailWorld.Sender}}","to":[{{string.Join(",", to.Select(t => $"\"{t}\""))}}],"subject":"Scenario","text":"Hello from the scenario."}""";
 
+    // docs/telemetry.md: SmtpRelay's "Peer {Peer} not usable" and BounceSender's "DSN for … queued as {DsnId}".
+    private const int PeerNotUsableEvent = 3101;
+    private const int DsnQueuedEvent = 3201;
+
+    private static void AssertTriedAndRefusedFirst(DeliveryHost host, string peerPrefix)
+    {
+        var unusable = host.LogEvents.Where(e => e.EventId == PeerNotUsableEvent).ToList();
+        Assert.True(unusable.Count > 0, "no MX was refused: the preferred one was never tried");
+        Assert.Contains("Peer " + peerPrefix, unusable[0].Message, StringComparison.Ordinal);
+    }
+
+    private static List<string> DisconnectLines(PostfixInstance postfix) =>
+        postfix.ReadLog().Split('\n').Where(l => l.Contains("disconnect from", StringComparison.Ordinal)).ToList();
+
     private Task<DeliveryHost> HostAsync(MailWorld world, params (string Key, string Value)[] settings) =>
         world.StartHostAsync(azurite.Azurite.ConnectionString, output, settings);
 
@@ -45,6 +59,9 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         Assert.StartsWith("mx2.two.test[", rcpt.MxHost, StringComparison.Ordinal);
         Assert.Equal(1, rcpt.Attempts);
         Assert.Single(await postfix.WaitForMailboxAsync("rcpt@two.test", 1, MailWait));
+        // The preferred MX was tried first, in the same attempt: had mx2 been tried first it would have taken the
+        // message and mx1 would never have been contacted.
+        AssertTriedAndRefusedFirst(host, "mx1.two.test[");
     }
 
     [Fact]
@@ -188,7 +205,7 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
     }
 
     [Fact]
-    public async Task ConnectionDroppedDuringData_IsDeferredThenDeliveredExactlyOnce()
+    public async Task ConnectionDroppedAtTheDataCommand_BeforeAnyBody_IsDeferredThenDeliveredExactlyOnce()
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions { DisconnectAfter = ["DATA"] });
@@ -206,6 +223,33 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
         var received = sink.ReadAcceptedMessages().Where(m => m.Recipients.Contains("rcpt@drop.test")).ToList();
         Assert.Single(received);
+    }
+
+    [Fact]
+    public async Task ConnectionDroppedAfterTheFinalDot_BeforeTheReply_IsDeferredThenSentAgain()
+    {
+        // The whole body went over the wire and the peer hung up before answering it: the outcome is unknown, so the
+        // recipient is deferred (4.4.2) and the retry sends the message again (RFC 5321 §6.1: a duplicate is the price
+        // of never losing mail).
+        await using var world = await MailWorld.CreateAsync();
+        var sink = await world.StartSinkAsync(new SmtpSinkOptions { DisconnectAfter = ["."] });
+        await world.ServeAsync(MailWorld.MxZone("dot.test", sink.Address));
+        var host = await HostAsync(world, ("Retry:Schedule", "00:00:02"));
+
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@dot.test"));
+        await host.RunOnceAsync();
+        var first = (await host.Status.GetViewAsync(receipt.MessageId, default))!.Recipients[0];
+        var bodiesBeforeTheRetry = sink.ReadMessages().Count(m => m.Recipients.Contains("rcpt@dot.test") && Encoding.UTF8.GetString(m.Bytes).Contains("Hello from the scenario.", StringComparison.Ordinal));
+        await sink.ReconfigureAsync(new SmtpSinkOptions());
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+
+        Assert.Equal(RecipientStatus.Deferred, first.Status);
+        Assert.Equal("4.4.2", first.LastEnhancedCode);
+        Assert.Equal(1, bodiesBeforeTheRetry);
+        var rcpt = Assert.Single(view.Recipients);
+        Assert.Equal(RecipientStatus.Delivered, rcpt.Status);
+        Assert.Equal(2, rcpt.Attempts);
+        Assert.Single(sink.ReadAcceptedMessages(), m => m.Recipients.Contains("rcpt@dot.test"));
     }
 
     [Fact]
@@ -268,9 +312,14 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         var rcpt = Assert.Single((await host.Status.GetViewAsync(receipt.MessageId, default))!.Recipients);
         Assert.Equal(RecipientStatus.Deferred, rcpt.Status);
         Assert.Equal("4.7.4", rcpt.LastEnhancedCode);
-        await Task.Delay(500);
+        // smtpd logs each session's command counts when it ends ("disconnect from … ehlo=1 quit=1 commands=2"): the
+        // session must have ended without a MAIL command, so nothing can have been sent.
+        await host.RunUntilAsync(() => Task.FromResult(DisconnectLines(postfix).Count > 0), MailWait);
+        var session = Assert.Single(DisconnectLines(postfix));
+        Assert.Contains(" ehlo=", session, StringComparison.Ordinal);
+        Assert.DoesNotContain(" mail=", session, StringComparison.Ordinal);
+        Assert.DoesNotContain(" rcpt=", session, StringComparison.Ordinal);
         Assert.Empty(postfix.ReadMailbox("rcpt@plain.test"));
-        Assert.DoesNotContain("MAIL FROM", postfix.ReadLog(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -305,6 +354,10 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
 
         Assert.StartsWith("mx2.busy.test[", Assert.Single(view.Recipients).MxHost, StringComparison.Ordinal);
         Assert.Single(await postfix.WaitForMailboxAsync("rcpt@busy.test", 1, MailWait));
+        // mx1 was really tried first: it greeted with 421 and the relay moved on, in the same attempt.
+        AssertTriedAndRefusedFirst(host, "mx1.busy.test[");
+        Assert.Contains("421", host.LogEvents.First(e => e.EventId == PeerNotUsableEvent).Message, StringComparison.Ordinal);
+        Assert.Equal(1, Assert.Single(view.Recipients).Attempts);
     }
 
     [Fact]
@@ -341,10 +394,21 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@nomail.test"));
         await host.RunUntilFinalAsync(receipt.MessageId);
+        // The DSN was produced (one, for the original message) and is itself a message whose delivery fails for good.
+        var bounces = host.LogEvents.Where(e => e.EventId == DsnQueuedEvent).ToList();
+        var bounce = Assert.Single(bounces);
+        Assert.Contains(receipt.MessageId, bounce.Message, StringComparison.Ordinal);
+        var dsnId = bounce.Message.Split("queued as ", 2)[1].Split(' ', 2)[0];
+        var dsn = await host.RunUntilFinalAsync(dsnId);
         for (var i = 0; i < 5 && await host.RunOnceAsync() > 0; i++)
         {
         }
 
+        Assert.Null(dsn.Sender);
+        Assert.Equal(RecipientStatus.Failed, Assert.Single(dsn.Recipients).Status);
+        Assert.Equal(MailWorld.Sender, dsn.Recipients[0].Address);
+        // Its failure bounced nothing: still only the one DSN, for the original message.
+        Assert.Single(host.LogEvents, e => e.EventId == DsnQueuedEvent);
         Assert.Equal(0, await host.VisibleJobsAsync());
         Assert.Empty(host.HandlerFaults);
     }

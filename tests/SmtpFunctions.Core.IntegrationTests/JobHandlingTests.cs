@@ -36,10 +36,12 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
 
         await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
 
+        // Put back, but out of sight until the recheck delay has passed.
+        Assert.Equal(1, await host.QueuedJobsAsync());
         Assert.Equal(0, await host.VisibleJobsAsync());
-        await Task.Delay(1500);
-        var requeued = (await host.Queue.Client.ReceiveMessagesAsync(1)).Value;
-        Assert.Equal(job.MessageId, OutboundQueue.Deserialize(Assert.Single(requeued).Body).MessageId);
+        var requeued = await host.TakeNextVisibleJobAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(job.MessageId, requeued.MessageId);
+        Assert.Equal(job.Recipients, requeued.Recipients);
     }
 
     [Fact]
@@ -50,8 +52,9 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
 
         await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, default);
 
-        await Task.Delay(1500);
-        Assert.Equal(0, await host.VisibleJobsAsync());
+        // Nothing put back, not even invisibly: the queue's count includes messages still waiting out a delay.
+        Assert.Equal(0, await host.QueuedJobsAsync());
+        Assert.Contains(host.LogEvents, e => e.EventId == 2001 && e.Message.Contains(job.MessageId, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -193,11 +196,21 @@ public sealed class JobHandlingTests(AzuriteFixture azurite, ITestOutputHelper o
     [Fact]
     public async Task Handle_WhenDnsIsUnreachable_DefersAndRequeuesOnlyPendingRecipients()
     {
-        await using var host = await StartAsync(("Routing:NameServers", "127.0.0.1:9"), ("Retry:Schedule", "00:00:30"));
+        await using var host = await StartAsync(("Routing:NameServers", "127.0.0.1:9"), ("Retry:Schedule", "00:00:05"));
         var receipt = await host.SubmitJsonAsync(
             """{"from":"sender@sender.test","to":["a@example.test","b@example.test"],"subject":"hi","text":"hello"}""");
 
         await host.RunOnceAsync();
+
+        // Exactly one job is back on the queue, out of sight until the retry schedule's delay has passed.
+        Assert.Equal(1, await host.QueuedJobsAsync());
+        Assert.Equal(0, await host.VisibleJobsAsync());
+        var requeued = await host.TakeNextVisibleJobAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(receipt.MessageId, requeued.MessageId);
+        Assert.Equal("example.test", requeued.Domain);
+        Assert.Equal(["a@example.test", "b@example.test"], requeued.Recipients.Order(StringComparer.Ordinal));
+        Assert.Equal(1, requeued.Round);
+        Assert.NotNull(requeued.DueAt);
 
         var view = await host.Status.GetViewAsync(receipt.MessageId, default);
         Assert.Equal(MessageStatus.Deferred, view!.Status);

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using SmtpFunctions.Core.IntegrationTests.Infrastructure;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Pacing;
@@ -28,15 +29,18 @@ public sealed class ScaleOutPacingTests(AzuriteFixture azurite, ITestOutputHelpe
     [Fact]
     public async Task Heartbeats_SplitTheLimitsAmongLiveInstances_SharesShrinkAtOnceAndGrowLate()
     {
+        // Time is a FakeTimeProvider moved a heartbeat at a time, and each step every instance beats (as its timer does
+        // on that tick) before anything is asserted: the test waits on beats, not on the clock of a busy machine.
         var storage = await CleanStorageAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var limits = new DestinationLimits(3, 30, null);
         const string destination = "mx:shared.example:25";
-        await using var a = Shares(storage);
-        await using var b = Shares(storage);
-        var c = Shares(storage);
+        await using var a = Shares(storage, time);
+        await using var b = Shares(storage, time);
+        var c = Shares(storage, time);
         // A crashed instance's row, last seen long ago: not counted.
         await storage.Tables.GetTableClient(StorageNames.PacingTable)
-            .UpsertEntityAsync(new TableEntity("instances", "crashed") { ["LastSeen"] = DateTimeOffset.UtcNow.AddMinutes(-5) });
+            .UpsertEntityAsync(new TableEntity("instances", "crashed") { ["LastSeen"] = time.GetUtcNow().AddMinutes(-5) });
 
         // Alone, A takes the whole limits at once; B and C join while A runs and take nothing for the grace time.
         Assert.Equal(limits, await a.ShareOfAsync(limits, destination, default));
@@ -45,7 +49,7 @@ public sealed class ScaleOutPacingTests(AzuriteFixture azurite, ITestOutputHelpe
         await a.BeatAsync(default);
         Assert.Equal(1, (await a.ShareOfAsync(limits, destination, default)).MaxConcurrentSessions);
 
-        var shares = await KeepBusyAsync(a.Grace, limits, destination, a, b, c);
+        var shares = await DeliverThroughAsync(time, a.Grace + Heartbeat, limits, destination, a, b, c);
         Assert.All(new[] { a, b, c }, s => Assert.Equal(3, s.View.Count));
         Assert.Equal([0, 1, 2], new[] { a, b, c }.Select(s => s.View.Rank).Order());
         Assert.All(shares, s => Assert.Equal(1, s.MaxConcurrentSessions));
@@ -58,17 +62,21 @@ public sealed class ScaleOutPacingTests(AzuriteFixture azurite, ITestOutputHelpe
         Assert.Equal(2, a.View.Count);
         Assert.Equal(1, (await a.ShareOfAsync(limits, destination, default)).MaxConcurrentSessions);
         Assert.Equal(1, (await b.ShareOfAsync(limits, destination, default)).MaxConcurrentSessions);
-        shares = await KeepBusyAsync(a.Grace, limits, destination, a, b);
+        shares = await DeliverThroughAsync(time, a.Grace + Heartbeat, limits, destination, a, b);
         Assert.Equal(3, shares.Sum(s => s.MaxConcurrentSessions));
         Assert.Equal(30.0, shares.Sum(s => s.MaxMessagesPerMinute), 6);
 
-        // B gets no more jobs: after three silent heartbeats it leaves, and A has the whole limits again after the grace.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((await a.ShareOfAsync(limits, destination, default)).MaxConcurrentSessions < 3 && DateTime.UtcNow < deadline)
+        // B gets no more jobs: its own timer notices, after three heartbeats and the grace time without one, and it
+        // leaves; A, still delivering, then has the whole limits again once the grace time has passed.
+        var steps = 0;
+        var bound = (int)Math.Ceiling((3 * Heartbeat + (2 * a.Grace)) / Heartbeat) + 3;
+        while ((await a.ShareOfAsync(limits, destination, default)).MaxConcurrentSessions < 3 && steps++ < bound)
         {
-            await Task.Delay(200);
+            time.Advance(Heartbeat);
+            await a.BeatAsync(default);
         }
 
+        Assert.True(steps <= bound, $"A did not get the whole limits back within {bound} heartbeats");
         Assert.Equal(1, a.View.Count);
         Assert.Equal(limits, await a.ShareOfAsync(limits, destination, default));
     }
@@ -130,23 +138,24 @@ public sealed class ScaleOutPacingTests(AzuriteFixture azurite, ITestOutputHelpe
     }
 
     // Heartbeat 1 s and idle sessions closed after 1 s: a grace time of 1 + 1.5 + 1 = 3.5 s.
-    private static InstanceShares Shares(StorageAccount storage) =>
+    private static InstanceShares Shares(StorageAccount storage, TimeProvider time) =>
         new(storage, Microsoft.Extensions.Options.Options.Create(new PacingOptions { ShareAcrossInstances = true, InstanceHeartbeat = Heartbeat }),
             Microsoft.Extensions.Options.Options.Create(new DeliveryOptions { SessionIdleTimeout = TimeSpan.FromSeconds(1) }),
-            TimeProvider.System, NullLogger<InstanceShares>.Instance);
+            time, NullLogger<InstanceShares>.Instance);
 
-    // Uses each instance (as delivery would) until the time has passed; their own timers beat meanwhile.
-    private static async Task<List<DestinationLimits>> KeepBusyAsync(TimeSpan time, DestinationLimits limits, string destination, params InstanceShares[] instances)
+    // Moves time on a heartbeat at a time for the span; each step every instance is used (as delivery would) and beats,
+    // which waits for any beat its timer started on that tick (beats of one instance run one at a time).
+    private static async Task<List<DestinationLimits>> DeliverThroughAsync(
+        FakeTimeProvider time, TimeSpan span, DestinationLimits limits, string destination, params InstanceShares[] instances)
     {
-        var until = DateTime.UtcNow + time + TimeSpan.FromSeconds(1.5);
-        while (DateTime.UtcNow < until)
+        for (var elapsed = TimeSpan.Zero; elapsed <= span; elapsed += Heartbeat)
         {
+            time.Advance(Heartbeat);
             foreach (var instance in instances)
             {
                 await instance.ShareOfAsync(limits, destination, default);
+                await instance.BeatAsync(default);
             }
-
-            await Task.Delay(250);
         }
 
         var shares = new List<DestinationLimits>();

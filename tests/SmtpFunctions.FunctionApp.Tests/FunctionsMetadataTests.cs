@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        ["DeleteSuppression", "DeliverMessage", "GetMessage", "GetSuppression", "ListSuppressions", "SubmitMessage"];
+        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "SubmitMessage"];
 
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
@@ -34,6 +34,7 @@ public class FunctionsMetadataTests
     [InlineData("ListSuppressions", "get", "suppressions")]
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
+    [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
@@ -42,6 +43,17 @@ public class FunctionsMetadataTests
         Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!).ToArray());
         Assert.Equal(route, trigger.GetProperty("route").GetString());
+    }
+
+    [Fact]
+    public void Metadata_OpenApiDocument_IsAnonymousGet()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["GetOpenApiDocument"]);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!).ToArray());
+        Assert.Equal("openapi.json", trigger.GetProperty("route").GetString());
     }
 
     [Fact]
@@ -66,8 +78,10 @@ public class FunctionsMetadataTests
         var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-publish-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
+            // --no-build: the project reference built the function app before this test ran; building it again here
+            // would race every other test project that builds or loads it in parallel.
             var (exitCode, output) = await ChildProcess.RunAsync("dotnet",
-                ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp"), "-c", Configuration, "-o", folder, "--nologo"],
+                ["publish", RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp"), "-c", Configuration, "-o", folder, "--no-build", "--nologo"],
                 TimeSpan.FromMinutes(5));
             Assert.True(exitCode == 0, output);
 

@@ -35,6 +35,8 @@ public sealed class AzdTests(InfraFixture infra)
         Assert.Equal("containerapp", Scalar(ingress, "host"));
         var docker = (YamlMappingNode)ingress["docker"];
         Assert.Equal("Dockerfile", Scalar(docker, "path").TrimStart('.', '/'));
+        // Built in the registry: azd up must work on a machine without a Docker daemon.
+        Assert.Equal("true", Scalar(docker, "remoteBuild"));
         // The image builds Core and the props files too, so the build context is the repository root.
         Assert.Equal(RepositoryPaths.Root, Path.GetFullPath(Path.Combine(RepositoryPaths.Root, Scalar(ingress, "project"), Scalar(docker, "context"))));
     }

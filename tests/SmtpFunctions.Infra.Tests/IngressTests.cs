@@ -26,17 +26,29 @@ public sealed class IngressTests(InfraFixture infra)
     [Fact]
     public void App_ListensOnTcp587_And465_FromOutside()
     {
-        foreach (var deployment in new[] { infra.Defaults, infra.Full })
+        var ingress = infra.Full.One("Microsoft.App/containerApps")["properties"]!["configuration"]!["ingress"]!;
+        Assert.Equal("tcp", (string?)ingress["transport"]);
+        Assert.True((bool)ingress["external"]!);
+        Assert.Equal(587, (int)ingress["targetPort"]!);
+        Assert.Equal(587, (int)ingress["exposedPort"]!);
+        var smtps = Assert.Single(ingress["additionalPortMappings"]!.AsArray())!;
+        Assert.True((bool)smtps["external"]!);
+        Assert.Equal(465, (int)smtps["targetPort"]!);
+        Assert.Equal(465, (int)smtps["exposedPort"]!);
+    }
+
+    [Fact]
+    public void App_WithThePlaceholderImage_TargetsThePortThePlaceholderListensOn()
+    {
+        // No image yet (the first azd provision): the placeholder is an HTTP sample on port 80, not an SMTP server.
+        foreach (var deployment in new[] { infra.Defaults, infra.FullDisabled })
         {
-            var ingress = deployment.One("Microsoft.App/containerApps")["properties"]!["configuration"]!["ingress"]!;
-            Assert.Equal("tcp", (string?)ingress["transport"]);
-            Assert.True((bool)ingress["external"]!);
-            Assert.Equal(587, (int)ingress["targetPort"]!);
+            var app = deployment.One("Microsoft.App/containerApps")["properties"]!;
+            var ingress = app["configuration"]!["ingress"]!;
+            Assert.Equal("mcr.microsoft.com/k8se/quickstart:latest", (string?)app["template"]!["containers"]![0]!["image"]);
+            Assert.Equal(80, (int)ingress["targetPort"]!);
             Assert.Equal(587, (int)ingress["exposedPort"]!);
-            var smtps = Assert.Single(ingress["additionalPortMappings"]!.AsArray())!;
-            Assert.True((bool)smtps["external"]!);
-            Assert.Equal(465, (int)smtps["targetPort"]!);
-            Assert.Equal(465, (int)smtps["exposedPort"]!);
+            Assert.Empty(ingress["additionalPortMappings"]!.AsArray());
         }
     }
 
@@ -75,6 +87,19 @@ public sealed class IngressTests(InfraFixture infra)
         var app = infra.Defaults.One("Microsoft.App/containerApps")["properties"]!;
         Assert.False((bool)infra.Template["parameters"]!["ingressEnabled"]!["defaultValue"]!);
         Assert.Empty(app["configuration"]!["secrets"]!.AsArray());
+        Assert.Empty(app["template"]!["volumes"]!.AsArray());
+        Assert.Equal(0, (int)app["template"]!["scale"]!["minReplicas"]!);
+    }
+
+    [Fact]
+    public void Disabled_WithDkimKeysAndSecretSettings_StillAttachesNoKeyVaultSecret()
+    {
+        // The full parameters name DKIM keys and a Key Vault-backed setting; on a first deployment none exists yet.
+        var app = infra.FullDisabled.One("Microsoft.App/containerApps")["properties"]!;
+        var environment = app["template"]!["containers"]![0]!["env"]!.AsArray();
+
+        Assert.Empty(app["configuration"]!["secrets"]!.AsArray());
+        Assert.DoesNotContain(environment, e => e!.AsObject().ContainsKey("secretRef"));
         Assert.Empty(app["template"]!["volumes"]!.AsArray());
         Assert.Equal(0, (int)app["template"]!["scale"]!["minReplicas"]!);
     }

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
-using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.Infra.Tests.Bicep;
 
@@ -38,7 +37,7 @@ public sealed class MonitoringTests(InfraFixture infra)
         Assert.Equal((string)infra.Defaults.One("Microsoft.Insights/components")["id"]!, (string?)properties["sourceId"]);
         Assert.All(MetricNames.Where(n => n != MailMetrics.MeterName), metric => Assert.Contains($"name == \"{metric}\"", queries, StringComparison.Ordinal));
         Assert.Contains(MailMetrics.MeterName, content.ToJsonString(), StringComparison.Ordinal);
-        Assert.Contains($"'{StorageNames.OutboundPoisonQueue}'", queries, StringComparison.Ordinal);
+        Assert.Contains($"name == \"{MailMetrics.DeliveryPoisoned}\"", queries, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -52,15 +51,44 @@ public sealed class MonitoringTests(InfraFixture infra)
     }
 
     [Fact]
-    public void PoisonQueueAlert_FiresOnAnyJobMovedToThePoisonQueue()
+    public void PoisonQueueAlert_FiresOnAnyJobMovedToThePoisonQueue_FromTheUnsampledMetric()
     {
         var rule = Rule("poison-queue-not-empty");
         var criterion = Criterion(rule);
+        var query = (string)criterion["query"]!;
 
-        Assert.Contains($"'{StorageNames.OutboundPoisonQueue}'", (string)criterion["query"]!, StringComparison.Ordinal);
-        Assert.Contains("MaxDequeueCount", (string)criterion["query"]!, StringComparison.Ordinal);
+        // customMetrics, never traces: the host's poison warning is a trace, and traces may be sampled away.
+        Assert.StartsWith("customMetrics", query, StringComparison.Ordinal);
+        Assert.Contains($"name == \"{MailMetrics.DeliveryPoisoned}\"", query, StringComparison.Ordinal);
+        Assert.DoesNotContain("traces", query, StringComparison.Ordinal);
+        Assert.Equal("Moved", (string?)criterion["metricMeasureColumn"]);
+        Assert.Equal("Total", (string?)criterion["timeAggregation"]);
         Assert.Equal("GreaterThan", (string?)criterion["operator"]);
         Assert.Equal(0, (int)criterion["threshold"]!);
+    }
+
+    [Fact]
+    public void KeyVaultAndStorage_SendTheirLogsToTheWorkspace()
+    {
+        var workspace = (string)infra.Defaults.One("Microsoft.OperationalInsights/workspaces")["id"]!;
+        var vault = (string)infra.Defaults.One("Microsoft.KeyVault/vaults")["id"]!;
+        var account = (string)infra.Defaults.One("Microsoft.Storage/storageAccounts")["id"]!;
+        var settings = infra.Defaults.OfType("Microsoft.Insights/diagnosticSettings");
+
+        JsonNode SettingOf(string scope) => Assert.Single(settings, s => ((string)s["id"]!).StartsWith(scope + "/providers/Microsoft.Insights/diagnosticSettings/", StringComparison.OrdinalIgnoreCase))["properties"]!;
+
+        var vaultSetting = SettingOf(vault);
+        Assert.Equal(workspace, (string?)vaultSetting["workspaceId"]);
+        Assert.Equal("audit", (string?)vaultSetting["logs"]![0]!["categoryGroup"]);
+        var accountSetting = SettingOf(account);
+        Assert.Equal(workspace, (string?)accountSetting["workspaceId"]);
+        Assert.Equal("Transaction", (string?)accountSetting["metrics"]![0]!["category"]);
+        foreach (var service in new[] { "blobServices", "queueServices", "tableServices" })
+        {
+            var serviceSetting = SettingOf($"{account}/{service}/default");
+            Assert.Equal(workspace, (string?)serviceSetting["workspaceId"]);
+            Assert.True((bool)serviceSetting["logs"]![0]!["enabled"]!);
+        }
     }
 
     [Fact]

@@ -53,6 +53,12 @@ public sealed class MailMetrics
     /// <summary>Histogram (s): how long a job waited for a session slot or its rate turn before sending.</summary>
     public const string PacingWait = "smtpfunctions.pacing.wait";
 
+    /// <summary>
+    /// Counter: delivery jobs that threw on their last allowed dequeue, so the queue trigger moves them to the poison
+    /// queue. A metric, so that the alert on it never loses a row to log sampling.
+    /// </summary>
+    public const string DeliveryPoisoned = "smtpfunctions.delivery.poisoned";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -72,6 +78,7 @@ public sealed class MailMetrics
         Deferrals = meter.CreateCounter<long>(PacingDeferrals, "{job}", "Jobs re-enqueued by pacing without an attempt.");
         Backoffs = meter.CreateCounter<long>(PacingBackoffs, "{backoff}", "Destination backoffs started by throttling replies.");
         PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
+        Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Delivery jobs moved to the poison queue.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -115,4 +122,7 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="PacingWait"/>.</summary>
     public Histogram<double> PacingWaited { get; }
+
+    /// <summary>See <see cref="DeliveryPoisoned"/>.</summary>
+    public Counter<long> Poisoned { get; }
 }

@@ -23,6 +23,13 @@ public static class TelemetryServiceCollectionExtensions
     /// <summary>Name of the setting selecting Entra ID authentication for ingestion.</summary>
     public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
+    /// <summary>True when a connection string is set, so that the pipeline exports anything.</summary>
+    public static bool IsExportConfigured(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !string.IsNullOrWhiteSpace(configuration[ConnectionStringSetting]);
+    }
+
     /// <summary>Adds the OpenTelemetry pipeline with the Azure Monitor exporters, if configured.</summary>
     public static IServiceCollection AddSmtpFunctionsTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName = "smtpfunctions")
     {

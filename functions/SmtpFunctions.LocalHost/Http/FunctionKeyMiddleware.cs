@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using SmtpFunctions.Api;
-
 namespace SmtpFunctions.LocalHost.Http;
 
 /// <summary>Requires the function key on <c>/api</c> routes, as <c>AuthorizationLevel.Function</c> does in Azure.</summary>
+/// <remarks>
+/// A missing or wrong key is answered as the Functions host answers it: 401 with an empty body. The host refuses the
+/// request before the worker sees it, so no problem document can be written there; answering the same here keeps a
+/// client that works locally working in Azure.
+/// </remarks>
 internal sealed class FunctionKeyMiddleware(RequestDelegate next, IOptions<LocalHostOptions> options)
 {
     private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.FunctionKey);
@@ -18,7 +21,8 @@ internal sealed class FunctionKeyMiddleware(RequestDelegate next, IOptions<Local
             return;
         }
 
-        await ApiProblems.Unauthorized().ExecuteAsync(context);
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.ContentLength = 0;
     }
 
     private static bool IsAnonymous(PathString path) =>

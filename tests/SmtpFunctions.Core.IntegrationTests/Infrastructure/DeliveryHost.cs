@@ -20,12 +20,17 @@ internal sealed class DeliveryHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly ITestOutputHelper _output;
+    private readonly TestOutputLoggerProvider _logs;
 
-    private DeliveryHost(ServiceProvider services, ITestOutputHelper output)
+    private DeliveryHost(ServiceProvider services, ITestOutputHelper output, TestOutputLoggerProvider logs)
     {
         _services = services;
         _output = output;
+        _logs = logs;
     }
+
+    /// <summary>Every log event of Core so far, in order (event id, category, message).</summary>
+    public IReadOnlyList<LoggedEvent> LogEvents => _logs.Events.ToArray();
 
     public SubmissionService Submission => _services.GetRequiredService<SubmissionService>();
 
@@ -69,12 +74,13 @@ internal sealed class DeliveryHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var logs = new TestOutputLoggerProvider(output);
         var collection = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(logging => logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
+            .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Information))
             .AddSmtpFunctionsCore(configuration);
         services?.Invoke(collection);
-        var host = new DeliveryHost(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), output);
+        var host = new DeliveryHost(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), output, logs);
         await host.Storage.EnsureCreatedAsync();
         await host.Queue.Client.ClearMessagesAsync();
         await host.ClearSuppressionsAsync();
@@ -175,6 +181,34 @@ internal sealed class DeliveryHost : IAsyncDisposable
 
     /// <summary>Messages now visible on the queue.</summary>
     public async Task<int> VisibleJobsAsync() => (await Queue.Client.PeekMessagesAsync(32)).Value.Length;
+
+    /// <summary>Every job on the queue, visible or still waiting out its visibility delay (the queue's message count).</summary>
+    public async Task<int> QueuedJobsAsync() => (await Queue.Client.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
+    /// <summary>
+    /// Waits until a job becomes visible (its visibility delay has passed) and takes it off the queue, unhandled: the
+    /// event the test waits on is the job's arrival, however long the queue takes to show it.
+    /// </summary>
+    public async Task<DeliveryJob> TakeNextVisibleJobAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var received = (await Queue.Client.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(60))).Value;
+            if (received.Length == 1)
+            {
+                await Queue.Client.DeleteMessageAsync(received[0].MessageId, received[0].PopReceipt);
+                return OutboundQueue.Deserialize(received[0].Body);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No job became visible within {timeout}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 

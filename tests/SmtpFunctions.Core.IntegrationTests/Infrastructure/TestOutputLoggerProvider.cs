@@ -1,12 +1,19 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace SmtpFunctions.Core.IntegrationTests.Infrastructure;
 
-/// <summary>Writes log lines (with their scopes: MessageId, RecipientDomain) to the test's output.</summary>
+/// <summary>
+/// Writes log lines (with their scopes: MessageId, RecipientDomain) to the test's output, and keeps each event in order
+/// so that a test can assert what happened in between (which MX was tried before which).
+/// </summary>
 internal sealed class TestOutputLoggerProvider(ITestOutputHelper output) : ILoggerProvider, ISupportExternalScope
 {
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    /// <summary>Every event logged at Information or above, in the order logged.</summary>
+    public ConcurrentQueue<LoggedEvent> Events { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName[(categoryName.LastIndexOf('.') + 1)..]);
 
@@ -29,6 +36,7 @@ internal sealed class TestOutputLoggerProvider(ITestOutputHelper output) : ILogg
                 return;
             }
 
+            provider.Events.Enqueue(new LoggedEvent(eventId.Id, category, formatter(state, exception)));
             var scope = "";
             provider._scopes.ForEachScope((s, _) =>
             {

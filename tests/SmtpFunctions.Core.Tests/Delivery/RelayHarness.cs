@@ -19,7 +19,7 @@ internal sealed class RelayHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public RelayHarness(Action<DeliveryOptions>? configure = null, Action<RoutingOptions>? configureRouting = null)
+    public RelayHarness(Action<DeliveryOptions>? configure = null, Action<RoutingOptions>? configureRouting = null, ISmtpPeerConnector? connector = null)
     {
         Options.LocalDomain = "mta.sender.test";
         configure?.Invoke(Options);
@@ -32,7 +32,7 @@ internal sealed class RelayHarness : IAsyncDisposable
         Routing = new RoutingOptions();
         configureRouting?.Invoke(Routing);
         Policy = new OutboundAddressPolicy(Microsoft.Extensions.Options.Options.Create(Routing), NullLogger<OutboundAddressPolicy>.Instance);
-        Relay = new SmtpRelay(Resolver, Policy, Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
+        Relay = new SmtpRelay(Resolver, Policy, connector ?? Connector, Cache, Metrics, Time, options, NullLogger<SmtpRelay>.Instance);
     }
 
     public DeliveryOptions Options { get; } = new();

@@ -30,24 +30,40 @@ public sealed class SmartHostRelayTests
     }
 
     [Fact]
-    public async Task SmartHost_WithCredentials_AuthenticatesBeforeMail()
+    public async Task SmartHost_WithCredentials_StartsTlsThenAuthenticatesBeforeMail()
     {
-        await using var h = new RelayHarness(o =>
+        // The only configuration validation allows with credentials: TLS required (credentials never go in clear).
+        await using var peer = new TlsScriptedPeer();
+        void Configure(SmtpFunctions.Core.Options.DeliveryOptions o)
         {
-            o.SmartHost.Host = "192.0.2.99";
+            o.SmartHost.Host = "127.0.0.1";
+            o.SmartHost.Port = peer.Port;
             o.SmartHost.UserName = "user";
             o.SmartHost.Password = "secret";
-            o.SmartHost.RequireTls = false;
-        });
-        var peer = h.Connector.Add("192.0.2.99", RelayHarness.Greeting, "250-relay.test\r\n250-AUTH PLAIN\r\n250 PIPELINING",
-            "235 2.7.0 Authentication successful", Ok, Ok, "354 go", "250 2.0.0 queued");
+            o.SmartHost.RequireTls = true;
+            o.SmartHost.AcceptInvalidCertificate = true;
+        }
+
+        var options = new SmtpFunctions.Core.Options.DeliveryOptions();
+        Configure(options);
+        Assert.Empty(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
+        await using var h = new RelayHarness(Configure, new TcpSmtpPeerConnector(Microsoft.Extensions.Options.Options.Create(options)));
 
         var result = await h.Relay.RelayAsync(RelayHarness.Request(TestMessages.Simple), default);
+        await h.Cache.DisposeAsync();
+        var commands = await peer.CommandsAsync();
 
         Assert.Equal(ReplyKind.Success, result.Replies["rcpt@example.net"].Kind);
+        Assert.True(result.Tls);
         var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0user\0secret"));
-        Assert.Contains($"AUTH PLAIN {plain}", peer.Transcript, StringComparison.Ordinal);
-        Assert.True(peer.Transcript.IndexOf("AUTH", StringComparison.Ordinal) < peer.Transcript.IndexOf("MAIL FROM", StringComparison.Ordinal));
+        var auth = Assert.Single(commands, c => c.Line.StartsWith("AUTH", StringComparison.Ordinal) || c.Line == plain);
+        Assert.True(auth.Encrypted, "AUTH was sent before TLS");
+        Assert.Contains(commands, c => c.Encrypted && (c.Line == $"AUTH PLAIN {plain}" || c.Line == plain));
+        Assert.Contains(commands, c => !c.Encrypted && c.Line == "STARTTLS");
+        var order = commands.Select(c => c.Line.Split(' ', 2)[0]).ToList();
+        Assert.True(order.IndexOf("STARTTLS") < order.FindIndex(c => c == "AUTH" || c == plain));
+        Assert.True(order.FindIndex(c => c == "AUTH" || c == plain) < order.IndexOf("MAIL"));
+        Assert.DoesNotContain(commands, c => !c.Encrypted && (c.Line.StartsWith("MAIL", StringComparison.Ordinal) || c.Line.StartsWith("AUTH", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -4,9 +4,10 @@ using SmtpFunctions.Testing.Processes;
 namespace SmtpFunctions.Infra.Tests.Bicep;
 
 /// <summary>
-/// Compiles <c>infra/</c> once for all infra tests and evaluates it with <c>bicep snapshot</c> for three parameter sets:
+/// Compiles <c>infra/</c> once for all infra tests and evaluates it with <c>bicep snapshot</c> for four parameter sets:
 /// the committed <c>main.parameters.json</c> as azd fills it (defaults), every optional feature switched on (full),
-/// and the full set again under another deployment name (to show that names do not depend on the run).
+/// the full set again under another deployment name (to show that names do not depend on the run), and the full set
+/// with the ingress still disabled (a first deployment, before any secret exists in Key Vault).
 /// </summary>
 public sealed class InfraFixture : IAsyncLifetime
 {
@@ -47,6 +48,9 @@ public sealed class InfraFixture : IAsyncLifetime
     /// <summary>The full deployment evaluated again under another deployment name.</summary>
     public Deployment FullRedeployed { get; private set; } = null!;
 
+    /// <summary>The full parameters with <c>ingressEnabled = false</c> and no image yet: DKIM keys and secret settings named, none in Key Vault.</summary>
+    public Deployment FullDisabled { get; private set; } = null!;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -63,12 +67,16 @@ public sealed class InfraFixture : IAsyncLifetime
         var defaults = ParametersFile.ToBicepParam(
             await File.ReadAllTextAsync(Path.Combine(InfraDirectory, "main.parameters.json")), Template, azdEnvironment);
         var full = FullParameters();
+        var fullDisabled = full
+            .Replace("param ingressEnabled = true", "param ingressEnabled = false", StringComparison.Ordinal)
+            .Replace("param ingressImage = 'crsmtpexample.azurecr.io/smtpfunctions/ingress:2026.11.1'", "param ingressImage = ''", StringComparison.Ordinal);
 
         var snapshots = await Task.WhenAll(
             SnapshotAsync("defaults", defaults, "azd-defaults"),
             SnapshotAsync("full", full, "azd-full"),
-            SnapshotAsync("full-redeployed", full, "another-deployment-name"));
-        (Defaults, Full, FullRedeployed) = (snapshots[0], snapshots[1], snapshots[2]);
+            SnapshotAsync("full-redeployed", full, "another-deployment-name"),
+            SnapshotAsync("full-disabled", fullDisabled, "azd-full-disabled"));
+        (Defaults, Full, FullRedeployed, FullDisabled) = (snapshots[0], snapshots[1], snapshots[2], snapshots[3]);
     }
 
     /// <inheritdoc />

@@ -31,6 +31,41 @@ public sealed class StorageProbe(StorageAccount account, StatusStore status, Mes
         return (properties.Value.ApproximateMessagesCount, messages, rows);
     }
 
+    /// <summary>
+    /// Waits until the container, the table and the queues exist: the ingress creates them in the background at start
+    /// (Ingress:CreateStorage), so a test that stops storage must first wait for that to have happened.
+    /// </summary>
+    public async Task WaitForResourcesAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await ResourcesExistAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The ingress did not create its storage resources within {timeout}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Every job on the queue (at most 32: peek's limit).</summary>
+    public async Task<List<DeliveryJob>> AllJobsAsync() =>
+        (await Queue.PeekMessagesAsync(32)).Value.Select(m => OutboundQueue.Deserialize(m.Body)).ToList();
+
+    private async Task<bool> ResourcesExistAsync()
+    {
+        if (!await account.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).ExistsAsync()
+            || !await Queue.ExistsAsync()
+            || !await account.Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).ExistsAsync())
+        {
+            return false;
+        }
+
+        await foreach (var table in account.Tables.QueryAsync(t => t.Name == StorageNames.MessagesTable))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Empties the job queue so that the next peek sees only what a test adds.</summary>
     public Task ClearJobsAsync() => Queue.ClearMessagesAsync();
 

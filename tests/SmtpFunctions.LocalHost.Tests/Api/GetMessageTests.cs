@@ -49,6 +49,6 @@ public class GetMessageTests(LocalHostFixture host) : IClassFixture<LocalHostFix
 
         using var response = await client.GetAsync("/api/messages/01m8j01vmaatx2gphqhz6sc4f1");
 
-        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "x-functions-key");
+        await ProblemAssert.IsUnauthorizedAsync(response);
     }
 }

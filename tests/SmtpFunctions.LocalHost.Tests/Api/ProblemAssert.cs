@@ -23,4 +23,13 @@ internal static class ProblemAssert
 
         return problem;
     }
+
+    /// <summary>A missing or wrong key: 401 with an empty body, as the Azure Functions host answers it.</summary>
+    public static async Task IsUnauthorizedAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"expected 401, got {(int)response.StatusCode}");
+        Assert.Empty(body);
+        Assert.Null(response.Content.Headers.ContentType);
+    }
 }

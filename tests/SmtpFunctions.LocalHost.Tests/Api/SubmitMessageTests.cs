@@ -258,7 +258,7 @@ public class SubmitMessageTests(LocalHostFixture host) : IClassFixture<LocalHost
 
         using var response = await client.PostAsync("/api/messages", LocalHostFixture.Json(Message));
 
-        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "x-functions-key");
+        await ProblemAssert.IsUnauthorizedAsync(response);
     }
 
     [Fact]

@@ -38,6 +38,21 @@ public sealed class DnsServerTests(DnsServerFixture fixture) : IClassFixture<Dns
     private readonly LookupClient _dns = fixture.Server.CreateLookupClient();
 
     [Fact]
+    public void Files_LiveWhereNamedsAppArmorProfileLetsItReadAndWrite()
+    {
+        // With AppArmor enforcing, named may not read a configuration or zone under /tmp.
+        var directory = fixture.Server.StateDirectory;
+
+        Assert.StartsWith("/var/cache/bind/", directory, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(directory, "named.conf")));
+        const string profile = "/etc/apparmor.d/usr.sbin.named";
+        if (File.Exists(profile))
+        {
+            Assert.Contains("/var/cache/bind/** lrw,", File.ReadAllText(profile), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Mx_AnswersEveryExchangeWithItsPreferenceAndTtl()
     {
         var answer = await _dns.QueryAsync("example.test", QueryType.MX);

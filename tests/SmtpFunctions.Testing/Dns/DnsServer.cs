@@ -47,6 +47,9 @@ public sealed class DnsServer : IAsyncDisposable
     /// <summary>The zones served now.</summary>
     public IReadOnlyCollection<DnsZone> Zones => _zones.Values;
 
+    /// <summary>The folder with this instance's configuration, zones and pid (see <see cref="StateRoot"/>).</summary>
+    public string StateDirectory => _directory;
+
     /// <summary>True while named runs.</summary>
     public bool IsRunning => _process?.IsRunning ?? false;
 
@@ -62,7 +65,7 @@ public sealed class DnsServer : IAsyncDisposable
     /// <summary>Starts named serving <paramref name="zones"/>.</summary>
     public static async Task<DnsServer> StartAsync(IEnumerable<DnsZone> zones, CancellationToken cancellationToken = default)
     {
-        var server = new DnsServer(Path.Combine(Path.GetTempPath(), "smtpfunctions-dns-" + Guid.NewGuid().ToString("N")[..12]), FreeUdpAndTcpPort());
+        var server = new DnsServer(Path.Combine(StateRoot(), "smtpfunctions-dns-" + Guid.NewGuid().ToString("N")[..12]), FreeUdpAndTcpPort());
         Directory.CreateDirectory(Path.Combine(server._directory, "zones"));
         foreach (var zone in zones)
         {
@@ -233,6 +236,18 @@ public sealed class DnsServer : IAsyncDisposable
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// Where an instance keeps its configuration, zones, pid and keys. Debian's AppArmor profile for named
+    /// (/etc/apparmor.d/usr.sbin.named, enforcing wherever AppArmor is on) lets it read and write only below
+    /// /etc/bind, /var/lib/bind and /var/cache/bind: a configuration or zone under /tmp is refused there. The bind9
+    /// package creates /var/cache/bind (root:bind, group-writable), so instances live below it; the temp folder is
+    /// only the fallback for a machine without it (and without the profile).
+    /// </summary>
+    internal static string StateRoot() => Directory.Exists(AppArmorAllowedRoot) ? AppArmorAllowedRoot : Path.GetTempPath();
+
+    /// <summary>The folder named's AppArmor profile allows it to read and write (<c>/var/cache/bind/** lrw</c>).</summary>
+    internal const string AppArmorAllowedRoot = "/var/cache/bind";
 
     private string ZoneFile(DnsZone zone) => Path.Combine(_directory, "zones", zone.Name + ".zone");
 

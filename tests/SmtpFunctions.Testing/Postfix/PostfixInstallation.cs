@@ -39,10 +39,25 @@ public static class PostfixInstallation
     /// <summary>Runs a short system command (chown, install) and throws with its output when it fails.</summary>
     internal static void Run(string fileName, string[] arguments)
     {
+        RequireRoot();
         var (exitCode, output) = RunSync(fileName, arguments);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed ({exitCode}): {output}");
+        }
+    }
+
+    /// <summary>
+    /// Private Postfix instances, smtp-sink and Dovecot hand their files to the <c>postfix</c> account and drop
+    /// privileges to it, which only root can do: say so plainly instead of failing deep inside chown or postfix.
+    /// </summary>
+    public static void RequireRoot()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new InvalidOperationException(
+                "The integration test peers (private Postfix, smtp-sink, Dovecot) must run as root: they give their queue and mail " +
+                "directories to the 'postfix' account and drop privileges to it. Run the tests as root, e.g. 'sudo tests/run-tests.sh'.");
         }
     }
 
