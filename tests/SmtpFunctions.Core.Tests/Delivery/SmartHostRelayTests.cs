@@ -47,7 +47,7 @@ public sealed class SmartHostRelayTests
         var options = new SmtpFunctions.Core.Options.DeliveryOptions();
         Configure(options);
         Assert.Empty(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
-        await using var h = new RelayHarness(Configure, new TcpSmtpPeerConnector(Microsoft.Extensions.Options.Options.Create(options)));
+        await using var h = new RelayHarness(Configure, connector: new TcpSmtpPeerConnector(Microsoft.Extensions.Options.Options.Create(options)));
 
         var result = await h.Relay.RelayAsync(RelayHarness.Request(TestMessages.Simple), default);
         await h.Cache.DisposeAsync();
