@@ -78,6 +78,8 @@ internal sealed class DeliveryWorld : IAsyncDisposable
             ["Delivery:Port"] = Sink.Port.ToString(CultureInfo.InvariantCulture),
             ["Delivery:LocalDomain"] = "mta.smtpfunctions.test",
             ["Routing:NameServers"] = $"{Dns.EndPoint.Address}:{Dns.EndPoint.Port}",
+            // The peers live on loopback, which the outbound address policy refuses unless allowed.
+            ["Routing:AllowedNetworks"] = "127.0.0.0/8",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:SmtpFunctions.LocalHost.Queues"] = "Debug",
             ["Logging:Console:FormatterName"] = "simple",
