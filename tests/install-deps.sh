@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   postfix         # smtpd, master, postconf, postqueue, smtp-sink, smtp-source
   swaks           # independent SMTP client
+  libnet-ssleay-perl  # swaks --tls (Net::SSLeay is only a Recommends of swaks; without it swaks exits "TLS not available")
   bind9           # named: authoritative test zones (A, AAAA, MX, null MX, TXT, NXDOMAIN, SERVFAIL)
   bind9-dnsutils  # dig, for looking at a test zone by hand
   dovecot-imapd   # IMAP for the MUA end of the chain

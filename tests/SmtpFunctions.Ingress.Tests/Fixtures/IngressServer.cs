@@ -68,6 +68,9 @@ public sealed class IngressServer : IAsyncDisposable
             ["Ingress:AuthFailureDelayAfter"] = "2",
             ["Ingress:AuthFailureDelay"] = "00:00:00.500",
             ["Ingress:AuthFailureLimit"] = "5",
+            // Far above the per-address limit, so that the tests of that limit do not lock the shared accounts;
+            // AccountLockoutTests have a server of their own.
+            ["Ingress:AccountFailureLimit"] = "50",
             ["Ingress:MaxConnectionsPerClient"] = "4",
             ["Ingress:CommandTimeout"] = "00:00:05",
             ["Ingress:UsersFile"] = TestAccounts.WriteUsersFile(folder),
