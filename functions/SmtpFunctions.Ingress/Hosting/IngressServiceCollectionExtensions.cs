@@ -21,7 +21,8 @@ public static partial class IngressServiceCollectionExtensions
     {
         services.AddSmtpFunctionsCore(configuration);
         services.AddValidatedOptions<IngressOptions>(configuration, IngressOptions.SectionName);
-        services.AddSingleton(new HostingPlatform(configuration));
+        // Resolved, not read now: configuration sources added after this call (command line, tests) count too.
+        services.AddSingleton(s => new HostingPlatform(s.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IValidateOptions<IngressOptions>, IngressOptionsValidator>();
 
         services.AddSingleton<IngressSettings>();

@@ -42,6 +42,9 @@ public sealed class IngressServer : IAsyncDisposable
     /// <summary>What is in storage.</summary>
     public StorageProbe Storage { get; }
 
+    /// <summary>The host's services (the connection limiter, the memory budget …), for tests that watch them.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Core's submission path of this host (what the HTTP function calls).</summary>
     public SubmissionService Submission => _app.Services.GetRequiredService<SubmissionService>();
 
