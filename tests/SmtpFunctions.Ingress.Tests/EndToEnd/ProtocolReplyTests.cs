@@ -127,6 +127,26 @@ public sealed class ProtocolReplyTests(IngressFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task SteadyData_OutlastingCommandTimeout_IsAccepted_WhileItKeepsTheMinimumRate()
+    {
+        // 1,000 octets every 200 ms is 5,000 octets/s, ten times MinDataRate: DATA may take longer than the 5 s
+        // CommandTimeout, since every 500 octets received add a second.
+        await using var client = await RawSmtpClient.ConnectAsync(fixture.Server.StartTlsPort);
+        await client.CommandAsync("EHLO steady.test");
+        await client.BeginMessageAsync("steady@example.com", "b@example.net");
+        await client.SendAsync(TestMessages.Simple("steady@example.com", "b@example.net", "steady").TrimEnd('\r', '\n') + "\r\n");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var line = new string('s', 998) + "\r\n";
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(8))
+        {
+            await client.SendAsync(line);
+            Assert.True(await client.IsSilentAsync(TimeSpan.FromMilliseconds(200)), "cut while above the minimum rate");
+        }
+
+        Assert.NotNull(TestMessages.QueuedId(await client.CommandAsync(".")));
+    }
+
+    [Fact]
     public async Task Smtplib_SeesPostfixsReplies()
     {
         var script = Path.Combine(_folder, "replies.py");
