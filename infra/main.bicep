@@ -1,6 +1,7 @@
 // SmtpFunctions in Azure: one resource group with storage, the function app (Flex Consumption), the SMTP ingress
 // (Container Apps), Key Vault, monitoring (workbook + alerts), the registry azd pushes the ingress image to, and
-// the role assignments that let the one managed identity reach all of it. Deploy with `azd up`, or without azd:
+// the role assignments that let the two managed identities (the function app's, and the ingress's own, narrower one)
+// reach what each needs. Deploy with `azd up`, or without azd:
 //   az deployment sub create --location <region> --template-file infra/main.bicep \
 //     --parameters environmentName=<name> location=<region>
 // (docs/deploy.md has the whole procedure.)
@@ -148,6 +149,7 @@ var tags = {
 var names = {
   resourceGroup: 'rg-${environmentName}'
   identity: 'id-smtp-${resourceToken}'
+  ingressIdentity: 'id-smtp-ingress-${resourceToken}'
   storage: 'stsmtp${resourceToken}'
   keyVault: 'kv-smtp-${resourceToken}'
   workspace: 'log-smtp-${resourceToken}'
@@ -184,17 +186,37 @@ var functionKeyVaultReferences = toObject(
   s => s.value
 )
 
-// How both hosts reach storage and Application Insights: as the managed identity, never with a key. The storage
+// How both hosts reach storage and Application Insights: as their own managed identity, never with a key. The storage
 // prefix is StorageNames.Connection (what the Functions host's triggers and Core's StorageAccount read).
-var platformSettings = {
-  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
-  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
-  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+func platformSettingsFor(clientId string, blob string, queue string, table string, telemetry string) object => {
+  AzureWebJobsStorage__blobServiceUri: blob
+  AzureWebJobsStorage__queueServiceUri: queue
+  AzureWebJobsStorage__tableServiceUri: table
   AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identity.outputs.clientId
-  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'
+  AzureWebJobsStorage__clientId: clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: telemetry
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${clientId}'
 }
+
+var platformSettings = platformSettingsFor(
+  identity.outputs.clientId,
+  storage.outputs.blobEndpoint,
+  storage.outputs.queueEndpoint,
+  storage.outputs.tableEndpoint,
+  monitoring.outputs.connectionString
+)
+
+var ingressPlatformSettings = platformSettingsFor(
+  ingressIdentity.outputs.clientId,
+  storage.outputs.blobEndpoint,
+  storage.outputs.queueEndpoint,
+  storage.outputs.tableEndpoint,
+  monitoring.outputs.connectionString
+)
+
+// Key Vault secrets the ingress reads besides its certificate and users file: its DKIM keys and its Key Vault-backed
+// settings (never the function app's, such as the smart-host password). Granted to it one by one.
+var ingressSecretNames = union(map(dkimKeys, key => key.secretName), map(items(ingressKeyVaultReferences), setting => setting.value))
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
@@ -207,6 +229,17 @@ module identity 'app/identity.bicep' = {
   scope: rg
   params: {
     name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+// The internet-facing ingress's own identity, so that it holds only what submission needs (rbac.bicep).
+module ingressIdentity 'app/identity.bicep' = {
+  name: 'ingress-identity'
+  scope: rg
+  params: {
+    name: names.ingressIdentity
     location: location
     tags: tags
   }
@@ -280,12 +313,18 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: names.applicationInsights
     registryName: names.registry
     identityName: names.identity
+    ingressIdentityName: names.ingressIdentity
+    ingressEnabled: ingressEnabled
+    ingressCertificateSecretName: ingressCertificateSecretName
+    ingressUsersSecretName: ingressUsersSecretName
+    ingressSecretNames: ingressSecretNames
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
   // Names are passed (not outputs) so that assignment names are known before deployment; hence explicit order.
   dependsOn: [
     identity
+    ingressIdentity
     storage
     keyVault
     monitoring
@@ -331,11 +370,11 @@ module ingress 'app/ingress.bicep' = {
     serviceName: 'ingress'
     infrastructureSubnetId: network.outputs.infrastructureSubnetId
     workspaceId: monitoring.outputs.workspaceId
-    identityId: identity.outputs.id
+    identityId: ingressIdentity.outputs.id
     registryLoginServer: registry.outputs.loginServer
     image: ingressImage
     enabled: ingressEnabled
-    platformSettings: platformSettings
+    platformSettings: ingressPlatformSettings
     keyVaultUri: keyVault.outputs.uri
     certificateSecretName: ingressCertificateSecretName
     usersSecretName: ingressUsersSecretName

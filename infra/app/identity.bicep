@@ -1,6 +1,6 @@
-// The one user-assigned managed identity that both the function app and the ingress container run as: storage,
-// Key Vault, Application Insights ingestion and image pulls are all granted to it (rbac.bicep), so no key or
-// connection string with a secret in it exists anywhere.
+// A user-assigned managed identity. main.bicep makes two: the function app's, and the internet-facing ingress's own,
+// which gets only what submission needs (rbac.bicep). Storage, Key Vault, Application Insights ingestion and image
+// pulls are all granted to identities, so no key or connection string with a secret in it exists anywhere.
 
 @description('Identity name.')
 param name string

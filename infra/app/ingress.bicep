@@ -1,7 +1,12 @@
 // The SMTP submission ingress: a Container Apps environment on its own VNet (external TCP ingress requires one)
-// and the container app listening on 587 (STARTTLS) and 465 (implicit TLS). It runs as the shared identity; the TLS
-// certificate and the SMTP users file are Key Vault secrets that Container Apps fetches with that identity and
-// mounts as files, DKIM keys and other secrets arrive as Key Vault-backed environment variables.
+// and the container app listening on 587 (STARTTLS) and 465 (implicit TLS). It runs as its own identity, which may
+// read only its own secrets and write only what submission writes (rbac.bicep); the TLS certificate and the SMTP users
+// file are Key Vault secrets that Container Apps fetches with that identity and mounts as files, DKIM keys and other
+// secrets arrive as Key Vault-backed environment variables.
+//
+// Container Apps' TCP ingress does not preserve client addresses: every connection reaches the container from an
+// internal address of the environment. The ingress detects Container Apps (CONTAINER_APP_NAME) and then limits AUTH
+// failures per account rather than per address, and refuses Ingress:TrustedNetworks (docs/deploy.md).
 
 import { dkimKey } from 'options.bicep'
 
@@ -26,7 +31,7 @@ param infrastructureSubnetId string
 @description('Log Analytics workspace that receives the environment\'s console and system logs.')
 param workspaceId string
 
-@description('Resource id of the user-assigned identity.')
+@description('Resource id of the ingress\'s own user-assigned identity.')
 param identityId string
 
 @description('Login server of the registry azd pushes the image to.')
@@ -38,7 +43,7 @@ param image string
 @description('False until the certificate and users secrets exist in Key Vault: the app is then created with no replicas and no Key Vault secrets, so provisioning cannot fail on them.')
 param enabled bool
 
-@description('Identity-based storage connection and Application Insights settings, shared with the function app.')
+@description('Identity-based storage connection and Application Insights settings, with the ingress identity\'s client id.')
 param platformSettings object
 
 @description('Key Vault URI (https://name.vault.azure.net/).')
@@ -79,6 +84,9 @@ param memory string
 
 var smtpPort = 587
 var smtpsPort = 465
+// The ingress's health endpoint (IngressHost.HealthPath on Ingress:HealthPort), inside the replica only: no ingress port.
+var healthPath = '/healthz'
+var healthPort = int(options.Ingress__HealthPort)
 var secretsMountPath = '/mnt/secrets'
 var certificateFile = 'tls-certificate'
 var usersFile = 'smtp-users.json'
@@ -251,14 +259,17 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
                 }
               ]
             : []
-          // A listener that stops accepting is restarted (and counted: the ingress-restarts alert watches it).
+          // A listener that stops accepting is restarted (and counted: the ingress-restarts alert watches it). The
+          // probes ask /healthz, which is healthy while both SMTP listeners are bound: a TCP probe on 587 would open an
+          // SMTP session (greeting, logs, a connection slot) every few seconds per replica.
           probes: usesPlaceholder
             ? []
             : [
                 {
                   type: 'Liveness'
-                  tcpSocket: {
-                    port: smtpPort
+                  httpGet: {
+                    path: healthPath
+                    port: healthPort
                   }
                   initialDelaySeconds: 5
                   periodSeconds: 15
@@ -266,8 +277,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
                 }
                 {
                   type: 'Readiness'
-                  tcpSocket: {
-                    port: smtpPort
+                  httpGet: {
+                    path: healthPath
+                    port: healthPort
                   }
                   periodSeconds: 5
                   failureThreshold: 3

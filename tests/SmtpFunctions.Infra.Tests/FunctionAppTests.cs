@@ -105,8 +105,18 @@ public sealed class FunctionAppTests(InfraFixture infra)
         Assert.All(policies, p => Assert.False((bool)p["properties"]!["allow"]!));
     }
 
-    internal static string IdentityId(Deployment deployment) =>
-        (string)deployment.One("Microsoft.ManagedIdentity/userAssignedIdentities")["id"]!;
+    /// <summary>The function app's identity (<c>id-smtp-…</c>).</summary>
+    internal static string IdentityId(Deployment deployment) => Identity(deployment, ingress: false);
+
+    /// <summary>The ingress's own identity (<c>id-smtp-ingress-…</c>).</summary>
+    internal static string IngressIdentityId(Deployment deployment) => Identity(deployment, ingress: true);
+
+    private static string Identity(Deployment deployment, bool ingress)
+    {
+        var identities = deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities");
+        Assert.Equal(2, identities.Count);
+        return (string)Assert.Single(identities, i => ((string)i["name"]!).StartsWith("id-smtp-ingress-", StringComparison.Ordinal) == ingress)["id"]!;
+    }
 
     internal static void AssertReference(string value, string resourceId, string property)
     {

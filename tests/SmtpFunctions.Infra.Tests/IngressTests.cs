@@ -53,11 +53,12 @@ public sealed class IngressTests(InfraFixture infra)
     }
 
     [Fact]
-    public void App_RunsAsTheSameIdentity_AndPullsWithIt()
+    public void App_RunsAsItsOwnIdentity_NotTheFunctionApps_AndPullsWithIt()
     {
         var app = infra.Full.One("Microsoft.App/containerApps");
-        var identity = FunctionAppTests.IdentityId(infra.Full);
+        var identity = FunctionAppTests.IngressIdentityId(infra.Full);
 
+        Assert.NotEqual(FunctionAppTests.IdentityId(infra.Full), identity);
         Assert.Equal("UserAssigned", (string?)app["identity"]!["type"]);
         Assert.Equal([identity], app["identity"]!["userAssignedIdentities"]!.AsObject().Select(p => p.Key));
         var registry = Assert.Single(app["properties"]!["configuration"]!["registries"]!.AsArray())!;
@@ -107,7 +108,7 @@ public sealed class IngressTests(InfraFixture infra)
     [Fact]
     public void Secrets_AreFetchedFromKeyVault_WithTheIdentity_NeverGivenAsValues()
     {
-        var identity = FunctionAppTests.IdentityId(infra.Full);
+        var identity = FunctionAppTests.IngressIdentityId(infra.Full);
         var vault = (string)infra.Full.One("Microsoft.KeyVault/vaults")["id"]!;
         var secrets = Secrets(infra.Full);
 
@@ -169,22 +170,43 @@ public sealed class IngressTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Liveness_IsATcpProbeOnTheSubmissionPort()
+    public void Probes_AskTheHealthEndpoint_NotTheSubmissionPort()
     {
-        var probes = infra.Full.IngressContainer()["probes"]!.AsArray();
-        var liveness = Assert.Single(probes, p => (string?)p!["type"] == "Liveness")!;
-        Assert.Equal(587, (int)liveness["tcpSocket"]!["port"]!);
-        Assert.Contains(probes, p => (string?)p!["type"] == "Readiness");
+        // A TCP probe on 587 opened an SMTP session (greeting, a connection slot, a log line) every few seconds per replica.
+        var container = infra.Full.IngressContainer();
+        var probes = container["probes"]!.AsArray();
+        var healthPort = int.Parse(infra.Full.IngressEnvironment()["Ingress__HealthPort"].Value!, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(["Liveness", "Readiness"], probes.Select(p => (string)p!["type"]!).Order(StringComparer.Ordinal));
+        Assert.All(probes, probe =>
+        {
+            Assert.False(probe!.AsObject().ContainsKey("tcpSocket"));
+            Assert.Equal(Ingress.Hosting.IngressHost.HealthPath, (string?)probe["httpGet"]!["path"]);
+            Assert.Equal(healthPort, (int)probe["httpGet"]!["port"]!);
+        });
+        Assert.NotEqual(587, healthPort);
+        // The health port is not exposed: the platform probes the replica directly.
+        var ingress = infra.Full.One("Microsoft.App/containerApps")["properties"]!["configuration"]!["ingress"]!;
+        Assert.DoesNotContain(ingress["additionalPortMappings"]!.AsArray(), m => (int)m!["targetPort"]! == healthPort);
     }
 
     [Fact]
-    public void Storage_AndTelemetry_UseTheIdentity_LikeTheFunctionApp()
+    public void Storage_AndTelemetry_UseTheIngresssOwnIdentity()
     {
         var environment = infra.Full.IngressEnvironment();
         var functionSettings = infra.Full.FunctionAppSettings();
+        var identity = FunctionAppTests.IngressIdentityId(infra.Full);
         foreach (var key in Options.DeployedHosts.PlatformSettings)
         {
-            Assert.Equal(functionSettings[key], environment[key].Value);
+            if (key.EndsWith("__clientId", StringComparison.Ordinal) || key == "APPLICATIONINSIGHTS_AUTHENTICATION_STRING")
+            {
+                FunctionAppTests.AssertReference(environment[key].Value!, identity, ".clientId");
+                Assert.DoesNotContain(FunctionAppTests.IdentityId(infra.Full), environment[key].Value!, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(functionSettings[key], environment[key].Value);
+            }
         }
     }
 

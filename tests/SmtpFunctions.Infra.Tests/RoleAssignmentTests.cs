@@ -1,3 +1,4 @@
+using SmtpFunctions.Core.Storage;
 using System.Text.Json.Nodes;
 using SmtpFunctions.Infra.Tests.Bicep;
 
@@ -9,6 +10,9 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
 {
     private const string RoleAssignment = "Microsoft.Authorization/roleAssignments";
     private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    private const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    private const string StorageQueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
+    private const string StorageTableDataReader = "76199698-9eea-4c19-bc75-cec21354c6b6";
     private const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -63,6 +67,44 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
     }
 
     [Fact]
+    public void IngressIdentity_GetsOnlyWhatSubmissionNeeds_OnTheNarrowestScopes()
+    {
+        var account = Id(infra.Full, "Microsoft.Storage/storageAccounts");
+        var vault = Id(infra.Full, "Microsoft.KeyVault/vaults");
+        var parameters = infra.Template["parameters"]!;
+        var expected = new List<(string Scope, string Role)>
+        {
+            // Write the MIME (and delete an orphan), send jobs, write and read the status rows, read the suppression list.
+            ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", StorageBlobDataContributor),
+            ($"{account}/queueServices/default/queues/{StorageNames.OutboundQueue}", StorageQueueDataMessageSender),
+            ($"{account}/tableServices/default/tables/{StorageNames.MessagesTable}", StorageTableDataContributor),
+            ($"{account}/tableServices/default/tables/{StorageNames.SuppressionsTable}", StorageTableDataReader),
+            // Its own secrets, one by one: certificate, users file, DKIM keys; not the smart-host password.
+            ($"{vault}/secrets/{(string)parameters["ingressCertificateSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),
+            ($"{vault}/secrets/{(string)parameters["ingressUsersSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),
+            (Id(infra.Full, "Microsoft.Insights/components"), MonitoringMetricsPublisher),
+            (Id(infra.Full, "Microsoft.ContainerRegistry/registries"), AcrPull),
+        };
+        expected.AddRange(InfraFixture.DkimKeys.Select(k => ($"{vault}/secrets/{k.SecretName}", KeyVaultSecretsUser)));
+
+        var granted = Granted(infra.Full, FunctionAppTests.IngressIdentityId(infra.Full));
+
+        Assert.All(granted, a => Assert.Equal("ServicePrincipal", a.PrincipalType));
+        Assert.Equal(expected.Order(), granted.Select(a => (a.Scope, a.Role)).Order());
+        Assert.DoesNotContain(granted, a => a.Scope.EndsWith($"/secrets/{InfraFixture.SecretSetting.SecretName}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void IngressIdentity_BeforeTheIngressIsEnabled_ReadsNoSecret()
+    {
+        // The certificate and users secrets may not exist yet, and a grant on a secret needs the secret.
+        var granted = Granted(infra.Defaults, FunctionAppTests.IngressIdentityId(infra.Defaults));
+
+        Assert.DoesNotContain(granted, a => a.Role == KeyVaultSecretsUser);
+        Assert.Contains(granted, a => a.Role == StorageBlobDataContributor);
+    }
+
+    [Fact]
     public void DeployingUser_IsGrantedDataAccess_OnlyWhenGiven()
     {
         Assert.DoesNotContain(Assignments(infra.Defaults), a => !a.Principal.StartsWith("[reference(", StringComparison.Ordinal));
@@ -74,6 +116,9 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
     }
 
     private static string Id(Deployment deployment, string type) => (string)deployment.One(type)["id"]!;
+
+    private static List<(string Scope, string Role, string Principal, string PrincipalType)> Granted(Deployment deployment, string identity) =>
+        Assignments(deployment).Where(a => a.Principal.Contains($"reference('{identity}'", StringComparison.Ordinal)).ToList();
 
     private static IEnumerable<(string Scope, string Role, string Principal, string PrincipalType)> Assignments(Deployment deployment) =>
         deployment.OfType(RoleAssignment).Select(r =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SmtpFunctions.Core;
 using SmtpFunctions.Ingress.Accounts;
 using SmtpFunctions.Ingress.Development;
+using SmtpFunctions.Ingress.Memory;
 using SmtpFunctions.Ingress.Network;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Protocol;
@@ -20,12 +21,17 @@ public static partial class IngressServiceCollectionExtensions
     {
         services.AddSmtpFunctionsCore(configuration);
         services.AddValidatedOptions<IngressOptions>(configuration, IngressOptions.SectionName);
+        // Resolved, not read now: configuration sources added after this call (command line, tests) count too.
+        services.AddSingleton(s => new HostingPlatform(s.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IValidateOptions<IngressOptions>, IngressOptionsValidator>();
 
         services.AddSingleton<IngressSettings>();
+        services.AddSingleton(s => new MemoryBudget(s.GetRequiredService<IngressSettings>().MaxBytesInFlight));
+        services.AddSingleton(s => new SubmissionGate(s.GetRequiredService<IngressSettings>().MaxBytesSubmitting));
         services.AddSingleton<DevelopmentAccount>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<AccountLockout>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<IngressEndpoints>();
         services.AddSingleton(LoadCertificate);

@@ -1,22 +1,42 @@
 using System.Net;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using SmtpFunctions.Ingress.Options;
 
 namespace SmtpFunctions.Ingress.Network;
 
-/// <summary>Caps simultaneous connections in total and per client (IPv4 address or IPv6 /64); trusted clients skip the per-client cap.</summary>
-public sealed class ConnectionLimiter
+/// <summary>
+/// Caps simultaneous connections: in total, per client (IPv4 address or IPv6 /64; not for trusted networks, and not at
+/// all where addresses are proxied), and unauthenticated ones on their own, so that idle or slow clients never take the
+/// slots of those who log in. When a cap leaves no room, the oldest unauthenticated connection is closed to make room;
+/// only when every connection is authenticated is a newcomer refused. Past <c>StressThresholdPercent</c> of the
+/// unauthenticated cap the ingress is under pressure and unauthenticated connections get the shorter stress timeouts.
+/// </summary>
+/// <remarks>
+/// Postfix's stress mode (smtpd_timeout 10 s, per-request deadlines when all smtpd processes are busy) is the model for the
+/// pressure; the split by authentication is because a submission server knows its legitimate clients by their AUTH.
+/// </remarks>
+public sealed partial class ConnectionLimiter
 {
     private readonly Dictionary<string, int> _perClient = new(StringComparer.Ordinal);
+    private readonly LinkedList<ConnectionSlot> _unauthenticated = new();
     private readonly Lock _gate = new();
     private readonly IngressOptions _options;
+    private readonly bool _perClientLimit;
+    private readonly int _stressOn;
+    private readonly int _stressOff;
+    private readonly ILogger<ConnectionLimiter> _logger;
     private int _total;
+    private volatile bool _underPressure;
 
     /// <summary>Creates the limiter.</summary>
-    public ConnectionLimiter(IOptions<IngressOptions> options)
+    public ConnectionLimiter(IngressSettings settings, ILogger<ConnectionLimiter> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
+        ArgumentNullException.ThrowIfNull(settings);
+        _options = settings.Options;
+        _perClientLimit = !settings.AddressesAreProxied;
+        _logger = logger;
+        _stressOn = Math.Max(1, (int)Math.Ceiling(_options.MaxUnauthenticatedConnections * _options.StressThresholdPercent / 100.0));
+        _stressOff = _stressOn * 2 / 3;
     }
 
     /// <summary>Connections open now.</summary>
@@ -31,47 +51,161 @@ public sealed class ConnectionLimiter
         }
     }
 
-    /// <summary>Takes a slot for a new connection, or null when a cap is reached; dispose the lease when the connection ends.</summary>
-    public IDisposable? TryAcquire(IPAddress client, bool trusted)
+    /// <summary>Unauthenticated connections open now.</summary>
+    public int Unauthenticated
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unauthenticated.Count;
+            }
+        }
+    }
+
+    /// <summary>True while unauthenticated connections are at the stress threshold (until they fall below two thirds of it).</summary>
+    public bool UnderPressure => _underPressure;
+
+    /// <summary>
+    /// Takes a slot for a new connection, closing the oldest unauthenticated one if that is what it takes; null when the
+    /// client is at its own cap (<paramref name="clientAtLimit"/>) or every connection is authenticated. Dispose the slot
+    /// when the connection ends.
+    /// </summary>
+    public ConnectionSlot? TryAcquire(IPAddress client, bool trusted, out bool clientAtLimit)
     {
         var key = ClientAddress.LimitKey(client);
+        clientAtLimit = false;
+        ConnectionSlot slot;
+        ConnectionSlot? victim = null;
+        List<ConnectionSlot>? wake;
         lock (_gate)
         {
-            var current = _perClient.GetValueOrDefault(key);
-            if (_total >= _options.MaxConnections || (!trusted && current >= _options.MaxConnectionsPerClient))
+            if (!trusted && _perClientLimit && _perClient.GetValueOrDefault(key) >= _options.MaxConnectionsPerClient)
             {
+                clientAtLimit = true;
                 return null;
             }
 
-            _perClient[key] = current + 1;
+            if (_total >= _options.MaxConnections || (!trusted && _unauthenticated.Count >= _options.MaxUnauthenticatedConnections))
+            {
+                if (_unauthenticated.First is not { } oldest)
+                {
+                    return null;
+                }
+
+                victim = oldest.Value;
+                Detach(victim);
+            }
+
+            slot = new ConnectionSlot(this, key, authenticated: trusted);
+            _perClient[key] = _perClient.GetValueOrDefault(key) + 1;
             _total++;
+            if (!trusted)
+            {
+                slot.Node = _unauthenticated.AddLast(slot);
+            }
+
+            wake = UpdatePressure();
         }
 
-        return new Lease(this, key);
+        if (victim is not null)
+        {
+            LogEvicted(_logger, victim.Key);
+            victim.Evict();
+        }
+
+        WakeAll(wake);
+        return slot;
     }
 
-    private void Release(string key)
+    internal void Promote(ConnectionSlot slot)
     {
+        List<ConnectionSlot>? wake = null;
         lock (_gate)
         {
-            _total--;
-            if (--_perClient[key] == 0)
+            if (slot.Node is { } node)
             {
-                _perClient.Remove(key);
+                _unauthenticated.Remove(node);
+                slot.Node = null;
+                wake = UpdatePressure();
             }
         }
+
+        WakeAll(wake);
     }
 
-    private sealed class Lease(ConnectionLimiter owner, string key) : IDisposable
+    internal void Release(ConnectionSlot slot)
     {
-        private int _released;
-
-        public void Dispose()
+        List<ConnectionSlot>? wake;
+        lock (_gate)
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            if (slot.Detached)
             {
-                owner.Release(key);
+                return;
             }
+
+            Detach(slot);
+            wake = UpdatePressure();
+        }
+
+        WakeAll(wake);
+    }
+
+    // Under the lock: stops counting a connection (it is closing, or being evicted).
+    private void Detach(ConnectionSlot slot)
+    {
+        slot.Detached = true;
+        _total--;
+        if (--_perClient[slot.Key] == 0)
+        {
+            _perClient.Remove(slot.Key);
+        }
+
+        if (slot.Node is { } node)
+        {
+            _unauthenticated.Remove(node);
+            slot.Node = null;
         }
     }
+
+    // Under the lock: enters or leaves pressure; the unauthenticated connections to wake when it changed (their deadlines did).
+    private List<ConnectionSlot>? UpdatePressure()
+    {
+        var count = _unauthenticated.Count;
+        var pressure = _underPressure ? count > _stressOff : count >= _stressOn;
+        if (pressure == _underPressure)
+        {
+            return null;
+        }
+
+        _underPressure = pressure;
+        if (pressure)
+        {
+            LogPressure(_logger, count, _options.StressCommandTimeout, _options.StressPreAuthTimeout);
+        }
+        else
+        {
+            LogPressureOver(_logger, count);
+        }
+
+        return [.. _unauthenticated];
+    }
+
+    private static void WakeAll(List<ConnectionSlot>? slots)
+    {
+        foreach (var slot in slots ?? [])
+        {
+            slot.Signal();
+        }
+    }
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Debug, Message = "Closing the oldest unauthenticated connection (from {Client}) to make room for a new one")]
+    private static partial void LogEvicted(ILogger logger, string client);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning,
+        Message = "Under pressure: {Unauthenticated} unauthenticated connections; their idle limit is now {CommandTimeout} and AUTH must come within {PreAuthTimeout}")]
+    private static partial void LogPressure(ILogger logger, int unauthenticated, TimeSpan commandTimeout, TimeSpan preAuthTimeout);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Pressure over: {Unauthenticated} unauthenticated connections")]
+    private static partial void LogPressureOver(ILogger logger, int unauthenticated);
 }

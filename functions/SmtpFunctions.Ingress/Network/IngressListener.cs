@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.Ingress.Memory;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Protocol;
 using SmtpFunctions.Ingress.Telemetry;
@@ -25,6 +26,7 @@ public sealed partial class IngressListener : IEndpointListener
     private readonly IngressSettings _settings;
     private readonly TlsCertificate _certificate;
     private readonly ConnectionLimiter _limiter;
+    private readonly MemoryBudget _budget;
     private readonly MailMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -33,13 +35,14 @@ public sealed partial class IngressListener : IEndpointListener
 
     internal IngressListener(
         TcpListener listener, ListenerKind kind, IngressSettings settings, TlsCertificate certificate, ConnectionLimiter limiter,
-        MailMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory, Action onStopped)
+        MemoryBudget budget, MailMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory, Action onStopped)
     {
         _listener = listener;
         _kind = kind;
         _settings = settings;
         _certificate = certificate;
         _limiter = limiter;
+        _budget = budget;
         _metrics = metrics;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -58,10 +61,10 @@ public sealed partial class IngressListener : IEndpointListener
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             var client = ClientAddress.Normalize(remote.Address);
             var trusted = _settings.TrustedNetworks.Contains(client);
-            var lease = _limiter.TryAcquire(client, trusted);
+            var lease = _limiter.TryAcquire(client, trusted, out var clientAtLimit);
             if (lease is null)
             {
-                await RefuseAsync(socket, client);
+                await RefuseAsync(socket, client, clientAtLimit);
                 continue;
             }
 
@@ -70,11 +73,13 @@ public sealed partial class IngressListener : IEndpointListener
             var sessionLogger = new SessionLogger(_loggerFactory.CreateLogger("SmtpFunctions.Ingress.Session"), context.SessionId.ToString("N"), client.ToString());
             var started = Stopwatch.GetTimestamp();
             SessionState? state = null;
+            var wire = _settings.WireFor(trusted, _time);
             var pipe = new IngressPipe(
                 socket,
                 _certificate,
-                _settings.Options.CommandTimeout,
-                network => new SmtpWireStream(network, socket, _settings.WireFor(trusted, _time), trusted, () => context.Authentication.IsAuthenticated, sessionLogger),
+                () => lease.UnderPressure && !lease.IsAuthenticated ? wire.StressCommandTimeout : wire.CommandTimeout,
+                lease,
+                network => new SmtpWireStream(network, socket, wire, trusted, () => context.Authentication.IsAuthenticated, lease, _budget, sessionLogger),
                 ended =>
                 {
                     lease.Dispose();
@@ -86,7 +91,7 @@ public sealed partial class IngressListener : IEndpointListener
                     var level = result == "completed" && accepted > 0 ? LogLevel.Debug : LogLevel.Information;
                     LogSessionEnded(sessionLogger, level, result, accepted, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 });
-            state = new SessionState(client, trusted, _settings.TrustedSenderDomains, pipe.Wire);
+            state = new SessionState(client, trusted, _settings.TrustedSenderDomains, pipe.Wire, lease);
             context.Properties[SessionState.PropertyKey] = state;
             LogSessionStarted(sessionLogger, EndpointTag, trusted);
             return pipe;
@@ -105,7 +110,7 @@ public sealed partial class IngressListener : IEndpointListener
 
     private string EndpointTag => _kind == ListenerKind.ImplicitTls ? "implicit-tls" : "starttls";
 
-    private async Task RefuseAsync(Socket socket, IPAddress client)
+    private async Task RefuseAsync(Socket socket, IPAddress client, bool clientAtLimit)
     {
         LogRefused(_logger, client, _limiter.Open);
         _metrics.Ingress.Add(1, new KeyValuePair<string, object?>("result", "refused"), new KeyValuePair<string, object?>("endpoint", EndpointTag));
@@ -115,7 +120,9 @@ public sealed partial class IngressListener : IEndpointListener
             {
                 try
                 {
-                    var reply = Encoding.ASCII.GetBytes($"421 4.7.0 {_settings.ServerName} Error: too many connections from your address\r\n");
+                    var reply = Encoding.ASCII.GetBytes(clientAtLimit
+                        ? $"421 4.7.0 {_settings.ServerName} Error: too many connections from your address\r\n"
+                        : $"421 4.3.2 {_settings.ServerName} Error: too many connections; try again later\r\n");
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                     await socket.SendAsync(reply, SocketFlags.None, timeout.Token);
                     socket.Shutdown(SocketShutdown.Both);

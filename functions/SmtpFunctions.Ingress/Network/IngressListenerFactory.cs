@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.Ingress.Memory;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Tls;
 using SmtpServer;
@@ -14,6 +15,7 @@ public sealed class IngressListenerFactory(
     IngressSettings settings,
     TlsCertificate certificate,
     ConnectionLimiter limiter,
+    MemoryBudget budget,
     IngressEndpoints endpoints,
     MailMetrics metrics,
     TimeProvider time,
@@ -34,6 +36,6 @@ public sealed class IngressListenerFactory(
         endpoints.Add(kind, (IPEndPoint)listener.LocalEndpoint);
         var logger = loggerFactory.CreateLogger<IngressListener>();
         IngressListener.LogListening(logger, kind, (IPEndPoint)listener.LocalEndpoint);
-        return new IngressListener(listener, kind, settings, certificate, limiter, metrics, time, loggerFactory, () => endpoints.Remove(kind));
+        return new IngressListener(listener, kind, settings, certificate, limiter, budget, metrics, time, loggerFactory, () => endpoints.Remove(kind));
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -17,23 +18,37 @@ public sealed class IngressPipe : ISecurableDuplexPipe
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(leaveOpen: true);
 
+    // After the wire closed a session itself (timeout, eviction, errors), the client may still be sending; closing a socket
+    // with unread octets resets it, and a reset can destroy the 421 before the client reads it. So: send FIN, then read
+    // and drop what still comes, for a moment, before closing (a lingering close).
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+    private const int LingerOctets = 256 * 1024;
+
     private readonly Socket _socket;
     private readonly NetworkStream _network;
     private readonly TlsCertificate _certificate;
-    private readonly TimeSpan _handshakeTimeout;
+    private readonly Func<TimeSpan> _handshakeTimeout;
+    private readonly ConnectionSlot? _slot;
     private readonly Action<IngressPipe> _onDispose;
     private SslStream? _tls;
     private bool _disposed;
 
-    /// <summary>Wraps an accepted socket; <paramref name="createWire"/> builds the wire over the socket's stream.</summary>
-    public IngressPipe(Socket socket, TlsCertificate certificate, TimeSpan handshakeTimeout, Func<Stream, SmtpWireStream> createWire, Action<IngressPipe> onDispose)
+    /// <summary>
+    /// Wraps an accepted socket; <paramref name="createWire"/> builds the wire over the socket's stream. The TLS handshake
+    /// gets <paramref name="handshakeTimeout"/> (asked when it starts: shorter under pressure) and ends early when the
+    /// <paramref name="slot"/> is evicted.
+    /// </summary>
+    public IngressPipe(
+        Socket socket, TlsCertificate certificate, Func<TimeSpan> handshakeTimeout, ConnectionSlot? slot, Func<Stream, SmtpWireStream> createWire, Action<IngressPipe> onDispose)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(handshakeTimeout);
         ArgumentNullException.ThrowIfNull(createWire);
         _socket = socket;
         _network = new NetworkStream(socket, ownsSocket: false);
         _certificate = certificate;
         _handshakeTimeout = handshakeTimeout;
+        _slot = slot;
         _onDispose = onDispose;
         Wire = createWire(_network);
         Input = PipeReader.Create(Wire, ReaderOptions);
@@ -89,9 +104,18 @@ public sealed class IngressPipe : ISecurableDuplexPipe
         _disposed = true;
         try
         {
+            var linger = Wire.CloseReason != WireClose.None;
+            Wire.Dispose();
             _tls?.Dispose();
             _network.Dispose();
-            _socket.Dispose();
+            if (linger)
+            {
+                _ = LingerAndCloseAsync(_socket);
+            }
+            else
+            {
+                _socket.Dispose();
+            }
         }
         finally
         {
@@ -99,11 +123,49 @@ public sealed class IngressPipe : ISecurableDuplexPipe
         }
     }
 
+    private static async Task LingerAndCloseAsync(Socket socket)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var timeout = new CancellationTokenSource(LingerTime);
+            var drained = 0;
+            while (drained < LingerOctets)
+            {
+                var read = await socket.ReceiveAsync(scratch, SocketFlags.None, timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                drained += read;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Gone, or still talking after the pause: either way the connection is closed now.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+            socket.Dispose();
+        }
+    }
+
     private async Task<Stream> HandshakeAsync(Stream transport, SslProtocols protocols, CancellationToken cancellationToken)
     {
         var tls = new SslStream(transport, leaveInnerStreamOpen: true);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_handshakeTimeout);
+        timeout.CancelAfter(_handshakeTimeout());
+        // An evicted connection stops its handshake at once (a change of pressure wakes the slot too, and does not).
+        using var evicted = _slot?.Wake.Register(() =>
+        {
+            if (_slot.IsEvicted)
+            {
+                timeout.Cancel();
+            }
+        });
         try
         {
             await tls.AuthenticateAsServerAsync(

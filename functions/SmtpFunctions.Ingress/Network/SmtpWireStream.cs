@@ -1,25 +1,33 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SmtpFunctions.Ingress.Memory;
 using SmtpFunctions.Ingress.Protocol;
 
 namespace SmtpFunctions.Ingress.Network;
 
 /// <summary>
-/// The octets between the TLS layer and SmtpServer's parser: enforces the wire rules SmtpServer does not, and gives
-/// its replies enhanced status codes.
+/// The octets between the TLS layer and SmtpServer's parser: enforces the wire rules SmtpServer does not, receives DATA
+/// itself, and gives SmtpServer's replies enhanced status codes.
 /// </summary>
 /// <remarks>
 /// <para>Reading hands SmtpServer one command line per read, so that the mode of the next octets (command or DATA) is
 /// always known from the reply written in between (354 starts DATA, 334 an AUTH exchange). Command lines longer than
 /// RFC 5321 §4.5.3.1.4 allows, or with a bare CR or LF, are answered here and never reach the parser; so are AUTH before
-/// TLS and MAIL/RCPT/DATA before AUTH (the no-open-relay gate).</para>
-/// <para>In DATA the <see cref="DataScanner"/> decides where the message ends — only at CRLF "." CRLF, exactly where
-/// SmtpServer's own search ends it — and whether it is clean. Nothing after the end is handed over in the same read, so
-/// pipelined commands stay commands. A CRLF is put in front of the data so that SmtpServer, which looks for
-/// "\r\n.\r\n" and unstuffs "\r\n..", also sees an empty message and a dot-stuffed first line correctly; the message
-/// store removes it. Once a message is known to be rejected (bare line ending, too large) its remaining octets are
-/// read and dropped, so an oversized message never sits in memory.</para>
+/// TLS, MAIL/RCPT/DATA before AUTH (the no-open-relay gate) and MAIL/RCPT parameters we do not offer
+/// (<see cref="EsmtpParameters"/>).</para>
+/// <para>In DATA the <see cref="DataScanner"/> decides where the message ends — only at CRLF "." CRLF — and whether it is
+/// clean, and puts the message's octets (unstuffed) into a <see cref="MessageBuffer"/> counted against the process's
+/// <see cref="MemoryBudget"/>: the message exists once, here, and SmtpServer is handed only an empty message's
+/// "\r\n.\r\n" once it has ended, so its own buffers never hold it. The message store takes it with
+/// <see cref="TakeReceived"/>. A message known to be rejected (bare line ending, too large, no memory) is read to its
+/// end and dropped. Nothing after the end is handed over in the same read, so pipelined commands stay commands.</para>
+/// <para>Deadlines (Postfix's smtpd_timeout with per-request deadlines and smtpd_min_data_rate): a command line must be
+/// complete within <see cref="WireSettings.CommandTimeout"/>, DATA within it plus one second per
+/// <see cref="WireSettings.MinDataRate"/> octets, no read may wait longer than it, an untrusted client must authenticate
+/// within <see cref="WireSettings.PreAuthTimeout"/>, and no session may outlast <see cref="WireSettings.SessionTimeout"/>.
+/// While the ingress is under pressure, unauthenticated connections get the stress values; the
+/// <see cref="ConnectionSlot"/> wakes waits when that changes, or when the connection is evicted.</para>
 /// <para>A client that speaks before the greeting (after <see cref="WireSettings.GreetingDelay"/>) is dropped.</para>
 /// </remarks>
 public sealed partial class SmtpWireStream : Stream
@@ -30,18 +38,21 @@ public sealed partial class SmtpWireStream : Stream
 
     // What the producers return besides a count of octets copied: "look in _pending" (end of stream is 0, as for streams).
     private const int Pending = -1;
-    private static readonly byte[] DataPrefix = "\r\n"u8.ToArray();
 
-    // Ends a rejected message for SmtpServer: the 'X' keeps it from forming "\r\n.\r\n" with what was already handed over.
-    private static readonly byte[] DroppedDataEnd = "X\r\n.\r\n"u8.ToArray();
+    // What SmtpServer gets of every DATA phase: an empty message (the CRLF of the DATA line, then the terminator). The
+    // message itself is the wire's (TakeReceived).
+    private static readonly byte[] EmptyData = "\r\n.\r\n"u8.ToArray();
 
     private readonly Socket? _socket;
     private readonly WireSettings _settings;
     private readonly bool _trusted;
     private readonly Func<bool> _isAuthenticated;
+    private readonly ConnectionSlot? _slot;
+    private readonly MemoryBudget _budget;
     private readonly ILogger _logger;
     private readonly byte[] _in = new byte[BufferSize];
     private readonly List<byte> _outLine = [];
+    private readonly DateTimeOffset _connectedAt;
     private readonly DateTimeOffset _deadline;
     private Stream _transport;
     private int _inStart;
@@ -50,25 +61,42 @@ public sealed partial class SmtpWireStream : Stream
     private ReadOnlyMemory<byte> _pending;
     private bool _inData;
     private DataScanner _scanner = new();
+    private MessageBuffer? _content;
+    private ReceivedMessage? _received;
     private bool _dropping;
+    private bool _outOfMemory;
     private bool _overlong;
     private bool _continuation;
     private bool _greeted;
+    private bool _lineInProgress;
+    private DateTimeOffset _requestStart;
     private int _errors;
     private string? _verb;
-    private DataVerdict? _verdict;
+    private string? _authMechanism;
+    private bool _foreignAuthorization;
+    private long _pendingReservation;
+    private long _pendingDeclaredSize;
+    private long _transactionReservation;
+    private long _transactionDeclaredSize;
+    private bool _disposed;
 
     /// <summary>Wraps a connection's transport (the socket's stream, later the TLS stream over it).</summary>
-    public SmtpWireStream(Stream transport, Socket? socket, WireSettings settings, bool trusted, Func<bool> isAuthenticated, ILogger logger)
+    public SmtpWireStream(
+        Stream transport, Socket? socket, WireSettings settings, bool trusted, Func<bool> isAuthenticated, ConnectionSlot? slot, MemoryBudget budget, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(budget);
         _transport = transport;
         _socket = socket;
         _settings = settings;
         _trusted = trusted;
         _isAuthenticated = isAuthenticated;
+        _slot = slot;
+        _budget = budget;
         _logger = logger;
-        _deadline = settings.Time.GetUtcNow() + settings.SessionTimeout;
+        _connectedAt = settings.Time.GetUtcNow();
+        _deadline = _connectedAt + settings.SessionTimeout;
+        _requestStart = _connectedAt;
     }
 
     /// <summary>Why the wire closed the connection, or <see cref="WireClose.None"/>.</summary>
@@ -95,12 +123,23 @@ public sealed partial class SmtpWireStream : Stream
     /// <inheritdoc />
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <summary>The verdict on the DATA phase that just ended; taken once, by the message store.</summary>
-    public DataVerdict? TakeDataVerdict()
+    /// <summary>The DATA phase that just ended: its verdict and octets. Taken once, by the message store, which disposes it.</summary>
+    public ReceivedMessage? TakeReceived()
     {
-        var verdict = _verdict;
-        _verdict = null;
-        return verdict;
+        var received = _received;
+        _received = null;
+        return received;
+    }
+
+    /// <summary>
+    /// True when the AUTH PLAIN response now being checked asked to act as another identity (RFC 4616 authzid), which
+    /// SmtpServer does not look at; taken once, by the authenticator.
+    /// </summary>
+    public bool TakeForeignAuthorization()
+    {
+        var foreign = _foreignAuthorization;
+        _foreignAuthorization = false;
+        return foreign;
     }
 
     /// <summary>
@@ -119,6 +158,8 @@ public sealed partial class SmtpWireStream : Stream
         var dropped = _inEnd - _inStart;
         _inStart = _inEnd = 0;
         _pending = ReadOnlyMemory<byte>.Empty;
+        // RFC 3207 §4.2: the session starts over, without any transaction.
+        ReleaseReservations();
         _transport = await handshake(_transport);
         IsSecure = true;
         return dropped;
@@ -142,7 +183,7 @@ public sealed partial class SmtpWireStream : Stream
                 return count;
             }
 
-            var produced = _inData ? await NextDataAsync(buffer, cancellationToken) : await NextCommandLineAsync(cancellationToken);
+            var produced = _inData ? await NextDataAsync(cancellationToken) : await NextCommandLineAsync(cancellationToken);
             if (produced != Pending)
             {
                 return produced;
@@ -207,16 +248,59 @@ public sealed partial class SmtpWireStream : Stream
     /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    // Reply written by SmtpServer: note the mode it starts, and give it an enhanced status code.
+    /// <summary>Gives back the memory of a message still held (the session ended mid-transaction or mid-DATA).</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _content?.Dispose();
+            _content = null;
+            _received?.Dispose();
+            _received = null;
+            ReleaseReservations();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // Reply written by SmtpServer: note the mode it starts and the transaction it opens or ends, and give it an enhanced
+    // status code.
     private string OnReply(string line)
     {
+        var positive = line.Length > 0 && line[0] == '2';
+        switch (_verb)
+        {
+            case "MAIL":
+                // SIZE was reserved before SmtpServer saw the MAIL: it now belongs to the transaction, or goes back.
+                if (positive)
+                {
+                    ReleaseTransaction();
+                    (_transactionReservation, _transactionDeclaredSize) = (_pendingReservation, _pendingDeclaredSize);
+                }
+                else
+                {
+                    _budget.Release(_pendingReservation);
+                }
+
+                (_pendingReservation, _pendingDeclaredSize) = (0, 0);
+                break;
+            case "RSET" or "EHLO" or "HELO" when positive:
+                ReleaseTransaction();
+                break;
+        }
+
         if (line.StartsWith("354", StringComparison.Ordinal))
         {
             _inData = true;
             _scanner = new DataScanner();
             _dropping = false;
-            _verdict = null;
-            _pending = DataPrefix;
+            _outOfMemory = false;
+            _received?.Dispose();
+            _received = null;
+            _content = new MessageBuffer(_budget, _transactionReservation, _transactionDeclaredSize);
+            (_transactionReservation, _transactionDeclaredSize) = (0, 0);
+            _requestStart = _settings.Time.GetUtcNow();
             return line;
         }
 
@@ -228,6 +312,12 @@ public sealed partial class SmtpWireStream : Stream
     {
         while (true)
         {
+            if (!_lineInProgress)
+            {
+                _lineInProgress = true;
+                _requestStart = _settings.Time.GetUtcNow();
+            }
+
             var available = _in.AsSpan(_inStart, _inEnd - _inStart);
             var lf = available.IndexOf(Lf);
             if (lf < 0)
@@ -249,6 +339,7 @@ public sealed partial class SmtpWireStream : Stream
 
             var line = available[..(lf + 1)];
             _inStart += lf + 1;
+            _lineInProgress = false;
             var continuation = _continuation;
             _continuation = false;
             if (_overlong || line.Length > LineLimit(line))
@@ -274,10 +365,19 @@ public sealed partial class SmtpWireStream : Stream
                 continue;
             }
 
-            if (!continuation)
+            if (continuation)
+            {
+                if (_authMechanism == "PLAIN")
+                {
+                    _foreignAuthorization = PlainCredentials.AsksForAnotherIdentity(line);
+                }
+
+                _authMechanism = null;
+            }
+            else
             {
                 _verb = VerbOf(line);
-                if (Gate(_verb) is { } refusal)
+                if ((Gate(_verb) ?? Check(_verb, line)) is { } refusal)
                 {
                     if (!await RejectAsync(refusal, cancellationToken))
                     {
@@ -288,12 +388,66 @@ public sealed partial class SmtpWireStream : Stream
                 }
             }
 
-            _pending = (_verb is "MAIL" or "RCPT" ? EnvelopeDomains.ToAsciiDomain(line) : null) ?? line.ToArray();
+            var command = (_verb is "MAIL" or "RCPT" && !continuation ? EnvelopeDomains.ToAsciiDomain(line) : null) ?? line.ToArray();
+            if (!continuation && _verb == "MAIL" && !await ReserveDeclaredSizeAsync(cancellationToken))
+            {
+                continue;
+            }
+
+            _pending = command;
             return Pending;
         }
     }
 
-    private async ValueTask<int> NextDataAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    // A command's own rules, beyond the gate: its parameters, and for AUTH PLAIN the identity it asks to act as.
+    private string? Check(string verb, ReadOnlySpan<byte> line)
+    {
+        switch (verb)
+        {
+            case "MAIL":
+                var mail = EsmtpParameters.CheckMail(line, _settings.MaxMessageBytes);
+                _pendingDeclaredSize = mail.DeclaredSize ?? 0;
+                return mail.Refusal;
+            case "RCPT":
+                return EsmtpParameters.CheckRcpt(line);
+            case "AUTH":
+                var words = Encoding.ASCII.GetString(line[..^2]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _authMechanism = words.Length > 1 ? words[1].ToUpperInvariant() : null;
+                _foreignAuthorization = _authMechanism == "PLAIN" && words.Length > 2 && PlainCredentials.AsksForAnotherIdentity(Encoding.ASCII.GetBytes(words[2]));
+                if (words.Length > 2)
+                {
+                    _authMechanism = null;
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    // SIZE is reserved at MAIL, so that a message the budget cannot hold is turned away before its DATA is sent. False when
+    // it was refused (the reply is written).
+    private async ValueTask<bool> ReserveDeclaredSizeAsync(CancellationToken cancellationToken)
+    {
+        var size = _pendingDeclaredSize;
+        if (size == 0)
+        {
+            return true;
+        }
+
+        if (_budget.TryReserve(size))
+        {
+            _pendingReservation = size;
+            return true;
+        }
+
+        _pendingDeclaredSize = 0;
+        LogNoMemory(_logger, size, _budget.InUse, _budget.Limit);
+        await WriteDirectAsync("451 4.3.1 Insufficient system resources for a message of this size now; try again later", cancellationToken);
+        return false;
+    }
+
+    private async ValueTask<int> NextDataAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -302,43 +456,40 @@ public sealed partial class SmtpWireStream : Stream
                 return 0;
             }
 
-            var chunk = _in.AsSpan(_inStart, Math.Min(_inEnd - _inStart, buffer.Length));
-            var dropping = _dropping;
-            var consumed = _scanner.Scan(chunk);
-            if (!dropping)
-            {
-                chunk[..consumed].CopyTo(buffer.Span);
-            }
-
+            var chunk = _in.AsSpan(_inStart, _inEnd - _inStart);
+            var consumed = _scanner.Scan(chunk, _dropping ? null : _content);
             _inStart += consumed;
-            if (!_dropping && (_scanner.HasBareLineEnding || _scanner.Octets > _settings.MaxMessageBytes))
+            if (!_dropping && (_scanner.HasBareLineEnding || _scanner.Octets > _settings.MaxMessageBytes || _content!.Refused))
             {
                 _dropping = true;
                 if (_scanner.HasBareLineEnding)
                 {
                     LogBareLineEnding(_logger, "DATA");
                 }
-                else
+                else if (_scanner.Octets > _settings.MaxMessageBytes)
                 {
                     LogTooLarge(_logger, _settings.MaxMessageBytes);
                 }
+                else
+                {
+                    _outOfMemory = true;
+                    LogNoMemory(_logger, _scanner.Octets, _budget.InUse, _budget.Limit);
+                }
+
+                // Nothing of a rejected message is kept while the rest of it is read.
+                _content!.Dispose();
+                _content = null;
             }
 
             if (_scanner.IsComplete)
             {
                 _inData = false;
                 _verb = "DATA-END";
-                _verdict = new DataVerdict(_scanner.Octets, _scanner.HasBareLineEnding, _scanner.Octets > _settings.MaxMessageBytes);
-                if (dropping)
-                {
-                    _pending = DroppedDataEnd;
-                    return Pending;
-                }
-            }
-
-            if (!dropping && consumed > 0)
-            {
-                return consumed;
+                var verdict = new DataVerdict(_scanner.Octets, _scanner.HasBareLineEnding, _scanner.Octets > _settings.MaxMessageBytes, _outOfMemory);
+                _received = new ReceivedMessage(verdict, _content);
+                _content = null;
+                _pending = EmptyData;
+                return Pending;
             }
         }
     }
@@ -402,30 +553,85 @@ public sealed partial class SmtpWireStream : Stream
             _fill = _transport.ReadAsync(_in.AsMemory(_inEnd), CancellationToken.None).AsTask();
         }
 
-        // Octets the socket already had need no timer: a pipelined or fast client's read completes at once.
-        if (_fill.IsCompleted)
+        var waitStart = _settings.Time.GetUtcNow();
+        while (true)
         {
-            return Filled(await _fill);
+            // Checked even when the octets are there already: a fast trickle or a client that never authenticates must
+            // still meet its deadline.
+            var (at, reason) = DeadlineFor(waitStart);
+            var remaining = at - _settings.Time.GetUtcNow();
+            if (_slot is { IsEvicted: true })
+            {
+                await CloseAsync(WireClose.Evicted, $"421 4.3.2 {_settings.ServerName} Error: too many connections; try again later", cancellationToken);
+                return 0;
+            }
+
+            if (remaining <= TimeSpan.Zero)
+            {
+                LogTimeout(_logger, reason switch { WireClose.SessionTimeLimit => "session", WireClose.PreAuthTimeout => "pre-AUTH", _ => "idle or request" });
+                await CloseAsync(reason, reason switch
+                {
+                    WireClose.SessionTimeLimit => $"421 4.4.2 {_settings.ServerName} Error: session time limit exceeded",
+                    WireClose.PreAuthTimeout => $"421 4.4.2 {_settings.ServerName} Error: timeout exceeded waiting for authentication",
+                    _ => $"421 4.4.2 {_settings.ServerName} Error: timeout exceeded",
+                }, cancellationToken);
+                return 0;
+            }
+
+            // Octets the socket already had need no timer: a pipelined or fast client's read completes at once.
+            if (_fill.IsCompleted)
+            {
+                return Filled(await _fill);
+            }
+
+            var wake = _slot?.Wake ?? CancellationToken.None;
+            using var linked = wake.CanBeCanceled && cancellationToken.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(wake, cancellationToken)
+                : null;
+            try
+            {
+                return Filled(await _fill.WaitAsync(remaining, _settings.Time, linked?.Token ?? (wake.CanBeCanceled ? wake : cancellationToken)));
+            }
+            catch (TimeoutException)
+            {
+                // The deadline passed (or moved): look again.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Woken: the pressure changed or the connection was evicted; look again.
+            }
+        }
+    }
+
+    // The first deadline this wait must meet, and what passing it means.
+    private (DateTimeOffset At, WireClose Reason) DeadlineFor(DateTimeOffset waitStart)
+    {
+        var unauthenticated = !_trusted && !_isAuthenticated();
+        var stressed = unauthenticated && _slot is { UnderPressure: true };
+        var limit = stressed ? _settings.StressCommandTimeout : _settings.CommandTimeout;
+        var at = waitStart + limit;
+        var request = _requestStart + limit;
+        if (_inData && _settings.MinDataRate > 0)
+        {
+            request += TimeSpan.FromSeconds(_scanner.Octets / (double)_settings.MinDataRate);
         }
 
-        var remaining = _deadline - _settings.Time.GetUtcNow();
-        var sessionLimited = remaining <= _settings.CommandTimeout;
-        int read;
-        try
+        var reason = WireClose.IdleTimeout;
+        if (request < at)
         {
-            read = await _fill.WaitAsync(sessionLimited ? TimeSpan.FromTicks(Math.Max(remaining.Ticks, 0)) : _settings.CommandTimeout, _settings.Time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            LogTimeout(_logger, sessionLimited ? "session" : "idle");
-            await CloseAsync(
-                sessionLimited ? WireClose.SessionTimeLimit : WireClose.IdleTimeout,
-                sessionLimited ? $"421 4.4.2 {_settings.ServerName} Error: session time limit exceeded" : $"421 4.4.2 {_settings.ServerName} Error: timeout exceeded",
-                cancellationToken);
-            return 0;
+            at = request;
         }
 
-        return Filled(read);
+        if (unauthenticated && _settings.PreAuthTimeout is { } preAuth)
+        {
+            var authBy = _connectedAt + (stressed ? _settings.StressPreAuthTimeout : preAuth);
+            if (authBy < at)
+            {
+                (at, reason) = (authBy, WireClose.PreAuthTimeout);
+            }
+        }
+
+        return _deadline <= at ? (_deadline, WireClose.SessionTimeLimit) : (at, reason);
     }
 
     private int Filled(int read)
@@ -480,6 +686,19 @@ public sealed partial class SmtpWireStream : Stream
         await _transport.FlushAsync(cancellationToken);
     }
 
+    private void ReleaseTransaction()
+    {
+        _budget.Release(_transactionReservation);
+        (_transactionReservation, _transactionDeclaredSize) = (0, 0);
+    }
+
+    private void ReleaseReservations()
+    {
+        ReleaseTransaction();
+        _budget.Release(_pendingReservation);
+        (_pendingReservation, _pendingDeclaredSize) = (0, 0);
+    }
+
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Client talked before the greeting; dropped")]
     private static partial void LogEarlyTalker(ILogger logger);
 
@@ -497,4 +716,8 @@ public sealed partial class SmtpWireStream : Stream
 
     [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "Session closed after {Errors} protocol errors")]
     private static partial void LogTooManyErrors(ILogger logger, int errors);
+
+    [LoggerMessage(EventId = 5207, Level = LogLevel.Warning,
+        Message = "No memory for a message of {Octets} octets: {InUse} of {Limit} octets in flight; answered 451 4.3.1")]
+    private static partial void LogNoMemory(ILogger logger, long octets, long inUse, long limit);
 }

@@ -9,8 +9,14 @@ public enum WireClose
     /// <summary>The client sent octets before the greeting.</summary>
     EarlyTalker,
 
-    /// <summary>No octets for <c>CommandTimeout</c>.</summary>
+    /// <summary>No octets for <c>CommandTimeout</c>, or a command line or DATA not complete in time (a trickle).</summary>
     IdleTimeout,
+
+    /// <summary>No successful AUTH within <c>PreAuthTimeout</c>.</summary>
+    PreAuthTimeout,
+
+    /// <summary>Closed to make room for a new connection (the oldest unauthenticated one, when the caps were reached).</summary>
+    Evicted,
 
     /// <summary>The session lasted longer than <c>SessionTimeout</c>.</summary>
     SessionTimeLimit,

@@ -15,8 +15,20 @@ public sealed record WireSettings
     /// <summary>Largest message in DATA.</summary>
     public required long MaxMessageBytes { get; init; }
 
-    /// <summary>Idle time allowed per read.</summary>
+    /// <summary>Time allowed per command line, and idle time allowed per read.</summary>
     public required TimeSpan CommandTimeout { get; init; }
+
+    /// <summary><see cref="CommandTimeout"/> of an unauthenticated connection while the ingress is under pressure.</summary>
+    public required TimeSpan StressCommandTimeout { get; init; }
+
+    /// <summary>Time from connecting to a successful AUTH; null for trusted clients, who need none.</summary>
+    public required TimeSpan? PreAuthTimeout { get; init; }
+
+    /// <summary><see cref="PreAuthTimeout"/> while the ingress is under pressure.</summary>
+    public required TimeSpan StressPreAuthTimeout { get; init; }
+
+    /// <summary>Slowest DATA in octets per second (each octet extends DATA's deadline by 1/rate s); 0: no rate limit.</summary>
+    public required int MinDataRate { get; init; }
 
     /// <summary>Longest session.</summary>
     public required TimeSpan SessionTimeout { get; init; }

@@ -74,9 +74,18 @@ public sealed class IngressOptions
 
     /// <summary>
     /// Client networks (CIDR, comma-separated) that may submit without AUTH, like Postfix's <c>mynetworks</c>: apps
-    /// inside a private network. Default empty: every client must authenticate.
+    /// inside a private network. Default empty: every client must authenticate. Refused at start where client addresses
+    /// are proxied (<see cref="ClientAddresses"/>, and always in Azure Container Apps): there every client would match.
     /// </summary>
     public string TrustedNetworks { get; set; } = "";
+
+    /// <summary>
+    /// Whether connection addresses are the clients' own. <c>Auto</c> (default): <c>Proxied</c> in Azure Container Apps,
+    /// whose TCP ingress hides client addresses, <c>Direct</c> elsewhere. <c>Proxied</c> turns off the limits that would
+    /// count every client as one (<see cref="MaxConnectionsPerClient"/>, the per-address AUTH failure limit) and forbids
+    /// <see cref="TrustedNetworks"/>; <c>Direct</c> is refused in Container Apps.
+    /// </summary>
+    public ClientAddressMode ClientAddresses { get; set; } = ClientAddressMode.Auto;
 
     /// <summary>
     /// Sender domains (comma-separated) that clients from <see cref="TrustedNetworks"/> may use when they do not
@@ -87,6 +96,23 @@ public sealed class IngressOptions
     /// <summary>Largest message accepted in DATA (advertised as SIZE, RFC 1870). Default 0: Core's <c>Submission:MaxMessageBytes</c>.</summary>
     [Range(0, 150L * 1024 * 1024)]
     public long MaxMessageBytes { get; set; }
+
+    /// <summary>
+    /// Most octets of message data held at once by the process: SIZE declared at MAIL is reserved then, DATA as it arrives.
+    /// A MAIL whose SIZE does not fit, or DATA that outgrows it, gets <c>451 4.3.1</c> and the client tries again later.
+    /// Default 0: 40 % of the memory the GC may use (the container's limit, or <c>DOTNET_GCHeapHardLimit</c>); never less
+    /// than the largest message.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBytesInFlight { get; set; }
+
+    /// <summary>
+    /// Most octets of messages inside Core's submission path at once (which parses, serialises and uploads each); further
+    /// messages wait their turn before the reply to DATA. Default 0: 20 % of the memory the GC may use; never less than
+    /// the largest message.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBytesSubmitting { get; set; }
 
     /// <summary>Most distinct RCPT TO per message (RFC 5321 §4.5.3.1.8). Default 0: Core's <c>Submission:MaxRecipients</c>.</summary>
     [Range(0, 99)]
@@ -110,6 +136,20 @@ public sealed class IngressOptions
     /// <summary>Sliding window over which AUTH failures count. Default 15 min.</summary>
     public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// AUTH failures for one account name (within <see cref="AuthFailureWindow"/>, from any address) after which the
+    /// account is locked: AUTH as it answers <c>454 4.7.0</c> without checking the password. Default 5. Works where client
+    /// addresses are hidden, and stops a password guesser spreading over many addresses.
+    /// </summary>
+    [Range(1, 1000)]
+    public int AccountFailureLimit { get; set; } = 5;
+
+    /// <summary>First lockout of an account; each further one within the window doubles it. Default 1 min.</summary>
+    public TimeSpan AccountLockout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest lockout of an account. Default 1 h.</summary>
+    public TimeSpan AccountLockoutMax { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Simultaneous connections from one client address (IPv6: one /64). Default 20; trusted networks are exempt.</summary>
     [Range(1, 100_000)]
     public int MaxConnectionsPerClient { get; set; } = 20;
@@ -118,8 +158,50 @@ public sealed class IngressOptions
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 1000;
 
-    /// <summary>Idle time allowed while waiting for a command or for the next piece of DATA (Postfix's smtpd_timeout). Default 5 min.</summary>
+    /// <summary>
+    /// Simultaneous connections that have not authenticated (trusted networks count as authenticated), so that idle or
+    /// slow clients cannot take the slots of those who log in. When it is reached, a new connection closes the oldest
+    /// unauthenticated one (<c>421 4.7.0</c>) instead of being refused. Default 800 of <see cref="MaxConnections"/>.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxUnauthenticatedConnections { get; set; } = 800;
+
+    /// <summary>
+    /// Share of <see cref="MaxUnauthenticatedConnections"/> (percent) in use at which the ingress is under pressure
+    /// (Postfix's stress mode): unauthenticated connections then get <see cref="StressCommandTimeout"/> and
+    /// <see cref="StressPreAuthTimeout"/>. The pressure ends below two thirds of it. Default 75.
+    /// </summary>
+    [Range(1, 100)]
+    public int StressThresholdPercent { get; set; } = 75;
+
+    /// <summary>
+    /// Time allowed for a whole command line, and idle time allowed while waiting for one or for the next piece of DATA
+    /// (Postfix's smtpd_timeout, with its per-request deadline). Default 5 min.
+    /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Slowest DATA accepted, in octets per second: DATA may take <see cref="CommandTimeout"/> plus one second per this many
+    /// octets received (Postfix's smtpd_min_data_rate), so a client trickling a byte at a time is closed with
+    /// <c>421 4.4.2</c>. Default 500; 0 turns the rate limit off (the idle limit stays).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>
+    /// Time from connecting to a successful AUTH for clients outside the trusted networks; past it they get
+    /// <c>421 4.4.2</c>. Default 2 min.
+    /// </summary>
+    public TimeSpan PreAuthTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// <see cref="CommandTimeout"/> of unauthenticated connections under pressure (Postfix's stress value); never longer
+    /// than <see cref="CommandTimeout"/> itself. Default 10 s.
+    /// </summary>
+    public TimeSpan StressCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="PreAuthTimeout"/> under pressure; never longer than <see cref="PreAuthTimeout"/> itself. Default 30 s.</summary>
+    public TimeSpan StressPreAuthTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Longest session. Default 60 min: a 25 MiB message over a 64 kbit/s link takes about 55 minutes to transfer.

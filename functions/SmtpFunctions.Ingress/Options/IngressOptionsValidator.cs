@@ -6,7 +6,7 @@ using SmtpFunctions.Ingress.Network;
 namespace SmtpFunctions.Ingress.Options;
 
 /// <summary>The rules between <see cref="IngressOptions"/> fields that data annotations cannot say; checked at start.</summary>
-public sealed class IngressOptionsValidator : IValidateOptions<IngressOptions>
+public sealed class IngressOptionsValidator(HostingPlatform platform) : IValidateOptions<IngressOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, IngressOptions options)
@@ -29,18 +29,34 @@ public sealed class IngressOptionsValidator : IValidateOptions<IngressOptions>
 
         CheckCertificate(options, failures);
         CheckAccounts(options, failures);
-        if (!TrustedNetworks.TryParse(options.TrustedNetworks, out _, out var problem))
+        if (!TrustedNetworks.TryParse(options.TrustedNetworks, out var trusted, out var problem))
         {
             failures.Add($"Ingress:TrustedNetworks: {problem}.");
         }
+
+        CheckClientAddresses(options, trusted, failures);
 
         CheckDomains("TrustedNetworkSenderDomains", options.TrustedNetworkSenderDomains, failures);
         Positive("CommandTimeout", options.CommandTimeout, failures);
         Positive("SessionTimeout", options.SessionTimeout, failures);
         Positive("AuthFailureWindow", options.AuthFailureWindow, failures);
+        Positive("PreAuthTimeout", options.PreAuthTimeout, failures);
+        Positive("StressCommandTimeout", options.StressCommandTimeout, failures);
+        Positive("StressPreAuthTimeout", options.StressPreAuthTimeout, failures);
+        Positive("AccountLockout", options.AccountLockout, failures);
         if (options.SessionTimeout < options.CommandTimeout)
         {
             failures.Add("Ingress:SessionTimeout must not be shorter than CommandTimeout.");
+        }
+
+        if (options.AccountLockoutMax < options.AccountLockout)
+        {
+            failures.Add("Ingress:AccountLockoutMax must not be shorter than AccountLockout.");
+        }
+
+        if (options.MaxUnauthenticatedConnections > options.MaxConnections)
+        {
+            failures.Add("Ingress:MaxUnauthenticatedConnections must not be larger than MaxConnections.");
         }
 
         if (options.GreetingDelay < TimeSpan.Zero || options.GreetingDelay > TimeSpan.FromSeconds(30))
@@ -59,6 +75,25 @@ public sealed class IngressOptionsValidator : IValidateOptions<IngressOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Behind a proxy that hides client addresses (Container Apps' TCP ingress), a trusted network would be every client's.
+    private void CheckClientAddresses(IngressOptions options, TrustedNetworks trusted, List<string> failures)
+    {
+        if (platform.IsContainerApps && options.ClientAddresses == ClientAddressMode.Direct)
+        {
+            failures.Add($"Ingress:ClientAddresses is Direct, but the process runs in Azure Container Apps ({HostingPlatform.ContainerAppNameVariable} is set), " +
+                "whose TCP ingress replaces every client's address with an internal one. Leave it Auto (or Proxied).");
+        }
+
+        if (trusted.Networks.Count > 0 && platform.AddressesAreProxied(options.ClientAddresses))
+        {
+            var where = platform.IsContainerApps
+                ? $"the process runs in Azure Container Apps ({HostingPlatform.ContainerAppNameVariable} is set), whose TCP ingress"
+                : "Ingress:ClientAddresses is Proxied: the proxy in front";
+            failures.Add($"Ingress:TrustedNetworks must be empty here: {where} gives every connection an internal address, so a trusted " +
+                "network would let anyone on the internet submit without AUTH (an open relay). Clients authenticate instead (Ingress:Users, Ingress:UsersFile).");
+        }
     }
 
     private static void CheckCertificate(IngressOptions options, List<string> failures)

@@ -12,11 +12,16 @@ namespace SmtpFunctions.Ingress.Options;
 /// </summary>
 public sealed class IngressSettings
 {
+    // Shares of the memory the GC may use that MaxBytesInFlight and MaxBytesSubmitting default to (documented there).
+    private const int DefaultInFlightPercent = 40;
+    private const int DefaultSubmittingPercent = 20;
+
     /// <summary>Resolves validated options.</summary>
-    public IngressSettings(IOptions<IngressOptions> ingress, IOptions<SubmissionOptions> submission)
+    public IngressSettings(IOptions<IngressOptions> ingress, IOptions<SubmissionOptions> submission, HostingPlatform platform)
     {
         ArgumentNullException.ThrowIfNull(ingress);
         ArgumentNullException.ThrowIfNull(submission);
+        ArgumentNullException.ThrowIfNull(platform);
         var o = ingress.Value;
         Options = o;
         ServerName = string.IsNullOrWhiteSpace(o.ServerName) ? Environment.MachineName.ToLowerInvariant() : o.ServerName.Trim();
@@ -27,6 +32,10 @@ public sealed class IngressSettings
         TrustedSenderDomains = string.IsNullOrWhiteSpace(o.TrustedNetworkSenderDomains) ? null : SmtpAccount.ParseDomains(o.TrustedNetworkSenderDomains);
         MaxMessageBytes = o.MaxMessageBytes > 0 ? Math.Min(o.MaxMessageBytes, submission.Value.MaxMessageBytes) : submission.Value.MaxMessageBytes;
         MaxRecipients = o.MaxRecipients > 0 ? Math.Min(o.MaxRecipients, submission.Value.MaxRecipients) : submission.Value.MaxRecipients;
+        AddressesAreProxied = platform.AddressesAreProxied(o.ClientAddresses);
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        MaxBytesInFlight = Math.Max(o.MaxBytesInFlight > 0 ? o.MaxBytesInFlight : available / 100 * DefaultInFlightPercent, MaxMessageBytes);
+        MaxBytesSubmitting = Math.Max(o.MaxBytesSubmitting > 0 ? o.MaxBytesSubmitting : available / 100 * DefaultSubmittingPercent, MaxMessageBytes);
     }
 
     /// <summary>The options as configured.</summary>
@@ -50,6 +59,15 @@ public sealed class IngressSettings
     /// <summary>Most distinct recipients (never above Core's limit).</summary>
     public int MaxRecipients { get; }
 
+    /// <summary>True when connection addresses are a proxy's, not the clients' (Container Apps): no per-address limits then.</summary>
+    public bool AddressesAreProxied { get; }
+
+    /// <summary>Octets of message data the process may hold at once.</summary>
+    public long MaxBytesInFlight { get; }
+
+    /// <summary>Octets of messages that may be inside Core's submission path at once.</summary>
+    public long MaxBytesSubmitting { get; }
+
     /// <summary>The wire limits for a client.</summary>
     public WireSettings WireFor(bool trusted, TimeProvider time) => new()
     {
@@ -57,6 +75,11 @@ public sealed class IngressSettings
         MaxCommandLineLength = Options.MaxCommandLineLength,
         MaxMessageBytes = MaxMessageBytes,
         CommandTimeout = Options.CommandTimeout,
+        // The stress values only ever shorten: a CommandTimeout below 10 s stays what it is under pressure.
+        StressCommandTimeout = TimeSpan.FromTicks(Math.Min(Options.StressCommandTimeout.Ticks, Options.CommandTimeout.Ticks)),
+        PreAuthTimeout = trusted ? null : Options.PreAuthTimeout,
+        StressPreAuthTimeout = TimeSpan.FromTicks(Math.Min(Options.StressPreAuthTimeout.Ticks, Options.PreAuthTimeout.Ticks)),
+        MinDataRate = Options.MinDataRate,
         SessionTimeout = Options.SessionTimeout,
         GreetingDelay = trusted ? TimeSpan.Zero : Options.GreetingDelay,
         MaxProtocolErrors = Options.MaxProtocolErrors,

@@ -13,6 +13,7 @@ namespace SmtpFunctions.Ingress.Protocol;
 public static partial class EnhancedStatusCodes
 {
     private const string Unrecognized = "502 Unrecognized command";
+    private const string OutOfSequence = "501 expected";
     private static readonly HashSet<string> KnownVerbs = new(StringComparer.Ordinal) { "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "STARTTLS", "AUTH" };
 
     /// <summary>Returns the reply line with an enhanced code inserted when it needs one and lacks it.</summary>
@@ -25,6 +26,19 @@ public static partial class EnhancedStatusCodes
         {
             // SmtpServer's parser calls a known command with bad arguments "unrecognized"; RFC 5321 §4.2.2 says 501.
             return "501 5.5.4 Syntax error in parameters or arguments" + line[Unrecognized.Length..];
+        }
+
+        if (verb is not null && line.StartsWith(OutOfSequence, StringComparison.Ordinal))
+        {
+            // SmtpServer answers a command its state does not allow with "501 expected <verbs>"; RFC 5321 §4.3.2 and
+            // Postfix say 503 5.5.1, with Postfix's words for the usual cases.
+            return verb switch
+            {
+                "MAIL" => "503 5.5.1 Error: nested MAIL command",
+                "RCPT" => "503 5.5.1 Error: need MAIL command",
+                "DATA" => "503 5.5.1 Error: need RCPT command",
+                _ => "503 5.5.1 Error: bad sequence of commands",
+            };
         }
 
         if (verb is null or "EHLO" or "HELO" || line.Length < 3 || line[0] is not ('2' or '4' or '5')
@@ -62,8 +76,6 @@ public static partial class EnhancedStatusCodes
             452 => "4.3.1",
             >= 400 and < 500 => "4.0.0",
             500 => "5.5.2",
-            // SmtpServer answers commands out of sequence with "501 expected …"; RFC 5321 would say 503.
-            501 when text.StartsWith("expected", StringComparison.Ordinal) => "5.5.1",
             501 => "5.5.4",
             502 or 503 => "5.5.1",
             504 => "5.5.4",

@@ -14,12 +14,13 @@ public sealed class SessionState
     private readonly IReadOnlyCollection<string>? _trustedSenderDomains;
 
     /// <summary>State for a new connection.</summary>
-    public SessionState(IPAddress client, bool trusted, IReadOnlyCollection<string>? trustedSenderDomains, SmtpWireStream wire)
+    public SessionState(IPAddress client, bool trusted, IReadOnlyCollection<string>? trustedSenderDomains, SmtpWireStream wire, ConnectionSlot slot)
     {
         Client = ClientAddress.Normalize(client);
         Trusted = trusted;
         _trustedSenderDomains = trustedSenderDomains;
         Wire = wire;
+        Slot = slot;
     }
 
     /// <summary>The client's address.</summary>
@@ -31,11 +32,17 @@ public sealed class SessionState
     /// <summary>The connection's wire (DATA verdicts, close reason).</summary>
     public SmtpWireStream Wire { get; }
 
+    /// <summary>The connection's place among the connection caps (promoted once AUTH succeeds).</summary>
+    public ConnectionSlot Slot { get; }
+
     /// <summary>The authenticated account, once AUTH succeeded.</summary>
     public SmtpAccount? Account { get; set; }
 
     /// <summary>Distinct recipients of the current transaction (reset by MAIL).</summary>
     public HashSet<string> Recipients { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>AUTH failures in this session.</summary>
+    public int AuthFailures { get; set; }
 
     /// <summary>True once the client was cut off for too many AUTH failures.</summary>
     public bool AuthLimitReached { get; set; }
@@ -64,6 +71,8 @@ public sealed class SessionState
         {
             WireClose.EarlyTalker => "early_talker",
             WireClose.IdleTimeout => "timeout",
+            WireClose.PreAuthTimeout => "preauth_timeout",
+            WireClose.Evicted => "evicted",
             WireClose.SessionTimeLimit => "session_limit",
             WireClose.TooManyErrors => "too_many_errors",
             _ when AuthLimitReached => "auth_limit",

@@ -3,6 +3,8 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Ingress.Memory;
+using SmtpFunctions.Ingress.Network;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Telemetry;
 using SmtpServer;
@@ -17,10 +19,17 @@ namespace SmtpFunctions.Ingress.Protocol;
 /// sender domains, and turns the outcome into the reply. Never throws: SmtpServer would turn an exception into a
 /// permanent 554, while storage trouble must be a 451 that makes the client try again.
 /// </summary>
+/// <remarks>
+/// The message is the wire's (<see cref="SmtpWireStream.TakeReceived"/>), not SmtpServer's buffer, which only ever holds an
+/// empty message: Core reads the wire's octets in place, and they are released when <c>SubmitAsync</c> returns (Core
+/// keeps nothing of a <see cref="MimePayload"/> past that). Before Core, each message waits its turn at the
+/// <see cref="SubmissionGate"/>, so that the copies Core makes of many large messages at once stay within memory.
+/// </remarks>
 public sealed partial class SubmissionMessageStore(
     SubmissionService submission,
     StorageAccount storage,
     IngressSettings settings,
+    SubmissionGate gate,
     ILogger<SubmissionMessageStore> logger) : IMessageStore
 {
     /// <inheritdoc />
@@ -29,9 +38,10 @@ public sealed partial class SubmissionMessageStore(
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(transaction);
         var state = SessionState.Of(context);
+        using var received = state.Wire.TakeReceived();
         try
         {
-            var verdict = state.Wire.TakeDataVerdict() ?? throw new InvalidOperationException("The wire gave no verdict on this DATA.");
+            var verdict = (received ?? throw new InvalidOperationException("The wire gave no verdict on this DATA.")).Verdict;
             if (verdict.BareLineEnding)
             {
                 return SmtpReplies.Reply(550, "5.6.0", "Message refused: bare CR or LF in the data; lines must end with CRLF (RFC 5321 section 2.3.8)");
@@ -42,10 +52,17 @@ public sealed partial class SubmissionMessageStore(
                 return SmtpReplies.Reply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({state.Wire.MaxMessageBytes} octets)");
             }
 
+            if (verdict.OutOfMemory || received.Content is null)
+            {
+                return SmtpReplies.Reply(451, "4.3.1", "Insufficient system resources for this message now; it was not accepted, try again later");
+            }
+
+            var octets = received.Content.AsMemory();
+            using var pass = await gate.EnterAsync(octets.Length, cancellationToken);
             var request = new SubmissionRequest
             {
                 Source = SubmissionSource.Smtp,
-                Payload = new MimePayload(CopyMessage(buffer)),
+                Payload = new MimePayload(octets),
                 Envelope = new SubmissionEnvelope(transaction.From.AsAddress(), transaction.To.Select(to => to.AsAddress()).ToList()),
                 AllowedSenderDomains = state.AllowedSenderDomains,
             };
@@ -78,6 +95,12 @@ public sealed partial class SubmissionMessageStore(
         {
             return SmtpReplies.Reply(421, "4.3.2", "Service shutting down; the message was not accepted, try again later");
         }
+        catch (OutOfMemoryException ex)
+        {
+            // The budgets are meant to make this impossible; should the heap still run out, the client keeps the message.
+            LogOutOfMemory(logger, ex);
+            return SmtpReplies.Reply(451, "4.3.1", "Insufficient system resources for this message now; it was not accepted, try again later");
+        }
         catch (Exception ex)
         {
             // Whatever went wrong, nothing was acknowledged: a temporary failure lets the client keep the message and retry.
@@ -107,30 +130,6 @@ public sealed partial class SubmissionMessageStore(
         }
     }
 
-    // SmtpServer's buffer is only valid during this call. The wire put a CRLF in front of the data and SmtpServer drops
-    // the CRLF that ends the last line (it belongs to the terminator), so: skip the first two octets, restore the last two.
-    private static byte[] CopyMessage(ReadOnlySequence<byte> buffer)
-    {
-        if (buffer.Length < 2)
-        {
-            return [];
-        }
-
-        Span<byte> prefix = stackalloc byte[2];
-        buffer.Slice(0, 2).CopyTo(prefix);
-        if (prefix[0] != '\r' || prefix[1] != '\n')
-        {
-            throw new InvalidOperationException("DATA did not start with the wire's CRLF.");
-        }
-
-        var body = buffer.Slice(2);
-        var message = new byte[body.Length + 2];
-        body.CopyTo(message);
-        message[^2] = (byte)'\r';
-        message[^1] = (byte)'\n';
-        return message;
-    }
-
     [LoggerMessage(EventId = 5301, Level = LogLevel.Debug, Message = "Queued {MessageId} for {Recipients} recipients from {User} at {Client}")]
     private static partial void LogQueued(ILogger logger, string messageId, string user, string client, int recipients);
 
@@ -139,6 +138,9 @@ public sealed partial class SubmissionMessageStore(
 
     [LoggerMessage(EventId = 5303, Level = LogLevel.Error, Message = "Submission failed unexpectedly; answered 451")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5305, Level = LogLevel.Error, Message = "Out of memory while submitting; answered 451 4.3.1")]
+    private static partial void LogOutOfMemory(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5304, Level = LogLevel.Warning, Message = "Storage resources were missing and have been created again (Ingress:CreateStorage)")]
     private static partial void LogRecreated(ILogger logger);

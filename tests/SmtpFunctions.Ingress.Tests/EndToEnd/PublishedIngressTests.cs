@@ -110,6 +110,22 @@ public sealed class PublishedIngressTests : IAsyncLifetime
         Assert.Contains("Ingress:CertificatePath", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PublishedOutput_InContainerAppsWithATrustedNetwork_RefusesToStart_BecauseItWouldBeAnOpenRelay()
+    {
+        // The variables Container Apps sets in every container; its TCP ingress hides client addresses.
+        var environment = ContainerEnvironment(FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        environment["CONTAINER_APP_NAME"] = "ca-smtp-ingress-test";
+        environment["CONTAINER_APP_ENV_DNS_SUFFIX"] = "calm-sea-0123.westeurope.azurecontainerapps.io";
+        environment["Ingress__TrustedNetworks"] = "10.0.0.0/8";
+
+        var (exit, output) = await RunWithEnvironmentAsync([], environment);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Ingress:TrustedNetworks must be empty here", output, StringComparison.Ordinal);
+        Assert.Contains("open relay", output, StringComparison.Ordinal);
+    }
+
     private Dictionary<string, string> ContainerEnvironment(int smtpPort, int tlsPort, int healthPort)
     {
         // As Key Vault secrets appear in a Container Apps secret volume: a certificate's secret is Base64 PFX text.

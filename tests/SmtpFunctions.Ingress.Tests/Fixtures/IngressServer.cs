@@ -42,6 +42,9 @@ public sealed class IngressServer : IAsyncDisposable
     /// <summary>What is in storage.</summary>
     public StorageProbe Storage { get; }
 
+    /// <summary>The host's services (the connection limiter, the memory budget …), for tests that watch them.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Core's submission path of this host (what the HTTP function calls).</summary>
     public SubmissionService Submission => _app.Services.GetRequiredService<SubmissionService>();
 
@@ -68,6 +71,9 @@ public sealed class IngressServer : IAsyncDisposable
             ["Ingress:AuthFailureDelayAfter"] = "2",
             ["Ingress:AuthFailureDelay"] = "00:00:00.500",
             ["Ingress:AuthFailureLimit"] = "5",
+            // Far above the per-address limit, so that the tests of that limit do not lock the shared accounts;
+            // AccountLockoutTests have a server of their own.
+            ["Ingress:AccountFailureLimit"] = "50",
             ["Ingress:MaxConnectionsPerClient"] = "4",
             ["Ingress:CommandTimeout"] = "00:00:05",
             ["Ingress:UsersFile"] = TestAccounts.WriteUsersFile(folder),

@@ -1,4 +1,5 @@
 using System.Text;
+using SmtpFunctions.Ingress.Memory;
 using SmtpFunctions.Ingress.Network;
 
 namespace SmtpFunctions.Ingress.Tests.Network;
@@ -85,5 +86,54 @@ public sealed class DataScannerTests
 
         Assert.True(scanner.IsComplete);
         Assert.Equal(0, scanner.Octets);
+    }
+
+    public static TheoryData<string, string> Contents => new()
+    {
+        // DATA as sent, the message as stored: transparency dots removed, the terminator's "." CRLF dropped.
+        { "Subject: x\r\n\r\nbody\r\n.\r\n", "Subject: x\r\n\r\nbody\r\n" },
+        { ".\r\n", "" },
+        { "..\r\n.\r\n", ".\r\n" },
+        { "..first\r\n...\r\n.x\r\n.\r\n", ".first\r\n..\r\nx\r\n" },
+        { "a.b\r\n a\r\n. \r\n.\r\n", "a.b\r\n a\r\n \r\n" },
+        { "no end yet\r\n.", "no end yet\r\n" },
+        { "x\r\n.\r", "x\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Contents))]
+    public void Scan_WritesTheUnstuffedMessage_WhateverTheSplit(string input, string expected)
+    {
+        var bytes = Encoding.ASCII.GetBytes(input);
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            var budget = new MemoryBudget(1 << 20);
+            using var content = new MessageBuffer(budget, 0, 0);
+            var scanner = new DataScanner();
+
+            scanner.Scan(bytes.AsSpan(0, split), content);
+            scanner.Scan(bytes.AsSpan(split), content);
+
+            Assert.Equal(expected, Encoding.ASCII.GetString(content.AsMemory().Span));
+        }
+    }
+
+    [Fact]
+    public void Scan_OfAMegabyteInOddChunks_KeepsEveryOctetButTheDots()
+    {
+        var line = "." + new string('a', 997) + "\r\n";
+        var input = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, 1024)) + ".\r\n");
+        using var content = new MessageBuffer(new MemoryBudget(4 << 20), 0, 0);
+        var scanner = new DataScanner();
+
+        for (var offset = 0; offset < input.Length; offset += 4093)
+        {
+            scanner.Scan(input.AsSpan(offset, Math.Min(4093, input.Length - offset)), content);
+        }
+
+        Assert.True(scanner.IsComplete);
+        Assert.False(scanner.HasBareLineEnding);
+        Assert.Equal(1024 * 999, content.Length);
+        Assert.Equal(input.Length - 3, scanner.Octets);
     }
 }

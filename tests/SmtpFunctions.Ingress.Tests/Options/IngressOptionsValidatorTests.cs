@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Tests.Accounts;
 
@@ -79,5 +80,66 @@ public sealed class IngressOptionsValidatorTests
         Assert.True(Validate(new IngressOptions { DevCertificate = true, GreetingDelay = TimeSpan.FromMinutes(1) }).Failed);
     }
 
-    private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(IngressOptions options) => new IngressOptionsValidator().Validate(null, options);
+    [Fact]
+    public void Validate_NewLimitsOutOfOrder_Fail()
+    {
+        Assert.True(Validate(new IngressOptions { DevCertificate = true, MaxUnauthenticatedConnections = 1001, MaxConnections = 1000 }).Failed);
+        Assert.True(Validate(new IngressOptions { DevCertificate = true, StressCommandTimeout = TimeSpan.Zero }).Failed);
+        Assert.True(Validate(new IngressOptions { DevCertificate = true, AccountLockout = TimeSpan.FromHours(2) }).Failed);
+        Assert.True(Validate(new IngressOptions { DevCertificate = true, PreAuthTimeout = TimeSpan.Zero }).Failed);
+    }
+
+    [Theory]
+    [InlineData(HostingPlatform.ContainerAppNameVariable, "ca-smtp-ingress")]
+    [InlineData(HostingPlatform.ContainerAppDnsSuffixVariable, "happy-sea-1234.westeurope.azurecontainerapps.io")]
+    public void Validate_TrustedNetworksInContainerApps_FailsSayingItWouldBeAnOpenRelay(string variable, string value)
+    {
+        var platform = Platform((variable, value));
+        var options = new IngressOptions { DevCertificate = true, TrustedNetworks = "10.0.0.0/8" };
+
+        var result = new IngressOptionsValidator(platform).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("TrustedNetworks", StringComparison.Ordinal) && f.Contains("open relay", StringComparison.Ordinal));
+        // The same options are fine where addresses are the clients' own.
+        Assert.True(Validate(options).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_TrustedNetworksWithProxiedAddresses_FailsOutsideContainerAppsToo()
+    {
+        var result = Validate(new IngressOptions { DevCertificate = true, TrustedNetworks = "10.0.0.0/8", ClientAddresses = ClientAddressMode.Proxied });
+
+        Assert.Contains(result.Failures!, f => f.Contains("TrustedNetworks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_DirectAddressesInContainerApps_Fail()
+    {
+        var platform = Platform((HostingPlatform.ContainerAppNameVariable, "ca-smtp-ingress"));
+
+        var result = new IngressOptionsValidator(platform).Validate(null, new IngressOptions { DevCertificate = true, ClientAddresses = ClientAddressMode.Direct });
+
+        Assert.Contains(result.Failures!, f => f.Contains("ClientAddresses", StringComparison.Ordinal));
+        Assert.True(new IngressOptionsValidator(platform).Validate(null, new IngressOptions { DevCertificate = true }).Succeeded);
+    }
+
+    [Fact]
+    public void Platform_DetectsContainerApps_AndProxiesAddressesOnlyThere()
+    {
+        var outside = Platform();
+        var inside = Platform((HostingPlatform.ContainerAppNameVariable, "ca-smtp-ingress"), (HostingPlatform.ContainerAppDnsSuffixVariable, "x.azurecontainerapps.io"));
+
+        Assert.False(outside.IsContainerApps);
+        Assert.False(outside.AddressesAreProxied(ClientAddressMode.Auto));
+        Assert.True(outside.AddressesAreProxied(ClientAddressMode.Proxied));
+        Assert.True(inside.IsContainerApps);
+        Assert.Equal("ca-smtp-ingress", inside.ContainerAppName);
+        Assert.True(inside.AddressesAreProxied(ClientAddressMode.Auto));
+    }
+
+    internal static HostingPlatform Platform(params (string Key, string Value)[] variables) =>
+        new(new ConfigurationBuilder().AddInMemoryCollection(variables.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
+
+    private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(IngressOptions options) => new IngressOptionsValidator(Platform()).Validate(null, options);
 }
