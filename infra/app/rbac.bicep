@@ -228,7 +228,7 @@ resource ingressSuppressions 'Microsoft.Authorization/roleAssignments@2022-04-01
 // they exist, which is what ingressEnabled says.
 var ingressVaultSecrets = union(ingressEnabled ? [ingressCertificateSecretName, ingressUsersSecretName] : [], ingressSecretNames)
 
-resource ingressVaultSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = [
+resource ingressVaultSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' existing = [
   for secretName in ingressVaultSecrets: {
     parent: vault
     name: secretName
