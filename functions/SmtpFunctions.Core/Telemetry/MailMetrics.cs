@@ -53,6 +53,12 @@ public sealed class MailMetrics
     /// <summary>Histogram (s): how long a job waited for a session slot or its rate turn before sending.</summary>
     public const string PacingWait = "smtpfunctions.pacing.wait";
 
+    /// <summary>Counter: messages taken from the poison queue, by <c>kind</c> (deliver/bounce/malformed).</summary>
+    public const string DeliveryPoisoned = "smtpfunctions.delivery.poisoned";
+
+    /// <summary>Counter: recipients put on the queue again by the sweeper or the poison watcher, by <c>reason</c> (overdue/poisoned) and <c>domain</c>.</summary>
+    public const string RecipientsRedriven = "smtpfunctions.recipients.redriven";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -72,6 +78,8 @@ public sealed class MailMetrics
         Deferrals = meter.CreateCounter<long>(PacingDeferrals, "{job}", "Jobs re-enqueued by pacing without an attempt.");
         Backoffs = meter.CreateCounter<long>(PacingBackoffs, "{backoff}", "Destination backoffs started by throttling replies.");
         PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
+        Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Jobs taken from the poison queue.");
+        Redriven = meter.CreateCounter<long>(RecipientsRedriven, "{recipient}", "Recipients re-driven outside their job's retry chain.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -115,4 +123,10 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="PacingWait"/>.</summary>
     public Histogram<double> PacingWaited { get; }
+
+    /// <summary>See <see cref="DeliveryPoisoned"/>.</summary>
+    public Counter<long> Poisoned { get; }
+
+    /// <summary>See <see cref="RecipientsRedriven"/>.</summary>
+    public Counter<long> Redriven { get; }
 }
