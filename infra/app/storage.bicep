@@ -26,10 +26,12 @@ param deploymentContainerName string
 var queueNames = [
   'outbound'
   'outbound-poison'
+  'outbound-poison-poison'
 ]
 var tableNames = [
   'messages'
   'pacing'
+  'schedule'
   'suppressions'
 ]
 var containerNames = [

@@ -20,6 +20,8 @@ var metricNames = {
   pacingDeferrals: 'smtpfunctions.pacing.deferrals'
   pacingBackoffs: 'smtpfunctions.pacing.backoffs'
   pacingWait: 'smtpfunctions.pacing.wait'
+  deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
+  recipientsRedriven: 'smtpfunctions.recipients.redriven'
 }
 
 @export()

@@ -112,9 +112,10 @@ public sealed partial class Sweeper(
             Interlocked.Increment(ref tally.Bounces);
         }
 
-        // Next look: when the earliest of them is due again (a re-driven row is due now), plus the grace, and never in the past.
-        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).Min();
-        var nextCheck = (next > now ? next : now) + _options.OverdueGrace;
+        // Next look: when the earliest of them will be overdue (a row just re-driven is due now, so a grace from now); a row
+        // overdue but left alone (it changed meanwhile) is looked at again a grace from now, never in the past.
+        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).Min() + _options.OverdueGrace;
+        var nextCheck = next > now ? next : now + _options.OverdueGrace;
         if (await index.MoveAsync(row, nextCheck, cancellationToken))
         {
             Interlocked.Increment(ref tally.Moved);
