@@ -86,6 +86,26 @@ public sealed class PoisonQueueTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task PoisonedJob_WhoseRecipientIsHeldByALiveLease_LeavesItToThatAttempt()
+    {
+        var (world, _, host, sweep) = await WorldAsync("poison.test");
+        await using var __ = world;
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@poison.test"));
+        var row = Assert.Single((await host.Status.GetAsync(receipt.MessageId, default)).Recipients);
+        row.Status = RecipientStatus.Delivering;
+        row.LeaseOwner = "running-attempt";
+        row.LeaseUntil = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10);
+        await host.Status.UpdateRecipientAsync(row, row.ETag, default);
+
+        await sweep.PoisonJobAsync(receipt.MessageId);
+        Assert.Equal([PoisonDisposition.NothingPending], await sweep.HandlePoisonQueueAsync());
+
+        var fresh = Assert.Single((await host.Status.GetAsync(receipt.MessageId, default)).Recipients);
+        Assert.Equal((RecipientStatus.Delivering, "running-attempt", 0, 0), (fresh.Status, fresh.LeaseOwner, fresh.Round, fresh.PoisonCount));
+        Assert.Empty(await sweep.JobsAsync());
+    }
+
+    [Fact]
     public async Task PoisonedBounceJob_IsSentAgain_ThenAbandonedPastTheLimit()
     {
         var (world, _, host, sweep) = await WorldAsync("poison.test", ("Sweeper:MaxPoisonRedrives", "1"));
