@@ -106,6 +106,44 @@ public sealed class PoisonQueueTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task PoisonedVersionOneJob_OverLegacyRows_IsRedrivenAsVersionOne_AndDelivered()
+    {
+        var (world, sink, host, sweep) = await WorldAsync("poison.test");
+        await using var _ = world;
+        var id = "legacy" + Guid.NewGuid().ToString("N");
+        const string token = "legacytoken";
+        var blobName = Storage.MessageBlobs.NameFor(id, token);
+        var mime = "From: sender@sender.test\r\nTo: rcpt@poison.test\r\nSubject: old\r\nMessage-ID: <old@sender.test>\r\n\r\nbody\r\n"u8.ToArray();
+        await host.Get<Storage.MessageBlobs>().UploadAsync(blobName, mime, default);
+        var now = DateTimeOffset.UtcNow;
+        await host.Storage.Tables.GetTableClient(Storage.StorageNames.MessagesTable).SubmitTransactionAsync(
+        [
+            new(Azure.Data.Tables.TableTransactionActionType.Add, new MessageEntity
+            {
+                PartitionKey = id, RowKey = MessageEntity.LegacyRowKey, SubmittedAt = now, Sender = MailWorld.Sender, Source = "http-json",
+                Size = mime.Length, BlobName = blobName, SubmissionToken = token, BodyHash = "hash", RecipientCount = 1,
+            }),
+            new(Azure.Data.Tables.TableTransactionActionType.Add, new RecipientEntity
+            {
+                PartitionKey = id, RowKey = RecipientEntity.LegacyRowKeyFor("rcpt@poison.test"), Address = "rcpt@poison.test", Domain = "poison.test",
+                SubmissionToken = token, UpdatedAt = now,
+            }),
+        ]);
+        await sweep.Poison.SendMessageAsync(Storage.OutboundQueue.Serialize(new DeliveryJob
+        {
+            Version = 1, MessageId = id, SubmissionToken = token, Domain = "poison.test", Recipients = ["rcpt@poison.test"],
+            Sender = MailWorld.Sender, BlobName = blobName, Size = mime.Length, SubmittedAt = now,
+        }));
+
+        Assert.Equal([PoisonDisposition.Redriven], await sweep.HandlePoisonQueueAsync());
+
+        Assert.Equal(1, Assert.Single(await sweep.JobsAsync(id)).Version);
+        var view = await host.RunUntilFinalAsync(id);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
+        Assert.Single(await sink.WaitForMessagesAsync(1));
+    }
+
+    [Fact]
     public async Task PoisonedBounceJob_IsSentAgain_ThenAbandonedPastTheLimit()
     {
         var (world, _, host, sweep) = await WorldAsync("poison.test", ("Sweeper:MaxPoisonRedrives", "1"));

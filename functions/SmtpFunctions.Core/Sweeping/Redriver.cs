@@ -84,6 +84,8 @@ public sealed partial class Redriver(StatusStore status, OutboundQueue queue, Ma
         ArgumentNullException.ThrowIfNull(message);
         return new DeliveryJob
         {
+            // A partition committed before RowKeys carried the message id is read under the legacy keys, as its jobs said.
+            Version = message.RowKey == MessageEntity.LegacyRowKey ? 1 : DeliveryJob.CurrentVersion,
             MessageId = message.PartitionKey,
             SubmissionToken = message.SubmissionToken,
             Domain = domain,
