@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SmtpFunctions.Core.IntegrationTests.Infrastructure;
 using SmtpFunctions.Core.Status;
@@ -266,6 +267,38 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Single(sink.ReadAcceptedMessages());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[healthy message] longest non-final: {(Assert.Single(view.Recipients).DeliveredAt!.Value - view.SubmittedAt).TotalMilliseconds:F0} ms; the sweeper only deleted its index row"));
+    }
+
+    [Fact]
+    public async Task Index_CostsOneRequestAtSubmission_AndTwoAtTheFirstLookOfAFinishedMessage()
+    {
+        await using var world = await MailWorld.CreateAsync();
+        var sink = await world.StartSinkAsync(new SmtpSinkOptions());
+        await world.ServeAsync(MailWorld.MxZone("cost.test", sink.Address));
+        var requests = new RequestCountingPolicy();
+        await using var host = await DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, new Dictionary<string, string?>
+        {
+            ["Delivery:Port"] = world.Port.ToString(CultureInfo.InvariantCulture),
+            ["Routing:NameServers"] = $"{world.Dns.EndPoint.Address}:{world.Dns.EndPoint.Port}",
+        }, services => services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(requests));
+        var sweep = new SweepDriver(host);
+        await sweep.ResetAsync();
+
+        requests.Reset();
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@cost.test"));
+        var atSubmission = requests.Requests;
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
+
+        requests.Reset();
+        var swept = await sweep.SweepAsync(view.SubmittedAt + FirstCheck);
+        var atFirstLook = requests.Requests;
+
+        Assert.Equal(1, swept.Finished);
+        output.WriteLine($"submission: {atSubmission.Count} requests ({string.Join(", ", atSubmission.Select(r => $"{r.Method} {r.Resource}"))})");
+        output.WriteLine($"first look: {atFirstLook.Count} requests ({string.Join(", ", atFirstLook.Select(r => $"{r.Method} {r.Resource}"))})");
+        Assert.Equal(1, atSubmission.Count(r => r.Resource == StorageNames.ScheduleTable));
+        Assert.Equal(["GET schedule", "GET messages", "DELETE schedule"], atFirstLook.Select(r => $"{r.Method} {r.Resource}"));
     }
 
     [Fact]
