@@ -9,6 +9,7 @@ using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Sweeping;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core;
@@ -38,6 +39,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.AddDelivery(configuration);
         services.AddSuppression(configuration);
         services.AddPacing(configuration);
+        services.AddSweeping(configuration);
         return services;
     }
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SmtpFunctions.Api;
 using SmtpFunctions.Core;
-using SmtpFunctions.FunctionApp.Queues;
 using SmtpFunctions.FunctionApp.Storage;
 using SmtpFunctions.FunctionApp.Telemetry;
 
@@ -21,7 +20,6 @@ public static class FunctionAppSetup
         builder.Services.AddSmtpFunctionsCore(builder.Configuration);
         builder.Services.AddSmtpFunctionsApi();
         builder.Services.AddSmtpFunctionsWorkerTelemetry(builder.Configuration);
-        builder.Services.AddSingleton(_ => PoisonQueuePolicy.Load(Path.Combine(AppContext.BaseDirectory, "host.json")));
         builder.Services.AddHostedService<StorageStartup>();
         builder.UseMiddleware<StorageReadyMiddleware>();
         return builder;

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Api;
 using SmtpFunctions.Core;
+using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.LocalHost.Http;
 using SmtpFunctions.LocalHost.Queues;
+using SmtpFunctions.LocalHost.Sweeping;
 
 namespace SmtpFunctions.LocalHost;
 
@@ -33,6 +35,12 @@ public static class LocalHostApp
         if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
         {
             builder.Services.AddHostedService<QueueTriggerListener>();
+        }
+
+        if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))
+        {
+            builder.Services.AddHostedService<SweeperService>();
+            builder.Services.AddHostedService<PoisonQueueWatcher>();
         }
 
         var app = builder.Build();

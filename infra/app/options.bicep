@@ -124,15 +124,28 @@ var optionDefaults = {
   Pacing__MaxThrottleBackoff: '00:30:00'
   Pacing__ShareAcrossInstances: 'false'
   Pacing__InstanceHeartbeat: '00:00:30'
+  // SmtpFunctions.Core.Options.SweeperOptions (both hosts: submission files each message in the sweeper's index; the
+  // function app's timer schedule is fixed at every minute, Interval is the local host's)
+  Sweeper__Enabled: 'true'
+  Sweeper__Interval: '00:01:00'
+  Sweeper__FirstCheckDelay: '00:10:00'
+  Sweeper__OverdueGrace: '00:10:00'
+  Sweeper__UnleasedAttemptTimeout: '00:30:00'
+  Sweeper__IndexShards: '4'
+  Sweeper__MaxMessagesPerSweep: '5000'
+  Sweeper__Concurrency: '8'
+  Sweeper__MaxPoisonRedrives: '3'
+  Sweeper__PoisonRedriveDelay: '00:05:00'
 }
 
 @export()
-@description('Sections the SMTP ingress container binds: it submits (so it signs with DKIM and checks the suppression list) but never delivers.')
+@description('Sections the SMTP ingress container binds: it submits (so it signs with DKIM, checks the suppression list and files each message in the sweeper index) but never delivers.')
 var ingressSections = [
   'Submission'
   'Storage'
   'Dkim'
   'Suppression'
+  'Sweeper'
   'Ingress'
 ]
 

@@ -29,10 +29,12 @@ param workspaceId string
 var queueNames = [
   'outbound'
   'outbound-poison'
+  'outbound-poison-poison'
 ]
 var tableNames = [
   'messages'
   'pacing'
+  'schedule'
   'suppressions'
 ]
 var containerNames = [

@@ -21,6 +21,7 @@ var metricNames = {
   pacingBackoffs: 'smtpfunctions.pacing.backoffs'
   pacingWait: 'smtpfunctions.pacing.wait'
   deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
+  recipientsRedriven: 'smtpfunctions.recipients.redriven'
 }
 
 @export()

@@ -241,6 +241,20 @@ var content = {
       '50'
     )
     kql(
+      'poisoned',
+      'Jobs taken from the poison queue, by kind (${metricNames.deliveryPoisoned})',
+      counterBy(metricNames.deliveryPoisoned, 'kind'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'redriven',
+      'Recipients re-driven by the sweeper or the poison watcher, by reason (${metricNames.recipientsRedriven})',
+      counterBy(metricNames.recipientsRedriven, 'reason'),
+      'timechart',
+      '50'
+    )
+    kql(
       'ingress-sessions',
       'Ingress SMTP sessions, by result (${metricNames.ingressSessions})',
       counterBy(metricNames.ingressSessions, 'result'),

@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "SubmitMessage"];
+        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages"];
 
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
@@ -64,6 +64,28 @@ public class FunctionsMetadataTests
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundQueue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_RedrivePoisonedJob_IsQueueTriggerOnThePoisonQueue()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["RedrivePoisonedJob"]);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundPoisonQueue, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_SweepMessages_IsATimerEveryMinute_ThatMakesUpMissedRuns()
+    {
+        // The timer trigger is built into the Functions host: it needs no entry in extensions.json, only this binding.
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["SweepMessages"]);
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("0 * * * * *", trigger.GetProperty("schedule").GetString());
+        Assert.True(trigger.GetProperty("useMonitor").GetBoolean());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var onStartup) && onStartup.GetBoolean(), "RunOnStartup sweeps at every host restart; the monitor already makes up missed runs");
     }
 
     [Fact]

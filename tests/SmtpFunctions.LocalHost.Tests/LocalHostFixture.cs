@@ -45,6 +45,8 @@ public class LocalHostFixture : IAsyncLifetime
             ["Storage:MaxRetries"] = "0",
             ["Storage:NetworkTimeout"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Warning",
+            // The sweeper and the poison watcher act on the queues the tests inspect; the tests of the safety net turn them on.
+            ["Sweeper:Enabled"] = "false",
         };
         foreach (var (key, value) in Settings)
         {

@@ -83,6 +83,12 @@ public sealed class RecipientEntity : ITableEntity
     public bool DsnPending { get; set; }
 
     /// <summary>
+    /// How many times a job for this recipient landed in the poison queue (its handling failed over and over). The poison
+    /// watcher re-drives it while this is within <c>Sweeper:MaxPoisonRedrives</c>, then fails it for good.
+    /// </summary>
+    public int PoisonCount { get; set; }
+
+    /// <summary>
     /// The RowKey for a recipient of a message: escaped so any local part is a legal key, case-folded like duplicate
     /// detection, and carrying the message id so that it is unique across the table (Azurite looks entities up by RowKey
     /// first: a common address shared by thousands of partitions made each point read scan them).

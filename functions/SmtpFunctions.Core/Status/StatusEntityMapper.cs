@@ -50,5 +50,6 @@ internal static class StatusEntityMapper
         LeaseOwner = row.GetString(nameof(RecipientEntity.LeaseOwner)),
         LeaseUntil = row.GetDateTimeOffset(nameof(RecipientEntity.LeaseUntil)),
         DsnPending = row.GetBoolean(nameof(RecipientEntity.DsnPending)) ?? false,
+        PoisonCount = row.GetInt32(nameof(RecipientEntity.PoisonCount)) ?? 0,
     };
 }

@@ -83,8 +83,10 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };
         foreach (var table in extraTables ?? [])
         {

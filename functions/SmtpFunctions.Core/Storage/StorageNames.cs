@@ -18,9 +18,18 @@ public static class StorageNames
     /// <summary>Table of delivering instances' heartbeats, when pacing limits are shared among instances.</summary>
     public const string PacingTable = "pacing";
 
+    /// <summary>
+    /// The sweeper's due-time index: PartitionKey = due minute (UTC) and a shard, RowKey = message id. Lets the sweeper
+    /// find the messages to look at with one range query instead of reading every status partition.
+    /// </summary>
+    public const string ScheduleTable = "schedule";
+
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";
 
     /// <summary>Where the queue trigger moves jobs that failed <c>maxDequeueCount</c> times.</summary>
     public const string OutboundPoisonQueue = "outbound-poison";
+
+    /// <summary>Where the poison queue's own trigger moves messages whose handling failed <c>maxDequeueCount</c> times.</summary>
+    public const string OutboundPoisonPoisonQueue = "outbound-poison-poison";
 }

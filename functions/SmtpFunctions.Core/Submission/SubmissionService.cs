@@ -6,6 +6,7 @@ using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Sweeping;
 using SmtpFunctions.Core.Telemetry;
 
 namespace SmtpFunctions.Core.Submission;
@@ -26,6 +27,7 @@ public sealed partial class SubmissionService(
     MessageBlobs blobs,
     OutboundQueue queue,
     StatusStore status,
+    SweepIndex sweepIndex,
     MessageIds ids,
     SuppressionList suppressions,
     TimeProvider time,
@@ -110,7 +112,9 @@ public sealed partial class SubmissionService(
         }
 
         var enqueue = EnqueueAsync();
-        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), enqueue);
+        // The sweeper's index row goes out with them: written before the commit, it can only be early (an orphan's row is
+        // dropped after the orphan grace), never missing for a committed message.
+        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), enqueue, sweepIndex.AddAsync(id, now, cancellationToken));
         var (suppressed, jobCount) = await enqueue;
 
         var accepted = envelope.Recipients

@@ -54,10 +54,14 @@ public sealed class MailMetrics
     public const string PacingWait = "smtpfunctions.pacing.wait";
 
     /// <summary>
-    /// Counter: delivery jobs that threw on their last allowed dequeue, so the queue trigger moves them to the poison
-    /// queue. A metric, so that the alert on it never loses a row to log sampling.
+    /// Counter: jobs taken from the poison queue, by <c>kind</c> (deliver/bounce/malformed), however they got there (a
+    /// handler that failed maxDequeueCount times, a worker that died on its last try, a body the host could not decode).
+    /// A metric, so that the alert on it never loses a row to log sampling.
     /// </summary>
     public const string DeliveryPoisoned = "smtpfunctions.delivery.poisoned";
+
+    /// <summary>Counter: recipients put on the queue again by the sweeper or the poison watcher, by <c>reason</c> (overdue/poisoned) and <c>domain</c>.</summary>
+    public const string RecipientsRedriven = "smtpfunctions.recipients.redriven";
 
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
@@ -78,7 +82,8 @@ public sealed class MailMetrics
         Deferrals = meter.CreateCounter<long>(PacingDeferrals, "{job}", "Jobs re-enqueued by pacing without an attempt.");
         Backoffs = meter.CreateCounter<long>(PacingBackoffs, "{backoff}", "Destination backoffs started by throttling replies.");
         PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
-        Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Delivery jobs moved to the poison queue.");
+        Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Jobs taken from the poison queue.");
+        Redriven = meter.CreateCounter<long>(RecipientsRedriven, "{recipient}", "Recipients re-driven outside their job's retry chain.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -125,4 +130,7 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="DeliveryPoisoned"/>.</summary>
     public Counter<long> Poisoned { get; }
+
+    /// <summary>See <see cref="RecipientsRedriven"/>.</summary>
+    public Counter<long> Redriven { get; }
 }

@@ -92,30 +92,6 @@ public sealed class TriggerTests(FunctionAppFixture fixture) : IClassFixture<Fun
     }
 
     [Fact]
-    public async Task DeliverMessage_FailingOnTheLastAllowedAttempt_CountsTheJobAsPoisoned_EarlierAttemptsDoNot()
-    {
-        using var poisoned = new MetricCollector<long>(App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), MailMetrics.MeterName, MailMetrics.DeliveryPoisoned);
-        var receipt = JsonDocument.Parse((await SubmitAsync(Message)).Body).RootElement;
-        var job = (await TakeJobsAsync(receipt.GetProperty("id").GetString()!))[0];
-        var early = QueuesModelFactory.QueueMessage(job.MessageId, job.PopReceipt, job.Body, dequeueCount: 1);
-        var last = QueuesModelFactory.QueueMessage(job.MessageId, job.PopReceipt, job.Body, dequeueCount: 5);
-
-        await fixture.Azurite.StopAsync();
-        try
-        {
-            await Assert.ThrowsAnyAsync<Exception>(() => App.Trigger<DeliverMessage>().RunAsync(early, default));
-            Assert.Empty(poisoned.GetMeasurementSnapshot());
-            await Assert.ThrowsAnyAsync<Exception>(() => App.Trigger<DeliverMessage>().RunAsync(last, default));
-        }
-        finally
-        {
-            await fixture.Azurite.RestartAsync();
-        }
-
-        Assert.Equal(1, Assert.Single(poisoned.GetMeasurementSnapshot()).Value);
-    }
-
-    [Fact]
     public async Task SuppressionFunctions_ListLookUpAndLift_InPathAndQueryForm()
     {
         var list = App.Services.GetRequiredService<SuppressionList>();

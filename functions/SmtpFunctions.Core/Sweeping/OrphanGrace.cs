@@ -1,0 +1,19 @@
+using SmtpFunctions.Core.Options;
+
+namespace SmtpFunctions.Core.Sweeping;
+
+/// <summary>How long after its submission a message that has not committed may still commit.</summary>
+/// <remarks>
+/// The same bound delivery uses before it calls a job an orphan: <c>Delivery:OrphanGracePeriod</c>, and never less than
+/// a submission can take with every storage retry timing out (its three writes, each with all its tries and back-off).
+/// </remarks>
+internal static class OrphanGrace
+{
+    public static TimeSpan For(DeliveryOptions delivery, StorageOptions storage)
+    {
+        var backoff = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));
+        var perWrite = (storage.NetworkTimeout * (storage.MaxRetries + 1)) + (backoff * storage.MaxRetries);
+        var worstSubmission = perWrite * 3;
+        return delivery.OrphanGracePeriod > worstSubmission ? delivery.OrphanGracePeriod : worstSubmission;
+    }
+}
