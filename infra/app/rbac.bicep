@@ -184,6 +184,12 @@ resource suppressionsTable 'Microsoft.Storage/storageAccounts/tableServices/tabl
   name: 'suppressions'
 }
 
+// Submission files each message in the sweeper's due-time index, so the ingress writes there too.
+resource scheduleTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
+  parent: tableService
+  name: 'schedule'
+}
+
 resource ingressBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(messagesContainer.id, ingressIdentity.id, roles.storageBlobDataContributor)
   scope: messagesContainer
@@ -207,6 +213,16 @@ resource ingressJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource ingressStatus 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(messagesTable.id, ingressIdentity.id, roles.storageTableDataContributor)
   scope: messagesTable
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: ingressPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ingressSchedule 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(scheduleTable.id, ingressIdentity.id, roles.storageTableDataContributor)
+  scope: scheduleTable
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: ingressPrincipalId

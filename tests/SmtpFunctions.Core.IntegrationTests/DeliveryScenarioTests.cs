@@ -235,10 +235,12 @@ public sealed class DeliveryScenarioTests(AzuriteFixture azurite, ITestOutputHel
         var sink = await world.StartSinkAsync(new SmtpSinkOptions { DisconnectAfter = ["."] });
         await world.ServeAsync(MailWorld.MxZone("dot.test", sink.Address));
         var host = await HostAsync(world, ("Retry:Schedule", "00:00:02"));
+        using var unconfirmed = new MetricCollector<long>(host.Get<IMeterFactory>(), MailMetrics.MeterName, MailMetrics.DeliveryUnconfirmed);
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@dot.test"));
         await host.RunOnceAsync();
         var first = (await host.Status.GetViewAsync(receipt.MessageId, default))!.Recipients[0];
+        Assert.Equal(1, unconfirmed.GetMeasurementSnapshot().Sum(m => m.Value));
         var bodiesBeforeTheRetry = sink.ReadMessages().Count(m => m.Recipients.Contains("rcpt@dot.test") && Encoding.UTF8.GetString(m.Bytes).Contains("Hello from the scenario.", StringComparison.Ordinal));
         await sink.ReconfigureAsync(new SmtpSinkOptions());
         var view = await host.RunUntilFinalAsync(receipt.MessageId);

@@ -78,6 +78,7 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
             ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", StorageBlobDataContributor),
             ($"{account}/queueServices/default/queues/{StorageNames.OutboundQueue}", StorageQueueDataMessageSender),
             ($"{account}/tableServices/default/tables/{StorageNames.MessagesTable}", StorageTableDataContributor),
+            ($"{account}/tableServices/default/tables/{StorageNames.ScheduleTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.SuppressionsTable}", StorageTableDataReader),
             // Its own secrets, one by one: certificate, users file, DKIM keys; not the smart-host password.
             ($"{vault}/secrets/{(string)parameters["ingressCertificateSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),

@@ -357,6 +357,14 @@ public sealed partial class DeliveryJobHandler(
             result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => lost, StringComparer.OrdinalIgnoreCase), null, null, null);
         }
 
+        if (result.UnconfirmedRecipients.Count > 0)
+        {
+            // The message went out whole and no reply came: the retry may deliver it a second time. Said once, here, so
+            // that a duplicate a recipient reports can be traced to its cause.
+            metrics.Unconfirmed.Add(result.UnconfirmedRecipients.Count, Domain(job));
+            LogUnconfirmed(logger, result.UnconfirmedRecipients.Count, result.Peer ?? "");
+        }
+
         // The slot is free as soon as the session is back in the cache (or closed); a throttling reply starts a backoff
         // that the retry of these recipients waits out too.
         var backoffUntil = pacing.Lease?.Report(result);
@@ -710,6 +718,9 @@ public sealed partial class DeliveryJobHandler(
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Renewing the lease of {Count} recipients failed: {Reason}")]
     private static partial void LogRenewalFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "{Count} recipients got the whole message from {Peer} but no reply to it; the retry may deliver it twice")]
+    private static partial void LogUnconfirmed(ILogger logger, int count, string peer);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Recipient <{Recipient}> is being delivered by another worker; skipped")]
     private static partial void LogClaimLost(ILogger logger, string recipient);

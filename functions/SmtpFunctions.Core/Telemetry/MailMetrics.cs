@@ -63,6 +63,9 @@ public sealed class MailMetrics
     /// <summary>Counter: recipients put on the queue again by the sweeper or the poison watcher, by <c>reason</c> (overdue/poisoned) and <c>domain</c>.</summary>
     public const string RecipientsRedriven = "smtpfunctions.recipients.redriven";
 
+    /// <summary>Recipients whose message went out whole without a reply to the final dot: the duplicate window.</summary>
+    public const string DeliveryUnconfirmed = "smtpfunctions.delivery.unconfirmed";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -84,6 +87,7 @@ public sealed class MailMetrics
         PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
         Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Jobs taken from the poison queue.");
         Redriven = meter.CreateCounter<long>(RecipientsRedriven, "{recipient}", "Recipients re-driven outside their job's retry chain.");
+        Unconfirmed = meter.CreateCounter<long>(DeliveryUnconfirmed, "{recipient}", "Recipients sent the whole message without a reply to it.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -133,4 +137,7 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="RecipientsRedriven"/>.</summary>
     public Counter<long> Redriven { get; }
+
+    /// <summary>See <see cref="DeliveryUnconfirmed"/>.</summary>
+    public Counter<long> Unconfirmed { get; }
 }

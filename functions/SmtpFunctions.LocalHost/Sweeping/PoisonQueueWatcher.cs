@@ -13,7 +13,9 @@ namespace SmtpFunctions.LocalHost.Sweeping;
 /// <c>maxDequeueCount</c> is reached. Nothing it meets ends the host.
 /// </summary>
 /// <remarks>
-/// One message at a time: poisoned jobs are rare, and a failure in one never holds back a batch of others.
+/// One message at a time: poisoned jobs are rare, and a failure in one never holds back a batch of others. The queue is
+/// read as raw text and decoded here, as the listener on <c>outbound</c> does: that listener moves a body that is not
+/// Base64 here unchanged, and the handler is what counts and drops it.
 /// </remarks>
 internal sealed partial class PoisonQueueWatcher(
     StorageAccount account, PoisonJobHandler handler, QueueTriggerSettings settings, ILogger<PoisonQueueWatcher> logger) : BackgroundService
@@ -21,8 +23,8 @@ internal sealed partial class PoisonQueueWatcher(
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QueueClient _poison = account.Queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
-    private readonly QueueClient _poisonPoison = account.Queues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue);
+    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+    private readonly QueueClient _poisonPoison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +40,7 @@ internal sealed partial class PoisonQueueWatcher(
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // Storage away, or a body the client cannot decode (it is not base64): poll again later.
+                    // Storage away: poll again later.
                     LogPollFailed(logger, ex);
                 }
 
@@ -63,7 +65,9 @@ internal sealed partial class PoisonQueueWatcher(
     {
         try
         {
-            await handler.HandleAsync(message.Body, stoppingToken);
+            // Text that does not decode is no job: the handler sees it as such, counts it as malformed and drops it.
+            var body = QueueMessageBody.TryDecode(message, settings.MessageEncoding, out var decoded) ? decoded : message.Body;
+            await handler.HandleAsync(body, stoppingToken);
             await _poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -77,7 +81,7 @@ internal sealed partial class PoisonQueueWatcher(
             {
                 if (message.DequeueCount >= settings.MaxDequeueCount)
                 {
-                    await _poisonPoison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+                    await _poisonPoison.SendMessageAsync(message.MessageText, cancellationToken: CancellationToken.None);
                     await _poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                     LogGaveUp(logger, message.MessageId, message.DequeueCount);
                 }
