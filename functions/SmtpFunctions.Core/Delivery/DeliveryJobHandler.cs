@@ -1,6 +1,8 @@
+using System.Buffers;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.IO;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
 using SmtpFunctions.Core.Options;
@@ -169,19 +171,11 @@ public sealed partial class DeliveryJobHandler(
         LogOrphan(logger, job.MessageId, job.Domain, dequeueCount);
     }
 
-    private async Task<ReadOnlyMemory<byte>?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await blobs.DownloadAsync(job.BlobName, cancellationToken)).ToMemory();
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    // Into pooled memory, held once: the relay parses and sends it where it lies.
+    private Task<RecyclableMemoryStream?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken) =>
+        blobs.DownloadToBufferAsync(job.BlobName, cancellationToken);
 
-    private static async Task IgnoreAsync(Task? task)
+    private static async Task IgnoreAsync(Task<RecyclableMemoryStream?>? task)
     {
         if (task is null)
         {
@@ -190,7 +184,7 @@ public sealed partial class DeliveryJobHandler(
 
         try
         {
-            await task;
+            (await task)?.Dispose();
         }
         catch (Exception ex) when (ex is RequestFailedException || StorageFaults.IsUnavailable(ex))
         {
@@ -257,20 +251,23 @@ public sealed partial class DeliveryJobHandler(
     }
 
     private async Task DeliverAsync(
-        DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, PacingDecision pacing, CancellationToken cancellationToken)
+        DeliveryJob job, List<RecipientEntity> claimed, Task<RecyclableMemoryStream?> content, PacingDecision pacing, CancellationToken cancellationToken)
     {
         RelayResult result;
-        var mime = await content;
+        using var mime = await content;
         if (pacing.Lease is null)
         {
             // Held back by pacing until its lifetime ran out: expired without an attempt.
             var congested = FailureClassifier.Congested(pacing.Destination);
             result = new RelayResult(claimed.ToDictionary(r => r.Address, _ => congested, StringComparer.OrdinalIgnoreCase), null, null, null);
         }
-        else if (mime is { } octets)
+        else if (mime is not null)
         {
             result = await relay.RelayAsync(
-                new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), octets, job.RequiresSmtpUtf8, job.EightBit),
+                new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), ReadOnlyMemory<byte>.Empty, job.RequiresSmtpUtf8, job.EightBit)
+                {
+                    Content = mime,
+                },
                 cancellationToken);
         }
         else
@@ -339,7 +336,7 @@ public sealed partial class DeliveryJobHandler(
                 job.MessageId,
                 sender,
                 job.SubmittedAt,
-                HeaderBlock(mime ?? ReadOnlyMemory<byte>.Empty),
+                HeaderBlock(mime),
                 failed.Select(f => new FailedRecipient(f.Row.Address, f.Reply, RemoteMta(result.Peer), now)).ToList());
             await bounces.SendAsync(report, $"dsn:{job.MessageId}:{job.Domain}:{job.Round}", cancellationToken);
         }
@@ -499,10 +496,19 @@ public sealed partial class DeliveryJobHandler(
             ? reply
             : FailureClassifier.Transient("4.3.0", "no outcome was reported for this recipient");
 
-    private static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> mime)
+    // The DSN quotes the header block (RFC 3464 text/rfc822-headers): a copy of that part only, the buffer goes back.
+    private static ReadOnlyMemory<byte> HeaderBlock(RecyclableMemoryStream? mime)
     {
-        var end = mime.Span.IndexOf("\r\n\r\n"u8);
-        return end < 0 ? mime : mime[..(end + 2)];
+        if (mime is null)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var octets = mime.GetReadOnlySequence();
+        var reader = new SequenceReader<byte>(octets);
+        return reader.TryReadTo(out ReadOnlySequence<byte> headers, "\r\n\r\n"u8, advancePastDelimiter: false)
+            ? octets.Slice(0, headers.Length + 2).ToArray()
+            : octets.ToArray();
     }
 
     private static string? RemoteMta(string? peer)

@@ -42,7 +42,7 @@ public sealed partial class SmtpRelay(
             return new RelayResult(All(request, routeFailure), null, null, null);
         }
 
-        var message = Load(request.Mime);
+        var message = Load(request);
         var requireTls = _options.SmartHost.Enabled ? _options.SmartHost.RequireTls : _options.RequiresTlsFor(request.Domain);
         DeliveryReply? lastFailure = null;
         string? lastPeer = null;
@@ -193,10 +193,10 @@ public sealed partial class SmtpRelay(
             return (Finish(session, All(request, FailureClassifier.SmtpUtf8NotOffered(session.Peer))), null);
         }
 
-        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && request.Mime.Length > client.MaxSize)
+        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && request.Size > client.MaxSize)
         {
             await cache.ReturnAsync(session);
-            return (Finish(session, All(request, FailureClassifier.TooLarge(session.Peer, request.Mime.Length, client.MaxSize))), null);
+            return (Finish(session, All(request, FailureClassifier.TooLarge(session.Peer, request.Size, client.MaxSize))), null);
         }
 
         var replies = new Dictionary<string, DeliveryReply>(StringComparer.OrdinalIgnoreCase);
@@ -227,7 +227,7 @@ public sealed partial class SmtpRelay(
         }
 
         var downgrade = request.EightBit && !client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime);
-        client.BeginTransaction(request.Mime.Length, downgrade);
+        client.BeginTransaction(request.Size, downgrade);
         // MailKit has one read/write timeout per session; the transaction's longest legitimate wait is after the dot.
         client.Timeout = Milliseconds(_options.DataTerminationTimeout);
         var format = FormatOptions.Default.Clone();
@@ -307,11 +307,8 @@ public sealed partial class SmtpRelay(
     private static Dictionary<string, DeliveryReply> All(RelayRequest request, DeliveryReply reply) =>
         request.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(r => r, _ => reply, StringComparer.OrdinalIgnoreCase);
 
-    private static MimeMessage Load(ReadOnlyMemory<byte> mime)
-    {
-        using var stream = new MemoryStream(mime.ToArray(), writable: false);
-        return MimeMessage.Load(stream);
-    }
+    // Parsed in place (MimeKit's persistent mode): the parts stay offsets into the stored octets instead of copies.
+    private static MimeMessage Load(RelayRequest request) => MimeMessage.Load(request.OpenContent(), persistent: true);
 
     private static string DescribeCertificateProblem(SslPolicyErrors errors, X509Chain? chain)
     {
