@@ -34,6 +34,14 @@ public sealed class SubmissionOptions
     public int MaxHeaderFields { get; set; } = 1000;
 
     /// <summary>
+    /// Largest header block of a message submitted as raw MIME, in octets, checked before it is parsed. Default 128 KiB:
+    /// four times sendmail's <c>MaxHeadersLength</c>, ample for long trace and signature fields, and small enough that a
+    /// header of thousands of addresses cannot cost seconds of parsing.
+    /// </summary>
+    [Range(8 * 1024, 16 * 1024 * 1024)]
+    public long MaxHeaderBytes { get; set; } = 128 * 1024;
+
+    /// <summary>
     /// Request body octets the HTTP door holds at once, per process; a request beyond it is answered 503 with Retry-After
     /// before its body is read. Default 512 MiB: a submission holds about two copies of its message while it is prepared,
     /// so this keeps the door's message memory near 1 GiB however many clients send large messages at once.

@@ -40,13 +40,6 @@ internal static class MessageHygiene
         }
     }
 
-    /// <summary>True when there are more header fields than <paramref name="max"/>, counted before any other work.</summary>
-    public static bool HasTooManyFields(MimeMessage message, int max, out int count)
-    {
-        count = message.Headers.Count;
-        return count > max;
-    }
-
     private static void RemoveFields(HeaderList headers, bool keepAuthenticationHeaders)
     {
         foreach (var name in Dropped)

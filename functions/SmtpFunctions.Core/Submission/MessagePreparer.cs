@@ -120,14 +120,14 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
                 prepared = JsonMessageBuilder.Build(json!, _options.MaxRecipients, _options.MaxHeaderFields, out errors);
                 break;
             case MimePayload raw:
-                if (!TryParseMime(raw, out var parsed, out error))
+                if (HeaderBlockLimits.Check(raw.Octets, _options.MaxHeaderBytes, _options.MaxHeaderFields) is { } tooBig)
                 {
+                    error = SubmissionError.Invalid(tooBig.Field, tooBig.Detail);
                     return false;
                 }
 
-                if (MessageHygiene.HasTooManyFields(parsed!, _options.MaxHeaderFields, out var fields))
+                if (!TryParseMime(raw, out var parsed, out error))
                 {
-                    error = SubmissionError.Invalid("headers", $"the message has {fields} header fields; at most {_options.MaxHeaderFields} are allowed");
                     return false;
                 }
 

@@ -23,9 +23,11 @@ internal static class PreparerFixture
         return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(options), delivery, dkim);
     }
 
-    public static PreparedSubmission Accept(string json, Action<SubmissionOptions>? configure = null)
+    public static PreparedSubmission Accept(string json, Action<SubmissionOptions>? configure = null) => Accept(Json(json), configure);
+
+    public static PreparedSubmission Accept(SubmissionRequest request, Action<SubmissionOptions>? configure = null)
     {
-        var ok = Create(configure).TryPrepare(Json(json), Id, Now, out var prepared, out var error);
+        var ok = Create(configure).TryPrepare(request, Id, Now, out var prepared, out var error);
         Assert.True(ok, error?.Detail);
         return prepared!;
     }
