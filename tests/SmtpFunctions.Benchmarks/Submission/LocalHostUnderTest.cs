@@ -15,9 +15,12 @@ public sealed class LocalHostUnderTest : IAsyncDisposable
     /// <summary>The function key the host is given.</summary>
     public const string Key = "benchmark-function-key-0123456789";
 
-    private LocalHostUnderTest(AzuriteProcess azurite, ChildProcess host, HttpClient client)
+    private readonly bool _ownsAzurite;
+
+    private LocalHostUnderTest(AzuriteProcess azurite, bool ownsAzurite, ChildProcess host, HttpClient client)
     {
         Azurite = azurite;
+        _ownsAzurite = ownsAzurite;
         Host = host;
         Client = client;
     }
@@ -31,17 +34,21 @@ public sealed class LocalHostUnderTest : IAsyncDisposable
     /// <summary>A client for the host with the key set.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>Starts both; <paramref name="settings"/> are extra configuration (as environment variables).</summary>
-    public static async Task<LocalHostUnderTest> StartAsync(string? hostAssembly, int connections, IDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts both (or the host alone on <paramref name="sharedAzurite"/>); <paramref name="settings"/> are extra
+    /// configuration (as environment variables). The queue listener runs only when <paramref name="deliver"/>.
+    /// </summary>
+    public static async Task<LocalHostUnderTest> StartAsync(
+        string? hostAssembly, int connections, IDictionary<string, string>? settings = null, AzuriteProcess? sharedAzurite = null, bool deliver = false)
     {
         // On disk: large benchmark messages would otherwise sit in Azurite's memory beside the host's.
-        var azurite = await AzuriteProcess.StartAsync(inMemory: false);
+        var azurite = sharedAzurite ?? await AzuriteProcess.StartAsync(inMemory: false);
         var port = FreePorts.Next();
         var environment = new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["LocalHost__FunctionKey"] = Key,
-            ["LocalHost__RunQueueListener"] = "false",
+            ["LocalHost__RunQueueListener"] = deliver ? "true" : "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -57,7 +64,7 @@ public sealed class LocalHostUnderTest : IAsyncDisposable
             Timeout = TimeSpan.FromMinutes(10),
         };
         client.DefaultRequestHeaders.Add("x-functions-key", Key);
-        return new LocalHostUnderTest(azurite, host, client);
+        return new LocalHostUnderTest(azurite, sharedAzurite is null, host, client);
     }
 
     /// <summary>POSTs one body with a content type and returns the status code.</summary>
@@ -75,6 +82,9 @@ public sealed class LocalHostUnderTest : IAsyncDisposable
     {
         Client.Dispose();
         await Host.DisposeAsync();
-        await Azurite.DisposeAsync();
+        if (_ownsAzurite)
+        {
+            await Azurite.DisposeAsync();
+        }
     }
 }
