@@ -30,7 +30,7 @@ public sealed class MessageBlobs
 
     /// <summary>
     /// Stores the MIME from a seekable stream, sent as it is read (one request up to the SDK's single-upload size): the
-    /// octets are not copied into another buffer on the way.
+    /// octets are not copied into another buffer on the way. The stream is disposed.
     /// </summary>
     public async Task UploadAsync(string blobName, Stream mime, CancellationToken cancellationToken)
     {

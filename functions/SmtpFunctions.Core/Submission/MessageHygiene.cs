@@ -103,7 +103,7 @@ internal static class MessageHygiene
 
                 break;
             case MessagePart { Message: { } embedded }:
-                RemoveFields(embedded.Headers, keepAuthenticationHeaders: true);
+                // An attached message is content: its fields stay, only its long lines are dealt with.
                 FoldLongHeaders(embedded.Headers, errors);
                 if (embedded.Body is { } body)
                 {
