@@ -157,6 +157,18 @@ public class MessageHygieneTests
     }
 
     [Fact]
+    public void Prepare_JsonSubjectAndHeaderOf5000Chars_AreFoldedOrEncoded_AndReadTheSame()
+    {
+        var token = new string('t', 5000);
+        var prepared = Accept(Json($"{{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"subject\":\"{LongLine}\",\"headers\":{{\"X-Token\":\"{token}\"}},\"text\":\"t\"}}"));
+
+        AssertNoLongLine(prepared);
+        var stored = Reload(prepared);
+        Assert.Equal(LongLine, stored.Subject);
+        Assert.Equal(token, stored.Headers["X-Token"]);
+    }
+
+    [Fact]
     public void Prepare_RawMime_DropsReturnPathBccAndResentBcc_KeepsTheRest()
     {
         var prepared = Accept(Mime(
