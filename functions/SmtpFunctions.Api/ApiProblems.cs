@@ -69,6 +69,12 @@ public static class ApiProblems
         $"Content-Type '{contentType ?? "(none)"}' is not accepted; send application/json or message/rfc822.",
         [new FieldError("Content-Type", "must be application/json or message/rfc822")]);
 
+    /// <summary>503 when the door holds as many request octets as it may (<c>Submission:MaxBytesInFlight</c>).</summary>
+    public static IResult Busy(long limit) => Create(StatusCodes.Status503ServiceUnavailable, "busy",
+        "Too many submissions in progress",
+        $"This instance is already processing {limit} octets of submissions, its limit; nothing was read or accepted. Retry after the number of seconds in Retry-After.",
+        [new FieldError("body", "not admitted: too many octets in flight")]);
+
     /// <summary>503 for a read or a lift while storage is unreachable (a submission's 503 comes from its <see cref="SubmissionError"/>).</summary>
     public static IResult StorageUnavailable() => Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable",
         "Storage is unavailable", "Storage could not be reached, so nothing was read or changed; retry later.", []);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using SmtpFunctions.Core.Buffers;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
@@ -15,6 +16,7 @@ namespace SmtpFunctions.Api;
 /// </summary>
 public sealed partial class MessagesEndpoint(
     SubmissionService submission,
+    SubmissionAdmission admission,
     StatusStore status,
     IOptions<SubmissionOptions> options,
     ILogger<MessagesEndpoint> logger)
@@ -35,20 +37,36 @@ public sealed partial class MessagesEndpoint(
         }
 
         var limit = BodyLimit(source);
-        var body = await RequestBodyReader.ReadAsync(request, limit, cancellationToken);
-        if (body is null)
+        if (request.ContentLength > limit)
         {
-            return ApiProblems.From(SubmissionError.TooLarge(request.ContentLength ?? limit + 1, options.Value.MaxMessageBytes) with
-            {
-                Detail = $"The request body exceeds {limit} octets, more than a message of {options.Value.MaxMessageBytes} octets can need.",
-            });
+            return TooLarge(request, limit);
         }
 
+        RequestBodyReader.AllowDrain(request, limit);
+        // Admitted by its declared length before a byte is read; a body of unknown length as it arrives.
+        using var lease = admission.TryAdmit(request.ContentLength ?? 0);
+        if (lease is null)
+        {
+            return Busy(source);
+        }
+
+        using var body = MessageBuffers.Rent("http-body");
+        switch (await RequestBodyReader.ReadAsync(request, limit, lease, body, cancellationToken))
+        {
+            case RequestBodyReader.Outcome.TooLarge:
+                return TooLarge(request, limit);
+            case RequestBodyReader.Outcome.Busy:
+                return Busy(source);
+        }
+
+        var octets = body.GetReadOnlySequence();
         var outcome = await submission.SubmitAsync(new SubmissionRequest
         {
             Source = source,
-            Payload = source == SubmissionSource.HttpJson ? new JsonPayload(body) : new MimePayload(body),
+            // The submission releases the body as soon as it is done with it, so it does not sit beside the stored copy.
+            Payload = source == SubmissionSource.HttpJson ? new JsonPayload(octets) { Owner = body } : new MimePayload(octets) { Owner = body },
             IdempotencyKey = request.Headers.TryGetValue(IdempotencyKeyHeader, out var key) ? key.ToString() : null,
+            Client = HttpClientDetails.Of(request),
         }, cancellationToken);
 
         if (outcome.Receipt is not { } receipt)
@@ -85,6 +103,19 @@ public sealed partial class MessagesEndpoint(
         }
     }
 
+    private IResult TooLarge(HttpRequest request, long limit) =>
+        ApiProblems.From(SubmissionError.TooLarge(request.ContentLength ?? limit + 1, options.Value.MaxMessageBytes) with
+        {
+            Detail = $"The request body exceeds {limit} octets, more than a message of {options.Value.MaxMessageBytes} octets can need.",
+        });
+
+    private IResult Busy(SubmissionSource source)
+    {
+        admission.CountRefusal(source);
+        LogBusy(logger, admission.InFlight, admission.Limit);
+        return ApiProblems.Busy(admission.Limit);
+    }
+
     private long BodyLimit(SubmissionSource source)
     {
         var max = options.Value.MaxMessageBytes;
@@ -117,6 +148,10 @@ public sealed partial class MessagesEndpoint(
     }
 
     private static string LocationOf(HttpRequest request, string id) => $"{request.PathBase}/api/messages/{id}";
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
+        Message = "Submission refused as busy: {InFlight} request octets in flight, limit {Limit} (Submission:MaxBytesInFlight)")]
+    private static partial void LogBusy(ILogger logger, long inFlight, long limit);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage unavailable while reading status of {MessageId}")]
     private static partial void LogStatusUnavailable(ILogger logger, string messageId, Exception exception);

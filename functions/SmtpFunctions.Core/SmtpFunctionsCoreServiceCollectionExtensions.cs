@@ -35,6 +35,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton<StatusStore>();
         services.TryAddSingleton<MessageIds>();
         services.TryAddSingleton<MessagePreparer>();
+        services.TryAddSingleton<SubmissionAdmission>();
         services.TryAddSingleton<SubmissionService>();
         services.AddDelivery(configuration);
         services.AddSuppression(configuration);

@@ -16,6 +16,11 @@ var optionDefaults = {
   Submission__MaxRecipients: '50'
   Submission__MaxMessageBytes: '26214400'
   Submission__MessageIdDomain: ''
+  Submission__MaxHeaderFields: '1000'
+  Submission__MaxHeaderBytes: '131072'
+  Submission__MaxBytesInFlight: '536870912'
+  Submission__KeepSubmittedAuthenticationHeaders: 'false'
+  Submission__ReceivedHeaderShowsClient: 'true'
   // SmtpFunctions.Core.Options.StorageOptions
   Storage__MaxRetries: '2'
   Storage__RetryDelay: '00:00:00.2'

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.IO;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
 using SmtpFunctions.Core.Options;
@@ -231,19 +232,11 @@ public sealed partial class DeliveryJobHandler(
         LogOrphan(logger, job.MessageId, job.Domain, dequeueCount);
     }
 
-    private async Task<ReadOnlyMemory<byte>?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await blobs.DownloadAsync(job.BlobName, cancellationToken)).ToMemory();
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    // Into pooled memory, held once: the relay parses and sends it where it lies. Null when the blob is not there.
+    private Task<RecyclableMemoryStream?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken) =>
+        blobs.DownloadToBufferAsync(job.BlobName, cancellationToken);
 
-    private async Task<ReadOnlyMemory<byte>?> DownloadAgainIfMissingAsync(Task<ReadOnlyMemory<byte>?> early, DeliveryJob job, CancellationToken cancellationToken)
+    private async Task<RecyclableMemoryStream?> DownloadAgainIfMissingAsync(Task<RecyclableMemoryStream?> early, DeliveryJob job, CancellationToken cancellationToken)
     {
         if (await early is { } octets)
         {
@@ -254,7 +247,7 @@ public sealed partial class DeliveryJobHandler(
         return await DownloadAsync(job, cancellationToken);
     }
 
-    private static async Task IgnoreAsync(Task? task)
+    private static async Task IgnoreAsync(Task<RecyclableMemoryStream?>? task)
     {
         if (task is null)
         {
@@ -263,7 +256,7 @@ public sealed partial class DeliveryJobHandler(
 
         try
         {
-            await task;
+            (await task)?.Dispose();
         }
         catch (Exception ex) when (ex is RequestFailedException || StorageFaults.IsUnavailable(ex))
         {
@@ -330,10 +323,10 @@ public sealed partial class DeliveryJobHandler(
     }
 
     private async Task DeliverAsync(
-        DeliveryJob job, List<RecipientEntity> claimed, Task<ReadOnlyMemory<byte>?> content, PacingDecision pacing, CancellationToken cancellationToken)
+        DeliveryJob job, List<RecipientEntity> claimed, Task<RecyclableMemoryStream?> content, PacingDecision pacing, CancellationToken cancellationToken)
     {
         RelayResult result;
-        var mime = await content;
+        using var mime = await content;
         var attempted = true;
         if (pacing.Lease is null)
         {
@@ -342,11 +335,14 @@ public sealed partial class DeliveryJobHandler(
             result = new RelayResult(claimed.ToDictionary(r => r.Address, r => RecordedReply.From(r, ReplyKind.Transient) ?? congested, StringComparer.OrdinalIgnoreCase), null, null, null);
             attempted = false;
         }
-        else if (mime is { } octets)
+        else if (mime is not null)
         {
             using var renewal = new LeaseRenewal(this, claimed, cancellationToken);
             result = await relay.RelayAsync(
-                new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), octets, job.RequiresSmtpUtf8, job.EightBit),
+                new RelayRequest(job.Domain, job.Sender, claimed.Select(r => r.Address).ToList(), ReadOnlyMemory<byte>.Empty, job.RequiresSmtpUtf8, job.EightBit)
+                {
+                    Content = mime,
+                },
                 cancellationToken);
             await renewal.StopAsync();
         }

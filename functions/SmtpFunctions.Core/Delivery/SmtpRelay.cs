@@ -63,7 +63,7 @@ public sealed partial class SmtpRelay(
             return attempt.ToResult(FailureClassifier.Transient("4.4.1", "nothing to send"));
         }
 
-        var message = Load(request.Mime);
+        var message = Load(request);
         var transaction = new Transaction(request, message, sender!);
         var requireTls = _options.SmartHost.Enabled ? _options.SmartHost.RequireTls : _options.RequiresTlsFor(request.Domain);
 
@@ -291,9 +291,9 @@ public sealed partial class SmtpRelay(
             return;
         }
 
-        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && request.Mime.Length > client.MaxSize)
+        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && request.Size > client.MaxSize)
         {
-            attempt.SettleAll(FailureClassifier.TooLarge(session.Peer, request.Mime.Length, client.MaxSize));
+            attempt.SettleAll(FailureClassifier.TooLarge(session.Peer, request.Size, client.MaxSize));
             await cache.ReturnAsync(session);
             return;
         }
@@ -335,7 +335,7 @@ public sealed partial class SmtpRelay(
         var client = session.Client;
         var request = transaction.Request;
         var downgrade = request.EightBit && !client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime);
-        client.BeginTransaction(request.Mime.Length, downgrade);
+        client.BeginTransaction(request.Size, downgrade);
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         format.International = request.RequiresSmtpUtf8;
@@ -430,11 +430,8 @@ public sealed partial class SmtpRelay(
     private static Dictionary<string, DeliveryReply> All(RelayRequest request, DeliveryReply reply) =>
         request.Recipients.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(r => r, _ => reply, StringComparer.OrdinalIgnoreCase);
 
-    private static MimeMessage Load(ReadOnlyMemory<byte> mime)
-    {
-        using var stream = new MemoryStream(mime.ToArray(), writable: false);
-        return MimeMessage.Load(stream);
-    }
+    // Persistent: MimeKit parses the pooled buffer in place instead of copying each part.
+    private static MimeMessage Load(RelayRequest request) => MimeMessage.Load(request.OpenContent(), persistent: true);
 
     private static string DescribeCertificateProblem(SslPolicyErrors errors, X509Chain? chain)
     {

@@ -1,5 +1,8 @@
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.IO;
+using SmtpFunctions.Core.Buffers;
 
 namespace SmtpFunctions.Core.Storage;
 
@@ -23,6 +26,45 @@ public sealed class MessageBlobs
     {
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
         await _container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(mime), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the MIME from a seekable stream, sent as it is read (one request up to the SDK's single-upload size): the
+    /// octets are not copied into another buffer on the way. The stream is disposed.
+    /// </summary>
+    public async Task UploadAsync(string blobName, Stream mime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mime);
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
+        await using (mime)
+        {
+            await _container.GetBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Reads the MIME into pooled memory (the caller disposes it): written as it arrives, so it is held once, without the
+    /// growing copies of a download into one array. Null when the blob does not exist.
+    /// </summary>
+    public async Task<RecyclableMemoryStream?> DownloadToBufferAsync(string blobName, CancellationToken cancellationToken)
+    {
+        var buffer = MessageBuffers.Rent("delivery");
+        try
+        {
+            await _container.GetBlobClient(blobName).DownloadToAsync(buffer, cancellationToken);
+            buffer.Position = 0;
+            return buffer;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            buffer.Dispose();
+            return null;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads the MIME back.</summary>

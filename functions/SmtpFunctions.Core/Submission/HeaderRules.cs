@@ -7,7 +7,13 @@ public static class HeaderRules
     private static readonly HashSet<string> Structural = new(StringComparer.OrdinalIgnoreCase)
     {
         "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject", "Message-ID", "Date", "MIME-Version",
-        "Return-Path", "Received", "DKIM-Signature",
+    };
+
+    // Trace and authentication results are written by the servers a message passes through (RFC 5321 §4.4, RFC 8601,
+    // RFC 8617), a DKIM signature by the signer of the domain (us, after these rules): a caller's would be forged claims.
+    private static readonly HashSet<string> ServerOnly = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Return-Path", "Received", "DKIM-Signature", "Authentication-Results", "Resent-Bcc",
     };
 
     /// <summary>Checks one custom header; returns the problem, or null when it may be added.</summary>
@@ -23,6 +29,11 @@ public static class HeaderRules
             return "is a structural header and cannot be set here";
         }
 
+        if (IsServerOnly(name))
+        {
+            return "is a trace, authentication or signature field that only a mail server adds; it cannot be supplied";
+        }
+
         if (value is null)
         {
             return "needs a value";
@@ -30,6 +41,13 @@ public static class HeaderRules
 
         return ContainsLineBreak(value) ? "value contains CR or LF" : null;
     }
+
+    /// <summary>
+    /// True for fields only a mail server writes: trace (<c>Received</c>, <c>Return-Path</c>), <c>DKIM-Signature</c>,
+    /// <c>ARC-*</c> and <c>Authentication-Results</c>, and <c>Resent-Bcc</c>, whose addresses must not travel.
+    /// </summary>
+    public static bool IsServerOnly(string name) =>
+        ServerOnly.Contains(name) || name.StartsWith("ARC-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True for an RFC 5322 field name.</summary>
     public static bool IsFieldName(string? name)

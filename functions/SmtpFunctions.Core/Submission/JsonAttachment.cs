@@ -13,9 +13,9 @@ public sealed record JsonAttachment
     [JsonPropertyName("contentType")]
     public string? ContentType { get; init; }
 
-    /// <summary>The bytes, base64-encoded.</summary>
+    /// <summary>The bytes, base64-encoded in the JSON; decoded while the JSON is read.</summary>
     [JsonPropertyName("content")]
-    public string? Content { get; init; }
+    public AttachmentContent? Content { get; init; }
 
     /// <summary>Makes the part inline, referenced from the HTML as <c>cid:…</c>.</summary>
     [JsonPropertyName("contentId")]

@@ -1,5 +1,6 @@
-using System.Buffers.Text;
+using System.Buffers;
 using MimeKit;
+using MimeKit.IO.Filters;
 
 namespace SmtpFunctions.Core.Submission;
 
@@ -10,7 +11,7 @@ namespace SmtpFunctions.Core.Submission;
 /// </remarks>
 internal static class JsonMessageBuilder
 {
-    public static PreparedMessage? Build(JsonMessageRequest request, int maxRecipients, out List<FieldError> errors)
+    public static PreparedMessage? Build(JsonMessageRequest request, int maxRecipients, int maxHeaderFields, out List<FieldError> errors)
     {
         errors = [];
         var message = NewMessage();
@@ -29,26 +30,24 @@ internal static class JsonMessageBuilder
             message.From.Add(from!);
         }
 
+        // Counts first, then per-address work, and each header list filled in one go.
         var recipients = new RecipientCollector(maxRecipients);
-        recipients.AddInputs("to", request.To, message.To);
-        recipients.AddInputs("cc", request.Cc, message.Cc);
+        var to = new List<MailboxAddress>();
+        var cc = new List<MailboxAddress>();
+        recipients.AddInputs("to", request.To, to);
+        recipients.AddInputs("cc", request.Cc, cc);
         recipients.AddInputs("bcc", request.Bcc);
         recipients.CheckCount("to");
         errors.AddRange(recipients.Errors);
-
-        if (request.ReplyTo is { } replyTo)
+        if (recipients.Errors.Count == 0)
         {
-            for (var i = 0; i < replyTo.Count; i++)
-            {
-                if (AddressRules.TryParseMailbox(replyTo[i], out var mailbox, out var problem))
-                {
-                    message.ReplyTo.Add(mailbox!);
-                }
-                else
-                {
-                    errors.Add(new FieldError($"replyTo[{i}]", problem!));
-                }
-            }
+            message.To.AddRange(to);
+            message.Cc.AddRange(cc);
+        }
+
+        if (request.ReplyTo is { Count: > 0 } replyTo)
+        {
+            AddReplyTo(replyTo, maxRecipients, message, errors);
         }
 
         if (request.Subject is { } subject)
@@ -63,7 +62,11 @@ internal static class JsonMessageBuilder
             }
         }
 
-        if (request.Headers is { } headers)
+        if (request.Headers is { } tooMany && tooMany.Count > maxHeaderFields)
+        {
+            errors.Add(new FieldError("headers", $"{tooMany.Count} fields; at most {maxHeaderFields} are allowed"));
+        }
+        else if (request.Headers is { } headers)
         {
             foreach (var (name, value) in headers)
             {
@@ -99,6 +102,32 @@ internal static class JsonMessageBuilder
 
         message.Body = body.ToMessageBody();
         return new PreparedMessage(message, new Envelope(AddressRules.ToEnvelope(from!), recipients.Recipients));
+    }
+
+    // Reply-To names no recipient, but each mailbox is parsed like one; more than a message may have recipients is refused
+    // before any is parsed.
+    private static void AddReplyTo(IReadOnlyList<string> replyTo, int maxMailboxes, MimeMessage message, List<FieldError> errors)
+    {
+        if (replyTo.Count > maxMailboxes)
+        {
+            errors.Add(new FieldError("replyTo", $"{replyTo.Count} mailboxes; at most {maxMailboxes} are allowed"));
+            return;
+        }
+
+        var mailboxes = new List<MailboxAddress>(replyTo.Count);
+        for (var i = 0; i < replyTo.Count; i++)
+        {
+            if (AddressRules.TryParseMailbox(replyTo[i], out var mailbox, out var problem))
+            {
+                mailboxes.Add(mailbox!);
+            }
+            else
+            {
+                errors.Add(new FieldError($"replyTo[{i}]", problem!));
+            }
+        }
+
+        message.ReplyTo.AddRange(mailboxes);
     }
 
     // The message starts with the two placeholders MimeKit's parameterless constructor puts first (From, Subject), so the
@@ -144,12 +173,11 @@ internal static class JsonMessageBuilder
                 errors.Add(new FieldError($"{field}.contentType", "multipart and message types cannot be attached as content"));
             }
 
-            byte[]? data = null;
             if (attachment.Content is null)
             {
                 errors.Add(new FieldError($"{field}.content", "is required (base64)"));
             }
-            else if (!TryDecodeBase64(attachment.Content, out data))
+            else if (!attachment.Content.IsValid)
             {
                 errors.Add(new FieldError($"{field}.content", "is not valid base64"));
             }
@@ -173,32 +201,54 @@ internal static class JsonMessageBuilder
                 continue;
             }
 
-            if (contentId is null)
+            var part = contentId is null
+                ? (MimePart)body.Attachments.Add(attachment.Filename!, [], contentType!)
+                : (MimePart)body.LinkedResources.Add(attachment.Filename!, [], contentType!);
+            if (contentId is not null)
             {
-                body.Attachments.Add(attachment.Filename!, data!, contentType!);
-            }
-            else
-            {
-                var part = body.LinkedResources.Add(attachment.Filename!, data!, contentType!);
                 part.ContentId = contentId;
             }
+
+            UseContent(part, attachment.Content!);
         }
+    }
+
+    // BodyBuilder made the part (its headers exactly as before) around no content; the decoded bytes go in by reference
+    // instead of being copied, and the transfer encoding is chosen as BodyBuilder chooses it for a byte array: base64 for
+    // anything but text, the best 7-bit encoding of the content for text.
+    private static void UseContent(MimePart part, AttachmentContent content)
+    {
+        var stream = content.Stream;
+        part.Content = new MimeContent(stream);
+        if (part is not TextPart)
+        {
+            part.ContentTransferEncoding = ContentEncoding.Base64;
+            return;
+        }
+
+        var filter = new BestEncodingFilter();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                filter.Filter(chunk, 0, read, out _, out _);
+            }
+
+            filter.Flush(chunk, 0, 0, out _, out _);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        stream.Position = 0;
+        part.ContentTransferEncoding = filter.GetBestEncoding(EncodingConstraint.SevenBit);
     }
 
     // Any of CRLF, LF or a lone CR ends a line; MimeKit then writes every line end as CRLF.
     private static string? NormalizeLineEnds(string? text) =>
         text?.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
 
-    private static bool TryDecodeBase64(string text, out byte[]? data)
-    {
-        data = null;
-        var trimmed = text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
-        if (!Base64.IsValid(trimmed, out var length))
-        {
-            return false;
-        }
-
-        data = new byte[length];
-        return Convert.TryFromBase64String(trimmed, data, out var written) && written == length;
-    }
 }

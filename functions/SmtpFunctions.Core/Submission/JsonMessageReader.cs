@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -16,8 +17,22 @@ public static partial class JsonMessageReader
         MaxDepth = 16,
     };
 
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 16,
+    };
+
     /// <summary>Deserialises <paramref name="utf8Json"/> or returns the error to answer with.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out JsonMessageRequest? request, out SubmissionError? error)
+    public static bool TryRead(ReadOnlyMemory<byte> utf8Json, out JsonMessageRequest? request, out SubmissionError? error) =>
+        TryRead(new ReadOnlySequence<byte>(utf8Json), out request, out error);
+
+    /// <summary>
+    /// Deserialises <paramref name="utf8Json"/> where it lies (pooled blocks, no contiguous copy) or returns the error to
+    /// answer with. Attachment contents are decoded into pooled buffers the caller disposes with the request.
+    /// </summary>
+    public static bool TryRead(ReadOnlySequence<byte> utf8Json, out JsonMessageRequest? request, out SubmissionError? error)
     {
         request = null;
         error = null;
@@ -35,7 +50,8 @@ public static partial class JsonMessageReader
 
         try
         {
-            request = JsonSerializer.Deserialize<JsonMessageRequest>(utf8Json, Options);
+            var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+            request = JsonSerializer.Deserialize<JsonMessageRequest>(ref reader, Options);
         }
         catch (JsonException ex)
         {
@@ -72,9 +88,9 @@ public static partial class JsonMessageReader
     }
 
     // A pass of the reader alone tells malformed JSON (answered with its position) from JSON of the wrong shape.
-    private static SubmissionError? SyntaxError(ReadOnlySpan<byte> utf8Json)
+    private static SubmissionError? SyntaxError(ReadOnlySequence<byte> utf8Json)
     {
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         try
         {
             while (reader.Read())

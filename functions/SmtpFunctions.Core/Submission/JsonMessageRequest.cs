@@ -63,4 +63,13 @@ public sealed record JsonMessageRequest
     /// <summary>Attachments; those with a <c>contentId</c> are inline parts of the HTML body.</summary>
     [JsonPropertyName("attachments")]
     public IReadOnlyList<JsonAttachment?>? Attachments { get; init; }
+
+    /// <summary>Returns the decoded attachment contents to the pool (once the message that uses them is written).</summary>
+    public void ReleaseAttachments()
+    {
+        foreach (var attachment in Attachments ?? [])
+        {
+            attachment?.Content?.Dispose();
+        }
+    }
 }

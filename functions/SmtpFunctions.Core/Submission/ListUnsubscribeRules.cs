@@ -48,6 +48,13 @@ public static class ListUnsubscribeRules
             return;
         }
 
+        if (uris.Count > 2)
+        {
+            // Refused before any URI is checked: there is room for one of each kind only.
+            errors.Add(new FieldError("listUnsubscribe", $"{uris.Count} URIs; give at most one https and one mailto URI"));
+            return;
+        }
+
         var before = errors.Count;
         var https = 0;
         var mailto = 0;

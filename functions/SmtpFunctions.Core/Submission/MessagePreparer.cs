@@ -1,45 +1,72 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SmtpFunctions.Core.Buffers;
 using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Options;
 
 namespace SmtpFunctions.Core.Submission;
 
 /// <summary>
-/// Everything a submission must pass before anything is stored: parse, check every rule, build or normalise the MIME,
-/// complete Message-ID and Date, DKIM-sign, serialise, enforce the size limit. Pure: no storage, so every rule is unit-testable.
+/// Everything a submission must pass before anything is stored: parse, check every rule, build or clean the MIME, prepend
+/// Received, complete Message-ID and Date, DKIM-sign, serialise, enforce the line and size limits. Pure: no storage, so
+/// every rule is unit-testable.
 /// </summary>
-public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMessageSigner dkim)
+/// <remarks>
+/// Memory: a message is held about twice at most. A JSON body is read in place and released once parsed (attachments are
+/// decoded straight into pooled buffers); raw MIME is parsed in place (MimeKit's persistent mode keeps offsets, not
+/// copies) and released once the stored octets are written, into pooled blocks.
+/// </remarks>
+public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOptions<DeliveryOptions> delivery, DkimMessageSigner dkim)
 {
-    // Room for Message-ID, Date and a DKIM-Signature (an RSA-2048 and an Ed25519 one fold to well under 1 KB).
-    private const int MimeHeadroom = 1024;
-
     private readonly SubmissionOptions _options = options.Value;
+
+    // The name in our Received fields' "by" clause: the one we greet peers with (Postfix uses myhostname for both).
+    private readonly string _hostName = delivery.Value.EffectiveLocalDomain;
 
     /// <summary>Prepares <paramref name="request"/> as message <paramref name="id"/>, or returns why it is refused.</summary>
     public bool TryPrepare(SubmissionRequest request, string id, DateTimeOffset now, out PreparedSubmission? prepared, out SubmissionError? error)
     {
         ArgumentNullException.ThrowIfNull(request);
         prepared = null;
-        if (request.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))
+        JsonMessageRequest? json = null;
+        try
         {
-            error = SubmissionError.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters");
-            return false;
+            if (request.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))
+            {
+                error = SubmissionError.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters");
+                return false;
+            }
+
+            if (!TryValidate(request, out var message, out json, out error))
+            {
+                return false;
+            }
+
+            if (CheckSender(request, message!) is { } senderError)
+            {
+                error = senderError;
+                return false;
+            }
+
+            prepared = Finish(request, id, now, message!, builtHere: request.Payload is not MimePayload, out error);
+            return prepared is not null;
+        }
+        finally
+        {
+            // The request's octets and decoded attachments are not needed once the stored octets exist (or never will).
+            json?.ReleaseAttachments();
+            request.Payload.Owner?.Dispose();
+        }
+    }
+
+    private PreparedSubmission? Finish(SubmissionRequest request, string id, DateTimeOffset now, PreparedMessage message, bool builtHere, out SubmissionError? error)
+    {
+        var mime = message.Message;
+        if (request.Source is not SubmissionSource.Bounce)
+        {
+            ReceivedHeader.Prepend(mime, request.Source, request.Client, _options.ReceivedHeaderShowsClient, _hostName, id, now);
         }
 
-        if (!TryValidate(request, out var message, out var builtHere, out error))
-        {
-            return false;
-        }
-
-        if (CheckSender(request, message!) is { } senderError)
-        {
-            error = senderError;
-            return false;
-        }
-
-        var mime = message!.Message;
         var domain = _options.MessageIdDomain is { Length: > 0 } configured
             ? configured
             : mime.From.Mailboxes.FirstOrDefault() is { } author ? AddressRules.ToEnvelope(author).Domain : "localhost";
@@ -53,46 +80,67 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMes
 
         // Signed last, with the options Write uses, so the signature covers exactly the octets stored and sent.
         var signedBy = dkim.Sign(mime, MessageSerializer.FormatFor(requiresUtf8));
-        // A message that arrived as MIME is stored about as large as it came (plus the headers completed or signed here).
-        var sizeHint = request.Payload is MimePayload raw ? raw.Octets.Length + MimeHeadroom : 0;
-        var octets = MessageSerializer.WriteToMemory(mime, requiresUtf8, sizeHint);
+        var buffer = MessageSerializer.WriteToBuffer(mime, requiresUtf8);
+        var octets = buffer.GetReadOnlySequence();
+        error = null;
         if (octets.Length > _options.MaxMessageBytes)
         {
             error = SubmissionError.TooLarge(octets.Length, _options.MaxMessageBytes);
-            return false;
+        }
+        else if (MessageSerializer.LongestLine(octets) is var longest && longest > MessageHygiene.MaxLineLength)
+        {
+            // Every rule above should have prevented this; the check on what is actually stored makes sure.
+            error = SubmissionError.Invalid("message", $"a line of {longest} octets would remain after re-encoding; lines may be at most {MessageHygiene.MaxLineLength} octets (RFC 5322 §2.1.1)");
         }
 
-        prepared = new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets.Span), signedBy);
-        return true;
+        if (error is not null)
+        {
+            buffer.Dispose();
+            return null;
+        }
+
+        return new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets), signedBy) { Owner = buffer };
     }
 
-    private bool TryValidate(SubmissionRequest request, out PreparedMessage? prepared, out bool builtHere, out SubmissionError? error)
+    private bool TryValidate(SubmissionRequest request, out PreparedMessage? prepared, out JsonMessageRequest? json, out SubmissionError? error)
     {
         prepared = null;
-        builtHere = false;
+        json = null;
         List<FieldError> errors;
         switch (request.Payload)
         {
-            case JsonPayload json:
-                if (!JsonMessageReader.TryRead(json.Utf8Json.Span, out var body, out error))
+            case JsonPayload payload:
+                if (!JsonMessageReader.TryRead(payload.Utf8Json, out json, out error))
                 {
                     return false;
                 }
 
-                prepared = JsonMessageBuilder.Build(body!, _options.MaxRecipients, out errors);
-                builtHere = true;
+                // Everything needed is now in the request object (attachments decoded): the body can go.
+                payload.Owner?.Dispose();
+                prepared = JsonMessageBuilder.Build(json!, _options.MaxRecipients, _options.MaxHeaderFields, out errors);
                 break;
             case MimePayload raw:
-                if (!TryParseMime(raw.Octets, out var parsed, out error))
+                if (HeaderBlockLimits.Check(raw.Octets, _options.MaxHeaderBytes, _options.MaxHeaderFields) is { } tooBig)
+                {
+                    error = SubmissionError.Invalid(tooBig.Field, tooBig.Detail);
+                    return false;
+                }
+
+                if (!TryParseMime(raw, out var parsed, out error))
                 {
                     return false;
                 }
 
                 prepared = MimeMessageRules.Prepare(parsed!, request.Envelope, _options.MaxRecipients, out errors);
+                if (prepared is not null)
+                {
+                    MessageHygiene.Apply(prepared.Message, _options.KeepSubmittedAuthenticationHeaders, errors);
+                    prepared = errors.Count == 0 ? prepared : null;
+                }
+
                 break;
             case MessagePayload built:
                 prepared = MimeMessageRules.Prepare(built.Message, request.Envelope, _options.MaxRecipients, out errors);
-                builtHere = true;
                 break;
             default:
                 throw new ArgumentException($"Unknown payload {request.Payload.GetType().Name}.", nameof(request));
@@ -102,30 +150,26 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, DkimMes
         return prepared is not null;
     }
 
-    private static bool TryParseMime(ReadOnlyMemory<byte> octets, out MimeMessage? message, out SubmissionError? error)
+    // Parsed in place: MimeKit's persistent mode keeps each part as offsets into the payload's octets instead of copying
+    // it, so the payload must stay alive until the stored octets are written (TryPrepare releases it after that).
+    private static bool TryParseMime(MimePayload raw, out MimeMessage? message, out SubmissionError? error)
     {
         message = null;
         error = null;
-        if (octets.IsEmpty)
+        if (raw.Octets.IsEmpty)
         {
             error = SubmissionError.Invalid("message", "the message is empty");
             return false;
         }
 
-        var stream = MemoryMarshal.TryGetArray(octets, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(octets.ToArray(), writable: false);
-        using (stream)
+        try
         {
-            try
-            {
-                message = MimeMessage.Load(stream);
-            }
-            catch (FormatException ex)
-            {
-                error = SubmissionError.Invalid("message", $"not an RFC 5322 message: {ex.Message}");
-                return false;
-            }
+            message = MimeMessage.Load(new SequenceStream(raw.Octets), persistent: true);
+        }
+        catch (FormatException ex)
+        {
+            error = SubmissionError.Invalid("message", $"not an RFC 5322 message: {ex.Message}");
+            return false;
         }
 
         return true;

@@ -1,4 +1,7 @@
+using System.Buffers;
+using Microsoft.IO;
 using MimeKit;
+using SmtpFunctions.Core.Buffers;
 
 namespace SmtpFunctions.Core.Submission;
 
@@ -56,11 +59,60 @@ public static class MessageSerializer
         return stream.GetBuffer().AsMemory(0, (int)stream.Length);
     }
 
+    /// <summary>Writes the message with CRLF line ends into a pooled buffer (the caller disposes it).</summary>
+    public static RecyclableMemoryStream WriteToBuffer(MimeMessage message, bool international)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var buffer = MessageBuffers.Rent("stored-mime");
+        try
+        {
+            message.WriteTo(FormatFor(international), buffer);
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>True when any octet after the header block is 8-bit, so the peer must offer 8BITMIME (RFC 6152).</summary>
     public static bool HasEightBitBody(ReadOnlySpan<byte> mime)
     {
         var end = mime.IndexOf("\r\n\r\n"u8);
         var body = end < 0 ? ReadOnlySpan<byte>.Empty : mime[(end + 4)..];
         return body.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+    }
+
+    /// <summary>The same test on a message in pooled blocks.</summary>
+    public static bool HasEightBitBody(ReadOnlySequence<byte> mime)
+    {
+        var reader = new SequenceReader<byte>(mime);
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8))
+        {
+            return false;
+        }
+
+        foreach (var segment in mime.Slice(reader.Position))
+        {
+            if (segment.Span.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Length in octets of the longest line (without its CRLF): RFC 5322 §2.1.1 allows 998.</summary>
+    public static long LongestLine(ReadOnlySequence<byte> mime)
+    {
+        var counter = new LineLengthCounter();
+        foreach (var segment in mime)
+        {
+            counter.Feed(segment.Span);
+        }
+
+        return counter.Result;
     }
 }

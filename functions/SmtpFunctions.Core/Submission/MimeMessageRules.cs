@@ -42,18 +42,7 @@ internal static class MimeMessageRules
                 }
             }
 
-            for (var i = 0; i < given.Recipients.Count; i++)
-            {
-                if (AddressRules.TryParseEnvelope(given.Recipients[i], out var address, out var problem))
-                {
-                    recipients.AddEnvelope(address!);
-                }
-                else
-                {
-                    errors.Add(new FieldError($"RCPT TO[{i}]", problem!));
-                }
-            }
-
+            recipients.AddEnvelope("RCPT TO", given.Recipients);
             recipients.CheckCount("RCPT TO");
         }
         else

@@ -19,4 +19,10 @@ public sealed record SubmissionRequest
     /// Domains the submitter may use in the envelope sender and in From (an SMTP user's allowance). Null: any.
     /// </summary>
     public IReadOnlyCollection<string>? AllowedSenderDomains { get; init; }
+
+    /// <summary>
+    /// How the client reached the door, for the <c>Received:</c> header. Null: nothing is known beyond the door itself
+    /// (the header then names only us, the protocol the source implies and the time).
+    /// </summary>
+    public SubmissionClient? Client { get; init; }
 }

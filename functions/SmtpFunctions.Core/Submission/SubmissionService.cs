@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -59,12 +60,14 @@ public sealed partial class SubmissionService(
     private async Task<SubmissionOutcome> SubmitCoreAsync(SubmissionRequest request, CancellationToken cancellationToken)
     {
         var id = request.IdempotencyKey is { } key && key.Length > 0 ? MessageIds.ForIdempotencyKey(key) : ids.New();
+        // Hashed before preparing, which releases the submitted octets as soon as it is done with them.
+        var bodyHash = BodyHash(request);
         if (!preparer.TryPrepare(request, id, time.GetUtcNow(), out var prepared, out var error))
         {
             return Reject(error!);
         }
 
-        var bodyHash = BodyHash(request);
+        using var stored = prepared!;
         try
         {
             if (request.IdempotencyKey is not null && await ReplayOrConflictAsync(id, bodyHash, cancellationToken) is { } earlier)
@@ -72,7 +75,7 @@ public sealed partial class SubmissionService(
                 return earlier;
             }
 
-            return await StoreAsync(request, id, bodyHash, prepared!, cancellationToken);
+            return await StoreAsync(request, id, bodyHash, stored, cancellationToken);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -84,7 +87,7 @@ public sealed partial class SubmissionService(
     private async Task<SubmissionOutcome> StoreAsync(
         SubmissionRequest request, string id, string bodyHash, PreparedSubmission prepared, CancellationToken cancellationToken)
     {
-        var (message, envelope, mime, requiresUtf8, eightBit, dkim) = prepared;
+        var (message, envelope, _, requiresUtf8, eightBit, dkim) = prepared;
         var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
@@ -102,7 +105,7 @@ public sealed partial class SubmissionService(
                 Recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList(),
                 Sender = envelope.Sender?.Address,
                 BlobName = blobName,
-                Size = mime.Length,
+                Size = prepared.Size,
                 RequiresSmtpUtf8 = requiresUtf8,
                 EightBit = eightBit,
                 SubmittedAt = now,
@@ -114,7 +117,7 @@ public sealed partial class SubmissionService(
         var enqueue = EnqueueAsync();
         // The sweeper's index row goes out with them: written before the commit, it can only be early (an orphan's row is
         // dropped after the orphan grace), never missing for a committed message.
-        await Task.WhenAll(blobs.UploadAsync(blobName, mime, cancellationToken), enqueue, sweepIndex.AddAsync(id, now, cancellationToken));
+        await Task.WhenAll(blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken), enqueue, sweepIndex.AddAsync(id, now, cancellationToken));
         var (suppressed, jobCount) = await enqueue;
 
         var accepted = envelope.Recipients
@@ -127,7 +130,7 @@ public sealed partial class SubmissionService(
             SubmittedAt = now,
             Sender = envelope.Sender?.Address ?? "",
             Source = SourceName(request.Source),
-            Size = mime.Length,
+            Size = prepared.Size,
             BlobName = blobName,
             SubmissionToken = token,
             BodyHash = bodyHash,
@@ -160,7 +163,7 @@ public sealed partial class SubmissionService(
                 ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
         }
 
-        LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobCount, mime.Length, messageRow.Source);
+        LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobCount, prepared.Size, messageRow.Source);
         if (suppressed.Count > 0)
         {
             metrics.Suppressed.Add(suppressed.Count, new KeyValuePair<string, object?>("stage", "submission"));
@@ -226,15 +229,19 @@ public sealed partial class SubmissionService(
         {
             JsonPayload json => json.Utf8Json,
             MimePayload raw => raw.Octets,
-            _ => ReadOnlyMemory<byte>.Empty,
+            _ => ReadOnlySequence<byte>.Empty,
         };
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(request.Payload.GetType().Name + "\n"));
-        hash.AppendData(bytes.Span);
+        foreach (var segment in bytes)
+        {
+            hash.AppendData(segment.Span);
+        }
+
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static string SourceName(SubmissionSource source) => source switch
+    internal static string SourceName(SubmissionSource source) => source switch
     {
         SubmissionSource.HttpJson => "http-json",
         SubmissionSource.HttpMime => "http-mime",

@@ -81,7 +81,10 @@ public sealed class DkimSignBenchmark : IBenchmark
         }
 
         var signer = new DkimMessageSigner(Microsoft.Extensions.Options.Options.Create(dkim), TimeProvider.System, NullLogger<DkimMessageSigner>.Instance);
-        return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(new SubmissionOptions()), signer);
+        return new MessagePreparer(
+            Microsoft.Extensions.Options.Options.Create(new SubmissionOptions()),
+            Microsoft.Extensions.Options.Options.Create(new DeliveryOptions { LocalDomain = "bench.example" }),
+            signer);
     }
 
     private static byte[] Json(int size)

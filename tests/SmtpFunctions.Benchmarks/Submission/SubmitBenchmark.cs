@@ -19,7 +19,7 @@ public sealed class SubmitBenchmark : IBenchmark
     public string Name => "submit";
 
     /// <inheritdoc />
-    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8)";
+    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8 [--host DLL])";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ public sealed class SubmitBenchmark : IBenchmark
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
         var port = FreePorts.Next();
         // The host runs as built: its own runtimeconfig (GC mode, thread pool settings) is part of what is measured.
-        await using var host = ChildProcess.Start("dotnet", [BuildOutput.Assembly("SmtpFunctions.LocalHost"), "--urls", $"http://127.0.0.1:{port}"],
+        await using var host = ChildProcess.Start("dotnet", [options.Text("host") ?? BuildOutput.Assembly("SmtpFunctions.LocalHost"), "--urls", $"http://127.0.0.1:{port}"],
             environment: new Dictionary<string, string>
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,

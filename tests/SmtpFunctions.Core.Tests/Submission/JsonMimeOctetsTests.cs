@@ -5,7 +5,7 @@ namespace SmtpFunctions.Core.Tests.Submission;
 /// <summary>
 /// The exact octets stored for JSON submissions, pinned: delivery, DKIM and downstream tests compare stored messages
 /// byte for byte, so a change in how the MIME is built (such as how the MimeMessage is constructed) must not move a
-/// header or a line.
+/// header or a line. The first field is the Received trace of the HTTP door (no client details are known here).
 /// </summary>
 public class JsonMimeOctetsTests
 {
@@ -19,6 +19,8 @@ public class JsonMimeOctetsTests
             "\"text\":\"Line one\\nLine two with ümlaut\\r\\nLast line\"}");
 
         Assert.Equal(
+            "Received: by submit.test.example (SmtpFunctions) with HTTP id 01m8j01vmaatx2gphqhz6sc4f1;\r\n" +
+            "\tSat, 28 Nov 2026 12:00:00 +0000\r\n" +
             "From: =?utf-8?b?w4VsaWNl?= Example <alice@example.com>\r\n" +
             "Subject: =?utf-8?b?SMOpbGxvIHfDtnJsZCw=?= a subject long enough to be folded\r\n" +
             " over more than one line of the header block\r\n" +
@@ -47,6 +49,8 @@ public class JsonMimeOctetsTests
         var prepared = Accept("{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"text\":\"hi\"}");
 
         Assert.Equal(
+            "Received: by submit.test.example (SmtpFunctions) with HTTP id 01m8j01vmaatx2gphqhz6sc4f1;\r\n" +
+            "\tSat, 28 Nov 2026 12:00:00 +0000\r\n" +
             "From: a@example.com\r\n" +
             "Subject:\r\n" +
             "To: b@example.net\r\n" +
@@ -65,6 +69,8 @@ public class JsonMimeOctetsTests
         var prepared = Accept("{\"from\":\"Jörg <jörg@bücher.example>\",\"to\":\"zoë@example.net\",\"subject\":\"Grüße\",\"html\":\"<p>Grüße</p>\"}");
 
         Assert.Equal(
+            "Received: by submit.test.example (SmtpFunctions) with HTTP id 01m8j01vmaatx2gphqhz6sc4f1;\r\n" +
+            "\tSat, 28 Nov 2026 12:00:00 +0000\r\n" +
             "From: Jörg <jörg@bücher.example>\r\n" +
             "Subject: Grüße\r\n" +
             "To: zoë@example.net\r\n" +

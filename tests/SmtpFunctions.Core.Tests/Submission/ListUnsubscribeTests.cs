@@ -147,7 +147,7 @@ public class ListUnsubscribeTests
     private static MimeMessage Build(string? listUnsubscribe, string extra = "")
     {
         Assert.True(JsonMessageReader.TryRead(Json(listUnsubscribe, extra), out var request, out var readError), readError?.Detail);
-        var prepared = JsonMessageBuilder.Build(request!, 50, out var errors);
+        var prepared = JsonMessageBuilder.Build(request!, 50, 1000, out var errors);
         Assert.True(prepared is not null, string.Join("; ", errors.Select(e => $"{e.Field}: {e.Detail}")));
         return prepared!.Message;
     }
@@ -155,7 +155,7 @@ public class ListUnsubscribeTests
     private static List<FieldError> Errors(string? listUnsubscribe, string extra = "")
     {
         Assert.True(JsonMessageReader.TryRead(Json(listUnsubscribe, extra), out var request, out var readError), readError?.Detail);
-        Assert.Null(JsonMessageBuilder.Build(request!, 50, out var errors));
+        Assert.Null(JsonMessageBuilder.Build(request!, 50, 1000, out var errors));
         return errors;
     }
 

@@ -11,6 +11,7 @@ namespace SmtpFunctions.Core.Tests.Submission;
 internal static class PreparerFixture
 {
     public const string Id = "01m8j01vmaatx2gphqhz6sc4f1";
+    public const string HostName = "submit.test.example";
     public static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
     public static MessagePreparer Create(Action<SubmissionOptions>? configure = null)
@@ -18,12 +19,15 @@ internal static class PreparerFixture
         var options = new SubmissionOptions();
         configure?.Invoke(options);
         var dkim = new DkimMessageSigner(Microsoft.Extensions.Options.Options.Create(new DkimOptions()), TimeProvider.System, NullLogger<DkimMessageSigner>.Instance);
-        return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(options), dkim);
+        var delivery = Microsoft.Extensions.Options.Options.Create(new DeliveryOptions { LocalDomain = HostName });
+        return new MessagePreparer(Microsoft.Extensions.Options.Options.Create(options), delivery, dkim);
     }
 
-    public static PreparedSubmission Accept(string json, Action<SubmissionOptions>? configure = null)
+    public static PreparedSubmission Accept(string json, Action<SubmissionOptions>? configure = null) => Accept(Json(json), configure);
+
+    public static PreparedSubmission Accept(SubmissionRequest request, Action<SubmissionOptions>? configure = null)
     {
-        var ok = Create(configure).TryPrepare(Json(json), Id, Now, out var prepared, out var error);
+        var ok = Create(configure).TryPrepare(request, Id, Now, out var prepared, out var error);
         Assert.True(ok, error?.Detail);
         return prepared!;
     }
@@ -52,5 +56,5 @@ internal static class PreparerFixture
         AllowedSenderDomains = allowed,
     };
 
-    public static string Text(PreparedSubmission prepared) => Encoding.UTF8.GetString(prepared.Mime.Span);
+    public static string Text(PreparedSubmission prepared) => Encoding.UTF8.GetString(prepared.Mime);
 }
