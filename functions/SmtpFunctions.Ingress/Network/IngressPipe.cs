@@ -76,6 +76,9 @@ public sealed class IngressPipe : ISecurableDuplexPipe
     /// <inheritdoc />
     public SslProtocols SslProtocol => _tls?.SslProtocol ?? SslProtocols.None;
 
+    /// <summary>The negotiated cipher suite, once TLS is up (for the Received: field).</summary>
+    public TlsCipherSuite? CipherSuite => _tls?.NegotiatedCipherSuite;
+
     /// <summary>Starts TLS with our certificate (and its chain); SmtpServer's certificate argument comes from the same source.</summary>
     public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
     {

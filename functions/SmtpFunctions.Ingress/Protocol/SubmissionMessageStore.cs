@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Authentication;
 using Azure;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Storage;
@@ -65,6 +66,15 @@ public sealed partial class SubmissionMessageStore(
                 Payload = new MimePayload(octets),
                 Envelope = new SubmissionEnvelope(transaction.From.AsAddress(), transaction.To.Select(to => to.AsAddress()).ToList()),
                 AllowedSenderDomains = state.AllowedSenderDomains,
+                // What this door's Received: field records: TLS and AUTH make it ESMTPSA, as Postfix writes it.
+                Client = new SubmissionClient
+                {
+                    Address = state.Client,
+                    Tls = context.Pipe.IsSecure,
+                    TlsProtocol = context.Pipe is IngressPipe { SslProtocol: not SslProtocols.None } pipe ? pipe.SslProtocol : null,
+                    CipherSuite = (context.Pipe as IngressPipe)?.CipherSuite,
+                    AuthenticatedUser = state.Account?.Name,
+                },
             };
             SubmissionOutcome outcome;
             // Core's one line per accepted message (event 1001) is the only one at Information: the session, client and

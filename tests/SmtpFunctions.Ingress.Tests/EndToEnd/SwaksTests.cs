@@ -34,6 +34,12 @@ public sealed class SwaksTests(IngressFixture fixture) : IDisposable
         var mime = await fixture.Server.Storage.MimeOfAsync(id);
         Assert.Contains(subject, mime, StringComparison.Ordinal);
         Assert.Contains(Convert.ToBase64String(await File.ReadAllBytesAsync(attachment))[..20], mime, StringComparison.Ordinal);
+        // The door's own trace field comes first: from swaks' address, over TLS, authenticated (RFC 3848's ESMTPSA).
+        var trace = mime[..(mime.IndexOf(" id ", StringComparison.Ordinal) + 1)];
+        Assert.StartsWith("Received: from ", trace, StringComparison.Ordinal);
+        Assert.Contains("[127.0.0.2]", trace, StringComparison.Ordinal);
+        Assert.Contains("(using TLSv1.", trace, StringComparison.Ordinal);
+        Assert.Contains("with ESMTPSA ", trace, StringComparison.Ordinal);
     }
 
     [Fact]
