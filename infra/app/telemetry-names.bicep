@@ -22,6 +22,7 @@ var metricNames = {
   pacingWait: 'smtpfunctions.pacing.wait'
   deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
   recipientsRedriven: 'smtpfunctions.recipients.redriven'
+  deliveryUnconfirmed: 'smtpfunctions.delivery.unconfirmed'
 }
 
 @export()

@@ -255,6 +255,13 @@ var content = {
       '50'
     )
     kql(
+      'unconfirmed',
+      'Recipients sent the whole message without a reply to it (the duplicate window), by domain (${metricNames.deliveryUnconfirmed})',
+      counterBy(metricNames.deliveryUnconfirmed, 'domain'),
+      'timechart',
+      '50'
+    )
+    kql(
       'ingress-sessions',
       'Ingress SMTP sessions, by result (${metricNames.ingressSessions})',
       counterBy(metricNames.ingressSessions, 'result'),
@@ -265,7 +272,7 @@ var content = {
       type: 1
       name: 'poison-header'
       content: {
-        json: '## Poison queue\nAzure Monitor counts queue messages per account, not per queue, so the depth of the poison queue is not a platform metric. The chart below counts the jobs moved to the poison queue (the metric ${metricNames.deliveryPoisoned}, counted by DeliverMessage on the failure after which the host moves the job), which is what the "poison queue not empty" alert fires on; the account-wide message count beside it shows the backlog of all queues.'
+        json: '## Poison queue\nAzure Monitor counts queue messages per account, not per queue, so the depth of the poison queue is not a platform metric. The chart below counts the jobs moved to the poison queue (the metric ${metricNames.deliveryPoisoned}, counted by RedrivePoisonedJob as it takes each job off the poison queue), which is what the "poison queue not empty" alert fires on; the account-wide message count beside it shows the backlog of all queues.'
       }
     }
     kql(

@@ -35,7 +35,8 @@ public sealed class MalformedQueueMessageTests(ITestOutputHelper output)
         }
 
         await world.StopHostAsync();
-        var host = await world.StartHostAsync(QuickRetries);
+        // Without the poison watcher, which would take the poisoned messages off the queue before the test counts them.
+        var host = await world.StartHostAsync(QuickRetries, ("Sweeper:Enabled", "false"));
         var started = Stopwatch.StartNew();
 
         var poisoned = await WaitForPoisonAsync(world, count: 3, TimeSpan.FromSeconds(60), host);
@@ -80,7 +81,8 @@ public sealed class MalformedQueueMessageTests(ITestOutputHelper output)
             await raw.SendMessageAsync(NotBase64 + i);
         }
 
-        var host = await world.StartHostAsync(QuickRetries);
+        // Without the poison watcher, which would take the poisoned messages off the queue before the test counts them.
+        var host = await world.StartHostAsync(QuickRetries, ("Sweeper:Enabled", "false"));
         var poisoned = await WaitForPoisonAsync(world, count: 20, TimeSpan.FromSeconds(60), host);
 
         output.WriteLine($"20 undecodable messages poisoned within {poisoned.Max(p => p.At).TotalSeconds:F1} s of the host's start");
