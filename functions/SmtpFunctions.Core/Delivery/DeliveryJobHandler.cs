@@ -50,7 +50,7 @@ public sealed partial class DeliveryJobHandler(
     private static readonly TimeSpan FirstCommitPoll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SameStamp = TimeSpan.FromMilliseconds(1);
     private readonly DeliveryOptions _options = options.Value;
-    private readonly TimeSpan _orphanGrace = OrphanGrace(options.Value, storage.Value);
+    private readonly TimeSpan _orphanGrace = Submission.OrphanGrace.For(options.Value, storage.Value);
 
     /// <summary>Handles one job given as the queue message body.</summary>
     public async Task HandleAsync(BinaryData body, long dequeueCount, CancellationToken cancellationToken)
@@ -655,16 +655,6 @@ public sealed partial class DeliveryJobHandler(
         row.LeaseOwner = null;
         row.LeaseUntil = null;
         row.DsnPending = recording.DsnPending;
-    }
-
-    // A submission can take as long as its three storage writes with every retry timing out; its commit may land that
-    // late, so a job is not called an orphan before then, whatever OrphanGracePeriod says.
-    private static TimeSpan OrphanGrace(DeliveryOptions delivery, StorageOptions storage)
-    {
-        var backoff = TimeSpan.FromSeconds(Math.Max(storage.RetryDelay.TotalSeconds * 8, 1));
-        var perWrite = (storage.NetworkTimeout * (storage.MaxRetries + 1)) + (backoff * storage.MaxRetries);
-        var worstSubmission = perWrite * 3;
-        return delivery.OrphanGracePeriod > worstSubmission ? delivery.OrphanGracePeriod : worstSubmission;
     }
 
     // Queue visibility is in whole seconds; a shorter wait would be truncated to none and the job would spin.

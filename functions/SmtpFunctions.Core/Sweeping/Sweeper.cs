@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Submission;
 
 namespace SmtpFunctions.Core.Sweeping;
 

@@ -56,11 +56,23 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     public static async Task<AzuriteProcess> StartAsync(bool inMemory = false)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder);
-        var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
-        await azurite.RunAsync();
-        return azurite;
+        // A port picked free can still be taken before Azurite binds it (other test projects run at the same time): then
+        // it exits with EADDRINUSE, and it is started again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(folder);
+            var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+            try
+            {
+                await azurite.RunAsync();
+                return azurite;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                await azurite.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Stops the process (SIGTERM to its PID, so it saves its data; killed after 10 s); data stays on disk.</summary>

@@ -1,11 +1,12 @@
 using SmtpFunctions.Core.Options;
 
-namespace SmtpFunctions.Core.Sweeping;
+namespace SmtpFunctions.Core.Submission;
 
 /// <summary>How long after its submission a message that has not committed may still commit.</summary>
 /// <remarks>
-/// The same bound delivery uses before it calls a job an orphan: <c>Delivery:OrphanGracePeriod</c>, and never less than
-/// a submission can take with every storage retry timing out (its three writes, each with all its tries and back-off).
+/// What delivery waits before it calls a job an orphan, and the sweeper before it drops an index row of a message that
+/// never committed: <c>Delivery:OrphanGracePeriod</c>, and never less than a submission can take with every storage
+/// retry timing out (its three writes, each with all its tries and back-off), since its commit may land that late.
 /// </remarks>
 internal static class OrphanGrace
 {
