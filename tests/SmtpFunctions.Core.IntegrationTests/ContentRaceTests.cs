@@ -25,14 +25,9 @@ public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper o
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
         await world.ServeAsync(MailWorld.MxZone("race.test", sink.Address));
         var policy = new HeldUploadPolicy();
-        var host = await DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, new Dictionary<string, string?>
-        {
-            ["Delivery:Port"] = world.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Routing:NameServers"] = $"{world.Dns.EndPoint.Address}:{world.Dns.EndPoint.Port}",
-            // Long enough that the handler sees the commit in this attempt rather than re-enqueueing the job.
-            ["Delivery:CommitWaitTimeout"] = "00:00:30",
-        }, services => services.AddSingleton<HttpPipelinePolicy>(policy));
-        await using var _ = host;
+        // Long enough that the handler sees the commit in this attempt rather than re-enqueueing the job.
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output, services => services.AddSingleton<HttpPipelinePolicy>(policy),
+            ("Delivery:CommitWaitTimeout", "00:00:30"));
         policy.Arm();
 
         // The submission's upload waits for the handler's download to be answered 404; its job is already on the queue.

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using SmtpFunctions.Core.Delivery;
@@ -22,20 +21,8 @@ public sealed class LeaseAndFencingTests(AzuriteFixture azurite, ITestOutputHelp
     private static string Json(string to) =>
         $$"""{"from":"{{MailWorld.Sender}}","to":["{{to}}"],"subject":"Lease","text":"hello"}""";
 
-    private async Task<DeliveryHost> StartAsync(MailWorld world, Action<IServiceCollection>? services = null, params (string Key, string Value)[] settings)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            ["Delivery:Port"] = world.Port.ToString(CultureInfo.InvariantCulture),
-            ["Routing:NameServers"] = $"{world.Dns.EndPoint.Address}:{world.Dns.EndPoint.Port}",
-        };
-        foreach (var (key, value) in settings)
-        {
-            values[key] = value;
-        }
-
-        return await DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, values, services);
-    }
+    private Task<DeliveryHost> StartAsync(MailWorld world, Action<IServiceCollection>? services = null, params (string Key, string Value)[] settings) =>
+        world.StartHostAsync(azurite.Azurite.ConnectionString, output, services, settings);
 
     [Fact]
     public async Task TwoHandlersRacingTheSameJobs_SendEachMessageOnce()
@@ -43,8 +30,8 @@ public sealed class LeaseAndFencingTests(AzuriteFixture azurite, ITestOutputHelp
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
         await world.ServeAsync(MailWorld.MxZone("race.test", sink.Address));
-        await using var first = await StartAsync(world);
-        await using var second = await StartAsync(world);
+        var first = await StartAsync(world);
+        var second = await StartAsync(world);
         const int messages = 20;
 
         var bodies = new List<BinaryData>();
@@ -85,7 +72,7 @@ public sealed class LeaseAndFencingTests(AzuriteFixture azurite, ITestOutputHelp
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions { SoftReject = ["RCPT"] });
         await world.ServeAsync(MailWorld.MxZone("stale.test", sink.Address));
-        await using var host = await StartAsync(world, settings: ("Retry:Schedule", "00:01:00"));
+        var host = await StartAsync(world, settings: ("Retry:Schedule", "00:01:00"));
         var receipt = await host.SubmitJsonAsync(Json("rcpt@stale.test"));
         var original = Assert.Single((await host.Queue.Client.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(5))).Value);
         await host.Queue.Client.DeleteMessageAsync(original.MessageId, original.PopReceipt);
@@ -113,7 +100,7 @@ public sealed class LeaseAndFencingTests(AzuriteFixture azurite, ITestOutputHelp
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
         await world.ServeAsync(MailWorld.MxZone("lease.test", sink.Address));
-        await using var host = await StartAsync(world);
+        var host = await StartAsync(world);
         var receipt = await host.SubmitJsonAsync(Json("rcpt@lease.test"));
         var job = Assert.Single((await host.Queue.Client.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(5))).Value);
 
@@ -147,7 +134,7 @@ public sealed class LeaseAndFencingTests(AzuriteFixture azurite, ITestOutputHelp
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
         await world.ServeAsync(MailWorld.MxZone("outcome.test", sink.Address));
         var policy = new FailingOutcomeWritePolicy(failures: 4);
-        await using var host = await StartAsync(world, services => services.AddSingleton<HttpPipelinePolicy>(policy));
+        var host = await StartAsync(world, services => services.AddSingleton<HttpPipelinePolicy>(policy));
 
         var receipt = await host.SubmitJsonAsync(Json("rcpt@outcome.test"));
         var view = await host.RunUntilFinalAsync(receipt.MessageId, TimeSpan.FromSeconds(60));

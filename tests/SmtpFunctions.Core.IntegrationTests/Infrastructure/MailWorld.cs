@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using SmtpFunctions.Testing.Dns;
 using SmtpFunctions.Testing.Postfix;
 using SmtpFunctions.Testing.Processes;
@@ -68,7 +69,12 @@ internal sealed class MailWorld : IAsyncDisposable
     }
 
     /// <summary>Starts Core pointed at this world's DNS and port.</summary>
-    public async Task<DeliveryHost> StartHostAsync(string storageConnection, ITestOutputHelper output, params (string Key, string Value)[] settings)
+    public Task<DeliveryHost> StartHostAsync(string storageConnection, ITestOutputHelper output, params (string Key, string Value)[] settings) =>
+        StartHostAsync(storageConnection, output, null, settings);
+
+    /// <summary>Starts Core pointed at this world's DNS and port, with extra services (e.g. a storage pipeline policy).</summary>
+    public async Task<DeliveryHost> StartHostAsync(
+        string storageConnection, ITestOutputHelper output, Action<IServiceCollection>? services, params (string Key, string Value)[] settings)
     {
         var values = new Dictionary<string, string?>
         {
@@ -80,7 +86,7 @@ internal sealed class MailWorld : IAsyncDisposable
             values[key] = value;
         }
 
-        Host = await DeliveryHost.StartAsync(storageConnection, output, values);
+        Host = await DeliveryHost.StartAsync(storageConnection, output, values, services);
         _owned.Add(Host);
         return Host;
     }
