@@ -148,16 +148,18 @@ public sealed partial class DeliveryJobHandler(
             return null;
         }
 
-        var until = row.LeaseUntil ?? row.UpdatedAt + _options.LeaseDuration;
+        var until = LeaseEnd(row);
         return until > now ? (row.LeaseOwner ?? "an earlier version", until) : null;
     }
+
+    private DateTimeOffset LeaseEnd(RecipientEntity row) => row.LeaseUntil ?? row.UpdatedAt + _options.LeaseDuration;
 
     // Another attempt holds these recipients. It normally finishes and the rows move on (final, or a later round, which
     // makes this copy stale); if its worker died, nobody else would look at them before the sweeper does, so this copy
     // comes back just after the lease lapses and takes over.
     private async Task ComeBackWhenLeasesLapseAsync(DeliveryJob job, List<RecipientEntity> leased, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var lapse = leased.Max(r => r.LeaseUntil ?? r.UpdatedAt + _options.LeaseDuration);
+        var lapse = leased.Max(LeaseEnd);
         var copy = job with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse };
         await persistent.RunAsync("the job's return for leased recipients", ct => queue.SendAsync(copy, WholeSeconds(lapse - now), ct), cancellationToken);
     }
