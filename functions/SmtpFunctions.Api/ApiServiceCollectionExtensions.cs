@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SmtpFunctions.Api.Authentication;
 
 namespace SmtpFunctions.Api;
 
@@ -9,6 +10,7 @@ public static class ApiServiceCollectionExtensions
     /// <summary>Adds the endpoints as singletons.</summary>
     public static IServiceCollection AddSmtpFunctionsApi(this IServiceCollection services)
     {
+        services.TryAddSingleton<IApiAuthenticator, FunctionKeyAuthenticator>();
         services.TryAddSingleton<MessagesEndpoint>();
         services.TryAddSingleton<SuppressionsEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();

@@ -1,8 +1,16 @@
+using SmtpFunctions.Core.Tenants;
+
 namespace SmtpFunctions.Core.Submission;
 
 /// <summary>One submission, whichever door it came through.</summary>
 public sealed record SubmissionRequest
 {
+    /// <summary>
+    /// The tenant the submission belongs to: its verified domains bound From and the envelope sender, and its status,
+    /// idempotency keys and suppressions are the ones used.
+    /// </summary>
+    public string TenantId { get; init; } = TenantIds.Default;
+
     /// <summary>The door.</summary>
     public required SubmissionSource Source { get; init; }
 
