@@ -112,9 +112,14 @@ param containerAppsSubnetPrefix string = '10.60.0.0/23'
 ])
 param storageSku string = 'Standard_LRS'
 
-@description('Days a message\'s MIME blob is kept (at least 7: longer than the 5-day delivery lifetime).')
+@description('Days a message\'s MIME blob and its status rows (its idempotency record too) are kept (at least 7: longer than the 5-day delivery lifetime). Storage:Retention follows it.')
 @minValue(7)
 param messageRetentionDays int = 30
+
+@description('Delivery queue shards (Storage:Shards, 1–8): one queue serves about 2,000 messages/s, see docs/scale.md. Default 1 (`outbound` alone).')
+@minValue(1)
+@maxValue(8)
+param storageShards int = 1
 
 @description('Days logs and telemetry are kept.')
 @minValue(30)
@@ -164,7 +169,12 @@ var names = {
 }
 
 // Options for each host: the code's defaults, then the deployment's overrides; sections split as the code binds them.
-var allOptions = union(optionDefaults, mailOptions)
+// Storage:Shards and Storage:Retention follow the parameters that size the queues and the blob lifecycle rule, so the
+// code, the queues and the rule cannot disagree.
+var allOptions = union(optionDefaults, mailOptions, {
+  Storage__Shards: string(storageShards)
+  Storage__Retention: '${messageRetentionDays}.00:00:00'
+})
 var functionAppOptions = toObject(
   filter(items(allOptions), o => !contains(ingressOnlySections, split(o.key, '__')[0])),
   o => o.key,
@@ -254,6 +264,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     skuName: storageSku
     messageRetentionDays: messageRetentionDays
+    shards: storageShards
     deploymentContainerName: names.deploymentContainer
     workspaceId: monitoring.outputs.workspaceId
   }
@@ -309,6 +320,7 @@ module rbac 'app/rbac.bicep' = {
   scope: rg
   params: {
     storageAccountName: names.storage
+    shardQueueNames: [for shard in range(0, storageShards): shard == 0 ? 'outbound' : 'outbound-${shard}']
     keyVaultName: names.keyVault
     applicationInsightsName: names.applicationInsights
     registryName: names.registry
@@ -347,6 +359,7 @@ module functionApp 'app/functionapp.bicep' = {
     platformSettings: platformSettings
     keyVaultUri: keyVault.outputs.uri
     options: functionAppOptions
+    shards: storageShards
     dkimKeys: dkimKeys
     keyVaultReferences: functionKeyVaultReferences
     maximumInstanceCount: functionMaximumInstanceCount

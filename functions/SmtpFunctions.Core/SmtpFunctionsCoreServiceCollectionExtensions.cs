@@ -29,6 +29,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
 
         services.TryAddSingleton<MailMetrics>();
         services.TryAddSingleton<StorageAccount>();
+        services.TryAddSingleton<StorageShards>();
         services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<MessageBlobs>();
         services.TryAddSingleton<OutboundQueue>();

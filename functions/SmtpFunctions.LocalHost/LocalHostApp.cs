@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SmtpFunctions.Api;
 using SmtpFunctions.Core;
 using SmtpFunctions.Core.Options;
+using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.LocalHost.Http;
 using SmtpFunctions.LocalHost.Queues;
@@ -32,15 +33,26 @@ public static class LocalHostApp
         builder.Services.AddProblemDetails();
         builder.Services.AddHostedService<StorageInitializer>();
         builder.Services.AddSingleton(sp => QueueTriggerSettings.Load(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.HostJsonPath));
+        // One listener and one poison watcher per shard, as the function app has one trigger per shard queue. An invalid
+        // count is clamped here only to build the list; Storage:Shards validation stops the host at start all the same.
+        var shards = Math.Clamp(builder.Configuration.GetValue($"{StorageOptions.SectionName}:{nameof(StorageOptions.Shards)}", 1), 1, StorageShards.MaxShards);
         if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
         {
-            builder.Services.AddHostedService<QueueTriggerListener>();
+            for (var shard = 0; shard < shards; shard++)
+            {
+                var number = new QueueShard(shard);
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, number));
+            }
         }
 
         if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))
         {
             builder.Services.AddHostedService<SweeperService>();
-            builder.Services.AddHostedService<PoisonQueueWatcher>();
+            for (var shard = 0; shard < shards; shard++)
+            {
+                var number = new QueueShard(shard);
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<PoisonQueueWatcher>(sp, number));
+            }
         }
 
         var app = builder.Build();

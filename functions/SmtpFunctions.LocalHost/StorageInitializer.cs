@@ -4,7 +4,7 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.LocalHost;
 
 /// <summary>Creates the storage resources at start, waiting a little for Azurite to come up.</summary>
-internal sealed partial class StorageInitializer(StorageAccount account, IOptions<LocalHostOptions> options, ILogger<StorageInitializer> logger) : IHostedService
+internal sealed partial class StorageInitializer(StorageAccount account, StorageShards shards, IOptions<LocalHostOptions> options, ILogger<StorageInitializer> logger) : IHostedService
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -20,7 +20,7 @@ internal sealed partial class StorageInitializer(StorageAccount account, IOption
         {
             try
             {
-                await account.EnsureCreatedAsync(cancellationToken: cancellationToken);
+                await account.EnsureCreatedAsync(cancellationToken: cancellationToken, shards: shards);
                 return;
             }
             catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && DateTime.UtcNow < deadline)

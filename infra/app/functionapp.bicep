@@ -61,6 +61,26 @@ param instanceMemoryMB int
 @maxValue(1000)
 param httpPerInstanceConcurrency int
 
+@description('Delivery queue shards (Storage:Shards): the triggers of shards past it are disabled.')
+@minValue(1)
+@maxValue(8)
+param shards int
+
+// The function app has a fixed set of shard triggers (DeliverMessageShard1..7, RedrivePoisonedJobShard1..7) bound to
+// %ShardNQueue% / %ShardNPoisonQueue% (SmtpFunctions.FunctionApp.ShardQueueSettings); every one needs its setting to be
+// indexed, and those past the shard count are switched off so they poll no queue that does not exist.
+var shardSettings = reduce(
+  range(1, 7),
+  {},
+  (settings, shard) =>
+    union(settings, {
+      'Shard${shard}Queue': 'outbound-${shard}'
+      'Shard${shard}PoisonQueue': 'outbound-${shard}-poison'
+      'AzureWebJobs.DeliverMessageShard${shard}.Disabled': shard >= shards ? 'true' : 'false'
+      'AzureWebJobs.RedrivePoisonedJobShard${shard}.Disabled': shard >= shards ? 'true' : 'false'
+    })
+)
+
 // Key Vault references are resolved by the platform with keyVaultReferenceIdentity; the code sees plain values.
 var dkimSettings = reduce(
   range(0, length(dkimKeys)),
@@ -79,7 +99,7 @@ var secretSettings = toObject(
   setting => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${setting.value})'
 )
 
-var appSettings = union(options, dkimSettings, secretSettings, platformSettings)
+var appSettings = union(options, dkimSettings, secretSettings, shardSettings, platformSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName

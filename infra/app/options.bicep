@@ -25,6 +25,8 @@ var optionDefaults = {
   Storage__MaxRetries: '2'
   Storage__RetryDelay: '00:00:00.2'
   Storage__NetworkTimeout: '00:00:30'
+  Storage__Shards: '1'
+  Storage__Retention: '30.00:00:00'
   // SmtpFunctions.Ingress.Options.IngressOptions (ingress only; CertificatePath and UsersFile are overridden by the
   // Key Vault secret files in app/ingress.bicep, the Dev* options are for local runs and stay off in Azure)
   Ingress__Port: '587'

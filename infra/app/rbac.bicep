@@ -15,6 +15,9 @@ param applicationInsightsName string
 @description('Container registry name.')
 param registryName string
 
+@description('Delivery queue of each shard (Storage:Shards), shard 0 first: the ingress may send to each.')
+param shardQueueNames string[]
+
 @description('Name of the function app\'s user-assigned identity.')
 param identityName string
 
@@ -164,10 +167,12 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-0
   name: 'default'
 }
 
-resource outboundQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' existing = {
-  parent: queueService
-  name: 'outbound'
-}
+resource outboundQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' existing = [
+  for queueName in shardQueueNames: {
+    parent: queueService
+    name: queueName
+  }
+]
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' existing = {
   parent: storage
@@ -200,15 +205,18 @@ resource ingressBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource ingressJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(outboundQueue.id, ingressIdentity.id, roles.storageQueueDataMessageSender)
-  scope: outboundQueue
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
-    principalId: ingressPrincipalId
-    principalType: 'ServicePrincipal'
+// Jobs go to their message's shard, so the ingress sends to every shard's queue (and to no poison queue).
+resource ingressJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queueName, i) in shardQueueNames: {
+    name: guid(outboundQueues[i].id, ingressIdentity.id, roles.storageQueueDataMessageSender)
+    scope: outboundQueues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+      principalId: ingressPrincipalId
+      principalType: 'ServicePrincipal'
+    }
   }
-}
+]
 
 resource ingressStatus 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(messagesTable.id, ingressIdentity.id, roles.storageTableDataContributor)

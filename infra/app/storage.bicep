@@ -19,18 +19,25 @@ param skuName string
 @minValue(7)
 param messageRetentionDays int
 
+@description('Delivery queue shards (Storage:Shards): outbound, outbound-1, …, each with its poison queues.')
+@minValue(1)
+@maxValue(8)
+param shards int
+
 @description('Container Flex Consumption deploys the function app package from.')
 param deploymentContainerName string
 
 @description('Log Analytics workspace that receives the account\'s transaction metrics and the blob, queue and table request logs.')
 param workspaceId string
 
-// The names the code uses (SmtpFunctions.Core.Storage.StorageNames); the infra tests keep these lists equal to it.
-var queueNames = [
-  'outbound'
-  'outbound-poison'
-  'outbound-poison-poison'
-]
+// The names the code uses (SmtpFunctions.Core.Storage.StorageNames and StorageShards); the infra tests keep these lists
+// equal to it. Shard 0 is `outbound`, shard n `outbound-n`; the Functions host names poison queues `{queue}-poison`.
+var shardQueueNames = [for shard in range(0, shards): shard == 0 ? 'outbound' : 'outbound-${shard}']
+var queueNames = flatten(map(shardQueueNames, q => [
+  q
+  '${q}-poison'
+  '${q}-poison-poison'
+]))
 var tableNames = [
   'messages'
   'pacing'
@@ -41,7 +48,9 @@ var containerNames = [
   'messages'
 ]
 
-// Message MIME lives at messages/{id}/{token}.eml (StorageNames.MessagesContainer).
+// Message MIME lives at messages/{id}/{token}.eml (StorageNames.MessagesContainer). Ids are random from their first
+// character on (MessageIds), so the names spread over the container's key range instead of appending at its end; the
+// rule matches old time-ordered ids and new ones alike, by the container prefix.
 var messageBlobPrefix = 'messages/'
 
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
@@ -225,6 +234,9 @@ output queueEndpoint string = account.properties.primaryEndpoints.queue
 
 @description('Table endpoint.')
 output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('Delivery queue of each shard, shard 0 first.')
+output shardQueues string[] = shardQueueNames
 
 @description('Account resource id.')
 output id string = account.id

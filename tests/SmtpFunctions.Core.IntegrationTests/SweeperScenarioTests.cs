@@ -23,6 +23,7 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
     // The defaults (Sweeper:FirstCheckDelay, Sweeper:OverdueGrace): the tests move the clock past them.
     private static readonly TimeSpan FirstCheck = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
     private static string Json(string to) =>
         $$"""{"from":"{{MailWorld.Sender}}","to":["{{to}}"],"subject":"Sweep","text":"Stranded no more."}""";
@@ -69,10 +70,10 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Equal(RecipientStatus.Delivered, rcpt.Status);
         Assert.Single(await sink.WaitForMessagesAsync(1));
 
-        // The next look finds it final and drops it from the index.
+        // The next look finds it final and files it for the end of its retention.
         clock.Advance(Grace);
         Assert.Equal(1, (await sweep.SweepAsync(clock.GetUtcNow())).Finished);
-        Assert.Empty(await sweep.IndexRowsAsync(receipt.MessageId));
+        Assert.True(Assert.Single(await sweep.IndexRowsAsync(receipt.MessageId)).Retention);
         PrintNonFinal("lost job", redriveAt - message.SubmittedAt, DateTimeOffset.UtcNow - started);
     }
 
@@ -247,7 +248,7 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
     }
 
     [Fact]
-    public async Task IndexRow_OfAMessageAlreadyFinal_IsDeletedAtItsFirstCheck()
+    public async Task IndexRow_OfAMessageAlreadyFinal_IsFiledForItsRetentionAtItsFirstCheck()
     {
         var (world, sink, host, sweep) = await WorldAsync("final.test");
         await using var _ = world;
@@ -262,15 +263,47 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         var swept = await sweep.SweepAsync(clock.GetUtcNow());
 
         Assert.Equal((1, 1, 0, 0), (swept.Examined, swept.Finished, swept.Redriven, swept.Moved));
-        Assert.Empty(await sweep.IndexRowsAsync(receipt.MessageId));
+        var retained = Assert.Single(await sweep.IndexRowsAsync(receipt.MessageId));
+        Assert.True(retained.Retention);
+        Assert.Equal(view.SubmittedAt + Retention, retained.DueAt);
         Assert.Empty(await sweep.JobsAsync());
         Assert.Single(sink.ReadAcceptedMessages());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[healthy message] longest non-final: {(Assert.Single(view.Recipients).DeliveredAt!.Value - view.SubmittedAt).TotalMilliseconds:F0} ms; the sweeper only deleted its index row"));
+            $"[healthy message] longest non-final: {(Assert.Single(view.Recipients).DeliveredAt!.Value - view.SubmittedAt).TotalMilliseconds:F0} ms; the sweeper only filed its index row for retention"));
     }
 
     [Fact]
-    public async Task Index_CostsOneRequestAtSubmission_AndTwoAtTheFirstLookOfAFinishedMessage()
+    public async Task FinishedMessage_PastItsRetention_HasItsStatusRowsDeleted_AndItsIdempotencyKeyIsFreeAgain()
+    {
+        var (world, _, host, sweep) = await WorldAsync("retention.test");
+        await using var __ = world;
+        var key = "retention-" + Guid.NewGuid().ToString("N");
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@retention.test"), key);
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
+        await sweep.SweepAsync(view.SubmittedAt + FirstCheck);
+
+        // A day before the retention ends the rows are all there; at its end they are gone, and so is the index row.
+        var early = await sweep.SweepAsync(view.SubmittedAt + Retention - TimeSpan.FromDays(1));
+        Assert.Equal(0, early.Purged);
+        Assert.NotNull(await host.Status.GetViewAsync(receipt.MessageId, default));
+
+        var due = await sweep.SweepAsync(view.SubmittedAt + Retention + TimeSpan.FromMinutes(1));
+
+        Assert.Equal((1, 1), (due.Examined, due.Purged));
+        var (message, recipients) = await host.Status.GetAsync(receipt.MessageId, default);
+        Assert.Null(message);
+        Assert.Empty(recipients);
+        Assert.Empty(await sweep.IndexRowsAsync(receipt.MessageId));
+
+        // The key answered for the old message until now (another body would have been a conflict); now it names a new one.
+        var again = await host.SubmitJsonAsync(Json("other@retention.test"), key);
+        Assert.Equal(receipt.MessageId, again.MessageId);
+        Assert.Equal("other@retention.test", Assert.Single((await host.Status.GetAsync(receipt.MessageId, default)).Recipients).Address);
+    }
+
+    [Fact]
+    public async Task Index_CostsOneRequestAtSubmission_AndThreeAtTheFirstLookOfAFinishedMessage()
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
@@ -298,7 +331,8 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         output.WriteLine($"submission: {atSubmission.Count} requests ({string.Join(", ", atSubmission.Select(r => $"{r.Method} {r.Resource}"))})");
         output.WriteLine($"first look: {atFirstLook.Count} requests ({string.Join(", ", atFirstLook.Select(r => $"{r.Method} {r.Resource}"))})");
         Assert.Equal(1, atSubmission.Count(r => r.Resource == StorageNames.ScheduleTable));
-        Assert.Equal(["GET schedule", "GET messages", "DELETE schedule"], atFirstLook.Select(r => $"{r.Method} {r.Resource}"));
+        // Read the index, read the status, file the row for retention (insert the new, delete the old): off the hot path.
+        Assert.Equal(["GET schedule", "GET messages", "POST schedule", "DELETE schedule"], atFirstLook.Select(r => $"{r.Method} {r.Resource}"));
     }
 
     [Fact]

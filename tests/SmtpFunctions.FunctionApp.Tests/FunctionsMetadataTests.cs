@@ -11,7 +11,9 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages"];
+        [.. new[] { "DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages" }
+            .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
+            .Order()];
 
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
@@ -74,6 +76,43 @@ public class FunctionsMetadataTests
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundPoisonQueue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void Metadata_ShardTriggers_AreQueueTriggersOnTheirShardsQueueSettings(int shard)
+    {
+        var metadata = ReadMetadata(OutputDirectory);
+        var deliver = Trigger(metadata[ShardQueueSettings.DeliverFunction(shard)]);
+        var redrive = Trigger(metadata[ShardQueueSettings.RedriveFunction(shard)]);
+
+        Assert.Equal("queueTrigger", deliver.GetProperty("type").GetString());
+        Assert.Equal($"%{ShardQueueSettings.QueueSetting(shard)}%", deliver.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, deliver.GetProperty("connection").GetString());
+        Assert.Equal("queueTrigger", redrive.GetProperty("type").GetString());
+        Assert.Equal($"%{ShardQueueSettings.PoisonQueueSetting(shard)}%", redrive.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, redrive.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void LocalSettings_NameEveryShardsQueues_AndDisableShardsPastOne()
+    {
+        // func start resolves %ShardNQueue% from local.settings.json: a missing one stops the host indexing the functions.
+        var values = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "local.settings.json")))
+            .RootElement.GetProperty("Values");
+        for (var shard = 1; shard < SmtpFunctions.Core.Storage.StorageShards.MaxShards; shard++)
+        {
+            Assert.Equal(SmtpFunctions.Core.Storage.StorageShards.QueueName(shard), values.GetProperty(ShardQueueSettings.QueueSetting(shard)).GetString());
+            Assert.Equal(SmtpFunctions.Core.Storage.StorageShards.PoisonQueueName(shard), values.GetProperty(ShardQueueSettings.PoisonQueueSetting(shard)).GetString());
+            Assert.Equal("true", values.GetProperty($"AzureWebJobs.{ShardQueueSettings.DeliverFunction(shard)}.Disabled").GetString());
+            Assert.Equal("true", values.GetProperty($"AzureWebJobs.{ShardQueueSettings.RedriveFunction(shard)}.Disabled").GetString());
+        }
     }
 
     [Fact]

@@ -61,7 +61,9 @@ public sealed class ConfigurationDriftTests(InfraFixture infra)
     {
         var deployment = scenario == "full" ? infra.Full : infra.Defaults;
         var sections = DeployedHosts.SectionsOf(host).ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
-        var platform = DeployedHosts.PlatformSettings;
+        var platform = host == DeployedHosts.FunctionApp
+            ? DeployedHosts.PlatformSettings.Union(DeployedHosts.ShardTriggerSettings).ToHashSet(StringComparer.Ordinal)
+            : DeployedHosts.PlatformSettings;
         var allSections = OptionsCatalog.Sections.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var unknown = new List<string>();

@@ -67,6 +67,23 @@ public sealed class FunctionAppTests(InfraFixture infra)
     }
 
     [Fact]
+    public void ShardTriggers_NameTheirQueues_AndOnlyThoseWithinTheShardCountRun()
+    {
+        foreach (var (deployment, shards) in new[] { (infra.Defaults, 1), (infra.Full, InfraFixture.Shards) })
+        {
+            var settings = deployment.FunctionAppSettings();
+            for (var shard = 1; shard < StorageShards.MaxShards; shard++)
+            {
+                Assert.Equal(StorageShards.QueueName(shard), settings[SmtpFunctions.FunctionApp.ShardQueueSettings.QueueSetting(shard)]);
+                Assert.Equal(StorageShards.PoisonQueueName(shard), settings[SmtpFunctions.FunctionApp.ShardQueueSettings.PoisonQueueSetting(shard)]);
+                var disabled = shard >= shards ? "true" : "false";
+                Assert.Equal(disabled, settings[$"AzureWebJobs.{SmtpFunctions.FunctionApp.ShardQueueSettings.DeliverFunction(shard)}.Disabled"]);
+                Assert.Equal(disabled, settings[$"AzureWebJobs.{SmtpFunctions.FunctionApp.ShardQueueSettings.RedriveFunction(shard)}.Disabled"]);
+            }
+        }
+    }
+
+    [Fact]
     public void ApplicationInsights_IsFedWithEntraIdAuthentication()
     {
         var settings = infra.Defaults.FunctionAppSettings();

@@ -76,7 +76,6 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         {
             // Write the MIME (and delete an orphan), send jobs, write and read the status rows, read the suppression list.
             ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", StorageBlobDataContributor),
-            ($"{account}/queueServices/default/queues/{StorageNames.OutboundQueue}", StorageQueueDataMessageSender),
             ($"{account}/tableServices/default/tables/{StorageNames.MessagesTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.ScheduleTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.SuppressionsTable}", StorageTableDataReader),
@@ -87,6 +86,8 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
             (Id(infra.Full, "Microsoft.ContainerRegistry/registries"), AcrPull),
         };
         expected.AddRange(InfraFixture.DkimKeys.Select(k => ($"{vault}/secrets/{k.SecretName}", KeyVaultSecretsUser)));
+        // Jobs go to their message's shard: every shard's delivery queue (storageShards of the full scenario), no poison queue.
+        expected.AddRange(Enumerable.Range(0, InfraFixture.Shards).Select(s => ($"{account}/queueServices/default/queues/{StorageShards.QueueName(s)}", StorageQueueDataMessageSender)));
 
         var granted = Granted(infra.Full, FunctionAppTests.IngressIdentityId(infra.Full));
 

@@ -42,6 +42,26 @@ public sealed class StorageTests(InfraFixture infra)
     }
 
     [Fact]
+    public void Queues_WithShards_AreEveryShardsQueues_AsStorageShardsNamesThem()
+    {
+        Assert.Equal(
+            new StorageShards(InfraFixture.Shards).QueueNames().Order(StringComparer.Ordinal),
+            Names(infra.Full, "Microsoft.Storage/storageAccounts/queueServices/queues"));
+    }
+
+    [Fact]
+    public void Shards_AndRetention_FollowTheParameters_InBothHosts()
+    {
+        var retention = (int)infra.Template["parameters"]!["messageRetentionDays"]!["defaultValue"]!;
+        foreach (var host in new[] { Options.DeployedHosts.FunctionApp, Options.DeployedHosts.Ingress })
+        {
+            Assert.Equal("1", infra.Defaults.SettingsOf(host)["Storage__Shards"]);
+            Assert.Equal(InfraFixture.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture), infra.Full.SettingsOf(host)["Storage__Shards"]);
+            Assert.Equal(TimeSpan.FromDays(retention), TimeSpan.Parse(infra.Defaults.SettingsOf(host)["Storage__Retention"], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
     public void Tables_AreTheOnesTheCodeNames()
     {
         Assert.Equal(CodeNames("Table"), Names(infra.Defaults, "Microsoft.Storage/storageAccounts/tableServices/tables"));

@@ -172,6 +172,37 @@ public sealed class StatusStore
         }
     }
 
+    /// <summary>
+    /// Deletes a message's whole status partition (its message row, which is the idempotency record, and its recipient
+    /// rows): one query for the keys, one transaction per 100 rows. What the sweeper does once a finished message's
+    /// retention (<c>Storage:Retention</c>) has run out.
+    /// </summary>
+    /// <returns>The number of rows deleted.</returns>
+    public async Task<int> DeleteMessageAsync(string id, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(row.RowKey);
+        }
+
+        foreach (var chunk in keys.Chunk(MaxBatch))
+        {
+            var actions = chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All));
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // Another sweeper deleted them first.
+            }
+        }
+
+        return keys.Count;
+    }
+
     /// <summary>Replaces a recipient row; with an ETag, only if nobody changed it since it was read.</summary>
     public async Task<ETag> UpdateRecipientAsync(RecipientEntity recipient, ETag ifMatch, CancellationToken cancellationToken)
     {

@@ -4,30 +4,41 @@ using SmtpFunctions.Core.Delivery;
 
 namespace SmtpFunctions.Core.Storage;
 
-/// <summary>The <c>outbound</c> queue of delivery jobs.</summary>
+/// <summary>The delivery queues (<c>outbound</c>, and <c>outbound-n</c> with <c>Storage:Shards</c>): a job goes to its message's shard.</summary>
 public sealed class OutboundQueue
 {
     /// <summary>Upper bound for a serialised job; the service allows 64 KB after Base64, i.e. 48 KB of JSON.</summary>
     public const int MaxJobBytes = 48 * 1024;
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-    private readonly QueueClient _queue;
+    private readonly QueueClient[] _queues;
+    private readonly StorageShards _shards;
 
-    /// <summary>Binds to the <c>outbound</c> queue.</summary>
-    public OutboundQueue(StorageAccount account)
+    /// <summary>Binds to the delivery queue of every shard.</summary>
+    public OutboundQueue(StorageAccount account, StorageShards shards)
     {
         ArgumentNullException.ThrowIfNull(account);
-        _queue = account.Queues.GetQueueClient(StorageNames.OutboundQueue);
+        ArgumentNullException.ThrowIfNull(shards);
+        _shards = shards;
+        _queues = shards.All.Select(s => account.Queues.GetQueueClient(StorageShards.QueueName(s))).ToArray();
     }
 
-    /// <summary>The underlying client (the local queue listener receives from it).</summary>
-    public QueueClient Client => _queue;
+    /// <summary>Shard 0's client, <c>outbound</c> (all there is with one shard).</summary>
+    public QueueClient Client => _queues[0];
 
-    /// <summary>Enqueues a job, invisible for <paramref name="delay"/> (the retry schedule's wait).</summary>
+    /// <summary>The client of one shard's queue.</summary>
+    public QueueClient ClientFor(int shard) => _queues[shard];
+
+    /// <summary>The client of the queue a message's jobs go to.</summary>
+    public QueueClient ClientForMessage(string messageId) => _queues[_shards.ShardFor(messageId)];
+
+    /// <summary>Enqueues a job on its message's shard, invisible for <paramref name="delay"/> (the retry schedule's wait).</summary>
+    /// <remarks>Every job of a message (first attempt, retry, bounce, re-drive) goes through here, so all follow its shard.</remarks>
     public async Task SendAsync(DeliveryJob job, TimeSpan delay, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(job);
         var body = Serialize(job);
-        await _queue.SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, TimeSpan.FromSeconds(-1), cancellationToken);
+        await ClientForMessage(job.MessageId).SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, TimeSpan.FromSeconds(-1), cancellationToken);
     }
 
     /// <summary>Serialises a job, refusing one that would not fit in a queue message.</summary>

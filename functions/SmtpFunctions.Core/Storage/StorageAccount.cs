@@ -75,7 +75,8 @@ public sealed class StorageAccount
     public TableServiceClient Tables { get; }
 
     /// <summary>Creates every container, table and queue the code uses; idempotent. Azure has them from Bicep, Azurite does not.</summary>
-    public async Task EnsureCreatedAsync(IEnumerable<string>? extraTables = null, CancellationToken cancellationToken = default)
+    /// <remarks>The queues are those of every shard (<see cref="StorageShards"/>); none given means one, <c>outbound</c>.</remarks>
+    public async Task EnsureCreatedAsync(IEnumerable<string>? extraTables = null, StorageShards? shards = null, CancellationToken cancellationToken = default)
     {
         var tasks = new List<Task>
         {
@@ -84,10 +85,12 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
-            Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            Queues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };
+        foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
+        {
+            tasks.Add(Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        }
+
         foreach (var table in extraTables ?? [])
         {
             tasks.Add(Tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken));

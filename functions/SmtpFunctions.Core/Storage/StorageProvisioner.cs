@@ -10,7 +10,7 @@ namespace SmtpFunctions.Core.Storage;
 /// Creation refused for lack of permission (an identity allowed data access but not to create) is logged and accepted:
 /// the resources are then the deployment's job (Bicep creates them in Azure).
 /// </remarks>
-public sealed partial class StorageProvisioner(StorageAccount account, ILogger<StorageProvisioner> logger)
+public sealed partial class StorageProvisioner(StorageAccount account, StorageShards shards, ILogger<StorageProvisioner> logger)
 {
     private readonly Lock _gate = new();
     private Task? _created;
@@ -55,7 +55,7 @@ public sealed partial class StorageProvisioner(StorageAccount account, ILogger<S
     {
         try
         {
-            await account.EnsureCreatedAsync(cancellationToken: CancellationToken.None);
+            await account.EnsureCreatedAsync(cancellationToken: CancellationToken.None, shards: shards);
             LogCreated(logger);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 403)

@@ -69,11 +69,16 @@ public sealed class SweepIndex
     /// read, so the message is never out of the index. When two sweepers move the same row, the one whose delete loses
     /// takes its new row back; a new row already there (409) is someone else's, left alone.
     /// </summary>
+    /// <param name="row">The row as read.</param>
+    /// <param name="dueAt">Its next due time.</param>
+    /// <param name="retention">The message is finished: the row waits for its retention to end, not for a next step.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
     /// <returns>False when another sweeper had moved the row first.</returns>
-    public async Task<bool> MoveAsync(SweepIndexEntity row, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public async Task<bool> MoveAsync(SweepIndexEntity row, DateTimeOffset dueAt, CancellationToken cancellationToken, bool retention = false)
     {
         ArgumentNullException.ThrowIfNull(row);
         var next = Row(row.RowKey, dueAt, row.SubmittedAt, row.Checks + 1);
+        next.Retention = retention;
         if (next.PartitionKey == row.PartitionKey)
         {
             try

@@ -27,6 +27,12 @@ public sealed class SweepIndexEntity : ITableEntity
     /// <summary>When the message was submitted: an index row whose message never committed is dropped after the orphan grace.</summary>
     public DateTimeOffset SubmittedAt { get; set; }
 
+    /// <summary>
+    /// The message was found finished and the row waits for its retention to run out (<c>Storage:Retention</c> after
+    /// submission), when the sweeper deletes the message's status rows.
+    /// </summary>
+    public bool Retention { get; set; }
+
     /// <summary>How many times the sweeper has looked at the message so far (diagnostics).</summary>
     public int Checks { get; set; }
 }

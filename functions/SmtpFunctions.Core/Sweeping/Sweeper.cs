@@ -16,7 +16,10 @@ namespace SmtpFunctions.Core.Sweeping;
 /// out, an enqueue failed after its rows were updated). Each message has a row in the due-time index (<see cref="SweepIndex"/>),
 /// filed at submission. A due row costs one partition query of the message's status: all final and nothing waiting for a
 /// DSN deletes the row; otherwise every non-final recipient overdue by more than <c>Sweeper:OverdueGrace</c> is re-driven
-/// (<see cref="Redriver"/>) and the row moves to the next time something is due. Past the queue lifetime recipients are
+/// (<see cref="Redriver"/>) and the row moves to the next time something is due. A finished message's row is filed once
+/// more, due when its retention ends (<c>Storage:Retention</c> after submission); then its status rows, the idempotency
+/// record among them, are deleted and the row with them: no request per message on the hot path, one more at the first
+/// look and three at the end (the blob lifecycle rule deletes the MIME after as many days). Past the queue lifetime recipients are
 /// re-driven all the same: the attempt that follows expires them with their DSN. Two sweepers at once are safe: the
 /// re-drive and the index moves are ETag-checked.
 /// </remarks>
@@ -31,6 +34,7 @@ public sealed partial class Sweeper(
 {
     private readonly SweeperOptions _options = options.Value;
     private readonly TimeSpan _orphanGrace = OrphanGrace.For(delivery.Value, storage.Value);
+    private readonly TimeSpan _retention = storage.Value.Retention;
 
     /// <summary>Looks at every index row due by <paramref name="now"/> (up to <c>Sweeper:MaxMessagesPerSweep</c>).</summary>
     /// <remarks>A row whose handling fails is logged and left due; the sweep goes on with the others. Only cancellation ends it early.</remarks>
@@ -57,10 +61,10 @@ public sealed partial class Sweeper(
             }
         });
 
-        var result = new SweepResult(tally.Examined, tally.Redriven, tally.Bounces, tally.Finished, tally.Orphans, tally.Moved, tally.Faulted);
+        var result = new SweepResult(tally.Examined, tally.Redriven, tally.Bounces, tally.Finished, tally.Orphans, tally.Moved, tally.Faulted, tally.Purged);
         if (result.Examined > 0)
         {
-            LogSwept(logger, result.Examined, result.Redriven, result.BouncesRequested, result.Finished, result.Orphans, result.Moved, result.Faulted);
+            LogSwept(logger, result.Examined, result.Redriven, result.BouncesRequested, result.Finished, result.Orphans, result.Moved, result.Faulted, result.Purged);
         }
 
         return result;
@@ -68,6 +72,18 @@ public sealed partial class Sweeper(
 
     private async Task CheckAsync(SweepIndexEntity row, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
     {
+        if (row.Retention)
+        {
+            // Finished when last looked at, and final states never change: no need to read the status again.
+            var deleted = await status.DeleteMessageAsync(row.RowKey, cancellationToken);
+            if (await index.RemoveAsync(row, cancellationToken) && deleted > 0)
+            {
+                Interlocked.Increment(ref tally.Purged);
+            }
+
+            return;
+        }
+
         var (message, recipients) = await status.GetAsync(row.RowKey, cancellationToken);
         if (message is null)
         {
@@ -92,7 +108,9 @@ public sealed partial class Sweeper(
         var unreported = recipients.Where(r => r.DsnPending).ToList();
         if (pending.Count == 0 && unreported.Count == 0)
         {
-            if (await index.RemoveAsync(row, cancellationToken))
+            // Kept until its retention ends (a replay of its idempotency key is answered until then), then deleted.
+            var retainedUntil = message.SubmittedAt + _retention;
+            if (await index.MoveAsync(row, retainedUntil > now ? retainedUntil : now, cancellationToken, retention: true))
             {
                 Interlocked.Increment(ref tally.Finished);
             }
@@ -140,11 +158,12 @@ public sealed partial class Sweeper(
         public int Orphans;
         public int Moved;
         public int Faulted;
+        public int Purged;
     }
 
     [LoggerMessage(EventId = 8010, Level = LogLevel.Information,
-        Message = "Sweep: {Examined} due, {Redriven} recipients re-driven, {Bounces} DSNs requested, {Finished} finished, {Orphans} orphans, {Moved} moved, {Faulted} failed")]
-    private static partial void LogSwept(ILogger logger, int examined, int redriven, int bounces, int finished, int orphans, int moved, int faulted);
+        Message = "Sweep: {Examined} due, {Redriven} recipients re-driven, {Bounces} DSNs requested, {Finished} finished, {Orphans} orphans, {Moved} moved, {Faulted} failed, {Purged} purged")]
+    private static partial void LogSwept(ILogger logger, int examined, int redriven, int bounces, int finished, int orphans, int moved, int faulted, int purged);
 
     [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Sweeping {MessageId} failed; looking again next sweep")]
     private static partial void LogCheckFailed(ILogger logger, string messageId, Exception exception);

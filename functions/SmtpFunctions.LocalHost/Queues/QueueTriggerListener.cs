@@ -8,9 +8,10 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.LocalHost.Queues;
 
 /// <summary>
-/// Plays the Functions host's queue trigger for <c>DeliverMessage</c>: polls <c>outbound</c> with host.json's batch
-/// size, threshold and polling back-off; deletes a message when the handler returns; on an exception makes it visible
-/// again after <c>visibilityTimeout</c>, or moves it to <c>outbound-poison</c> once <c>maxDequeueCount</c> is reached.
+/// Plays the Functions host's queue trigger for <c>DeliverMessage</c> on one shard's queue (<c>outbound</c>, or
+/// <c>outbound-n</c>; one listener per shard): polls it with host.json's batch size, threshold and polling back-off;
+/// deletes a message when the handler returns; on an exception makes it visible again after <c>visibilityTimeout</c>, or
+/// moves it to the shard's poison queue (<c>{queue}-poison</c>) once <c>maxDequeueCount</c> is reached.
 /// </summary>
 /// <remarks>
 /// As in the Functions host, a message whose text cannot be decoded (not Base64) goes to the poison queue at once
@@ -22,6 +23,7 @@ namespace SmtpFunctions.LocalHost.Queues;
 /// </remarks>
 internal sealed partial class QueueTriggerListener(
     StorageAccount account,
+    QueueShard shard,
     DeliveryJobHandler handler,
     QueueTriggerSettings settings,
     IOptions<LocalHostOptions> options,
@@ -30,15 +32,15 @@ internal sealed partial class QueueTriggerListener(
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     // Raw text, decoded per message: the SDK's Base64 decoding would fail the whole batch for one bad message.
-    private readonly QueueClient _queue = account.RawQueues.GetQueueClient(StorageNames.OutboundQueue);
-    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+    private readonly QueueClient _queue = account.RawQueues.GetQueueClient(StorageShards.QueueName(shard.Number));
+    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
     private readonly TimeSpan _lease = options.Value.QueueLease;
     private readonly HashSet<Task> _inFlight = [];
     private readonly SemaphoreSlim _completed = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(logger, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount, _lease);
+        LogStarted(logger, _queue.Name, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount, _lease);
         var pollDelay = MinPollingInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -213,8 +215,8 @@ internal sealed partial class QueueTriggerListener(
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Queue listener on outbound: batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval}, visibilityTimeout {VisibilityTimeout}, maxDequeueCount {MaxDequeueCount}, lease {Lease}")]
-    private static partial void LogStarted(ILogger logger, int batchSize, int newBatchThreshold, TimeSpan maxPollingInterval, TimeSpan visibilityTimeout, int maxDequeueCount, TimeSpan lease);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Queue listener on {Queue}: batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval}, visibilityTimeout {VisibilityTimeout}, maxDequeueCount {MaxDequeueCount}, lease {Lease}")]
+    private static partial void LogStarted(ILogger logger, string queue, int batchSize, int newBatchThreshold, TimeSpan maxPollingInterval, TimeSpan visibilityTimeout, int maxDequeueCount, TimeSpan lease);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Polling outbound failed (storage unavailable: {StorageUnavailable}); polling again in {Delay}")]
     private static partial void LogPollFailed(ILogger logger, TimeSpan delay, bool storageUnavailable, Exception exception);

@@ -7,7 +7,7 @@ using SmtpFunctions.LocalHost.Queues;
 namespace SmtpFunctions.LocalHost.Sweeping;
 
 /// <summary>
-/// Plays the function app's <c>RedrivePoisonedJob</c> trigger: polls <c>outbound-poison</c> with host.json's polling
+/// Plays the function app's <c>RedrivePoisonedJob</c> trigger for one shard (one watcher per shard): polls <c>outbound-poison</c> (or <c>outbound-n-poison</c>) with host.json's polling
 /// back-off, hands each body to <see cref="PoisonJobHandler"/>, deletes it when the handler returns; on an exception
 /// makes it visible again after <c>visibilityTimeout</c>, or moves it to <c>outbound-poison-poison</c> once
 /// <c>maxDequeueCount</c> is reached. Nothing it meets ends the host.
@@ -18,13 +18,13 @@ namespace SmtpFunctions.LocalHost.Sweeping;
 /// Base64 here unchanged, and the handler is what counts and drops it.
 /// </remarks>
 internal sealed partial class PoisonQueueWatcher(
-    StorageAccount account, PoisonJobHandler handler, QueueTriggerSettings settings, ILogger<PoisonQueueWatcher> logger) : BackgroundService
+    StorageAccount account, QueueShard shard, PoisonJobHandler handler, QueueTriggerSettings settings, ILogger<PoisonQueueWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonQueue);
-    private readonly QueueClient _poisonPoison = account.RawQueues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue);
+    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
+    private readonly QueueClient _poisonPoison = account.RawQueues.GetQueueClient(StorageShards.PoisonPoisonQueueName(shard.Number));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -101,12 +101,13 @@ internal sealed class DeliveryHost : IAsyncDisposable
     }
 
     /// <summary>Submits a JSON message as the HTTP door would.</summary>
-    public async Task<SubmissionReceipt> SubmitJsonAsync(string json)
+    public async Task<SubmissionReceipt> SubmitJsonAsync(string json, string? idempotencyKey = null)
     {
         var outcome = await Submission.SubmitAsync(new SubmissionRequest
         {
             Source = SubmissionSource.HttpJson,
             Payload = new JsonPayload(Encoding.UTF8.GetBytes(json)),
+            IdempotencyKey = idempotencyKey,
         }, CancellationToken.None);
         Assert.True(outcome.IsAccepted, outcome.Error?.Detail);
         return outcome.Receipt!;

@@ -27,6 +27,9 @@ public sealed class InfraFixture : IAsyncLifetime
     /// <summary>The full scenario's Key Vault-backed setting: key and secret name.</summary>
     public static readonly (string Key, string SecretName) SecretSetting = ("Delivery__SmartHost__Password", "smarthost-password");
 
+    /// <summary>The full scenario's delivery queue shards (parameter <c>storageShards</c>).</summary>
+    public const int Shards = 3;
+
     /// <summary>The full scenario's override of an option default.</summary>
     public static readonly (string Key, string Value) OptionOverride = ("Submission__MaxRecipients", "20");
 
@@ -94,6 +97,7 @@ public sealed class InfraFixture : IAsyncLifetime
             param ingressEnabled = true
             param ingressImage = 'crsmtpexample.azurecr.io/smtpfunctions/ingress:2026.11.1'
             param alertEmail = 'postmaster@example.com'
+            param storageShards = {{Shards}}
             param dkimKeys = [
             {{keys}}
             ]

@@ -37,6 +37,20 @@ internal static class DeployedHosts
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     };
 
+    /// <summary>
+    /// Settings the Functions host reads for the shard triggers (SmtpFunctions.FunctionApp.ShardQueueSettings): the queue
+    /// each of shards 1–7 binds to, and the switch that turns off the triggers of shards past <c>Storage:Shards</c>.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ShardTriggerSettings = Enumerable.Range(1, StorageShards.MaxShards - 1)
+        .SelectMany(s => new[]
+        {
+            SmtpFunctions.FunctionApp.ShardQueueSettings.QueueSetting(s),
+            SmtpFunctions.FunctionApp.ShardQueueSettings.PoisonQueueSetting(s),
+            $"AzureWebJobs.{SmtpFunctions.FunctionApp.ShardQueueSettings.DeliverFunction(s)}.Disabled",
+            $"AzureWebJobs.{SmtpFunctions.FunctionApp.ShardQueueSettings.RedriveFunction(s)}.Disabled",
+        })
+        .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Options classes the function app binds: everything outside the ingress assembly.</summary>
     public static IReadOnlyList<OptionsSection> FunctionAppSections =>
         OptionsCatalog.Sections.Where(s => s.Assembly != IngressAssembly).ToList();
