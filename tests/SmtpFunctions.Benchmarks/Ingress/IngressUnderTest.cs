@@ -59,23 +59,29 @@ public sealed class IngressUnderTest : IAsyncDisposable
     public static async Task<IngressUnderTest> StartAsync(string label, string assembly, AzuriteProcess azurite, string certificateFolder)
     {
         var port = FreePorts.Next();
-        var process = ChildProcess.Start("dotnet", [assembly], environment: new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Ingress__Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Ingress__ImplicitTlsPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Ingress__HealthPort"] = "0",
-            ["Ingress__BindAddress"] = "127.0.0.1",
-            ["Ingress__ServerName"] = "bench-ingress.test",
-            ["Ingress__TrustedNetworks"] = "127.0.0.1/32",
-            ["Ingress__DevCertificate"] = "true",
-            ["Ingress__DevCertificateFolder"] = certificateFolder,
-            ["Ingress__CreateStorage"] = "true",
-        });
+        var process = ChildProcess.Start("dotnet", [assembly], environment: Environment(azurite, port, certificateFolder));
         await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, TimeSpan.FromSeconds(60), () => process.IsRunning);
         return new IngressUnderTest(label, process, new IPEndPoint(IPAddress.Loopback, port), new TableClient(azurite.ConnectionString, StorageNames.MessagesTable));
     }
+
+    /// <summary>
+    /// The environment the ingress benchmarks start it with: the container's (production), storage on
+    /// <paramref name="azurite"/>, SMTP on 127.0.0.1:<paramref name="port"/> with 127.0.0.1 trusted (no TLS or AUTH needed).
+    /// </summary>
+    public static Dictionary<string, string> Environment(AzuriteProcess azurite, int port, string certificateFolder) => new()
+    {
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        ["Ingress__Port"] = port.ToString(CultureInfo.InvariantCulture),
+        ["Ingress__ImplicitTlsPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        ["Ingress__HealthPort"] = "0",
+        ["Ingress__BindAddress"] = "127.0.0.1",
+        ["Ingress__ServerName"] = "bench-ingress.test",
+        ["Ingress__TrustedNetworks"] = "127.0.0.1/32",
+        ["Ingress__DevCertificate"] = "true",
+        ["Ingress__DevCertificateFolder"] = certificateFolder,
+        ["Ingress__CreateStorage"] = "true",
+    };
 
     /// <summary>One measured round: runs <paramref name="load"/> and adds what it cost; returns smtp-source's report.</summary>
     public async Task<string> RoundAsync(int round, Func<Task<SmtpSourceResult>> load, int azuritePid)
