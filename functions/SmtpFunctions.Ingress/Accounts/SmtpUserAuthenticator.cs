@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SmtpFunctions.Ingress.Network;
 using SmtpFunctions.Ingress.Options;
 using SmtpFunctions.Ingress.Protocol;
 using SmtpServer;
@@ -48,6 +49,8 @@ public sealed partial class SmtpUserAuthenticator(
             throw SmtpReplies.Refusal(454, "4.7.0", "Temporary authentication failure: too many failures for this account; try again later");
         }
 
+        // The password hash costs many milliseconds of CPU by design: not on the epoll thread.
+        await IoThread.LeaveAsync();
         var account = directory.Authenticate(user, password);
         if (account is not null)
         {

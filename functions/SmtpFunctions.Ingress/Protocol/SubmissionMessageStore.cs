@@ -81,6 +81,8 @@ public sealed partial class SubmissionMessageStore(
             // account travel with it in this scope instead of in a second line of our own.
             using (logger.BeginScope(new SessionScope(context.SessionId, state.Client, state.Account?.Name)))
             {
+                // Parsing, serialising and signing take from tens of microseconds to many milliseconds: not on the epoll thread.
+                await IoThread.LeaveAsync();
                 outcome = await submission.SubmitAsync(request, cancellationToken);
             }
 

@@ -12,18 +12,26 @@ using SmtpFunctions.Testing.Processes;
 namespace SmtpFunctions.Benchmarks.Ingress;
 
 /// <summary>
-/// Postfix's own load generator, <c>smtp-source -s 10 -m 10000 -l 2048</c>, against our SMTP ingress (from 127.0.0.1,
-/// a trusted network, since smtp-source speaks neither TLS nor AUTH) and, in the same run, against a Postfix smtpd
-/// that queues to disk; beside them Azurite's ceiling for the same blob + queue + table writes from a minimal client. The
-/// three take turns in rounds, so that the shared machine's changing load weighs on each alike.
+/// Postfix's own load generator, <c>smtp-source -s 10 -m 10000 -l 2048</c>, against our SMTP ingress and, in the same run,
+/// against a Postfix smtpd; beside them Azurite's ceiling for the same blob + queue + table writes from a minimal client.
+/// They take turns in rounds, so that the shared machine's changing load weighs on each alike.
 /// </summary>
+/// <remarks>
+/// The same work on both sides, per message: a new TCP connection from 127.0.0.1 (a trusted network of both, so neither
+/// TLS nor AUTH: smtp-source speaks neither), EHLO, MAIL, one RCPT, DATA with 2 KB of body, QUIT. Ours parses and checks
+/// the MIME, adds Received: and Message-ID, and makes it durable in Azurite (blob, queue message, sweep-index row, a
+/// two-row table transaction) before its 250; Postfix's smtpd and cleanup write the queue file to disk (fsync) and
+/// put it on hold, so that qmgr and delivery add nothing. Our CPU is the ingress process's alone (Azurite's is printed
+/// apart); Postfix's is its master and every child's. <c>--baseline path/to/SmtpFunctions.Ingress.dll</c> runs another
+/// build in the same rounds (before/after in one run).
+/// </remarks>
 public sealed class IngressBenchmark : IBenchmark
 {
     /// <inheritdoc />
     public string Name => "ingress";
 
     /// <inheritdoc />
-    public string Description => "smtp-source into the SMTP ingress vs Postfix smtpd, msg/s and CPU per 1,000, with Azurite's ceiling (--m 10000 --s 10 --l 2048 --rounds 5)";
+    public string Description => "smtp-source into the SMTP ingress vs Postfix smtpd, msg/s and CPU per 1,000, with Azurite's ceiling (--m 10000 --s 10 --l 2048 --rounds 5 --baseline other/SmtpFunctions.Ingress.dll)";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -42,22 +50,12 @@ public sealed class IngressBenchmark : IBenchmark
 
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
         var folder = Directory.CreateTempSubdirectory("bench-ingress-").FullName;
-        var port = FreePorts.Next();
-        await using var ingress = ChildProcess.Start("dotnet", [BuildOutput.Assembly("SmtpFunctions.Ingress")], environment: new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Ingress__Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Ingress__ImplicitTlsPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Ingress__HealthPort"] = "0",
-            ["Ingress__BindAddress"] = "127.0.0.1",
-            ["Ingress__ServerName"] = "bench-ingress.test",
-            ["Ingress__TrustedNetworks"] = "127.0.0.1/32",
-            ["Ingress__DevCertificate"] = "true",
-            ["Ingress__DevCertificateFolder"] = folder,
-            ["Ingress__CreateStorage"] = "true",
-        });
-        await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, TimeSpan.FromSeconds(60), () => ingress.IsRunning);
+        await using var ours = await IngressUnderTest.StartAsync("SMTP ingress (ours, w/o Azurite)", BuildOutput.Assembly("SmtpFunctions.Ingress"), azurite, folder);
+        // Another build (an older commit's publish or bin folder) beside ours, in the same rounds: before/after in one run.
+        await using var baseline = options.Text("baseline") is { } baselinePath
+            ? await IngressUnderTest.StartAsync("  the --baseline build", Path.GetFullPath(baselinePath), azurite, folder)
+            : null;
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         var table = new TableClient(azurite.ConnectionString, StorageNames.MessagesTable);
 
         // Postfix's own submission path: smtpd and cleanup write each message to the on-disk queue; every message is put
@@ -74,40 +72,37 @@ public sealed class IngressBenchmark : IBenchmark
         await ceiling.CreateAsync(cancellationToken);
         var mimeBytes = length + 300;
 
-        var ingressEndPoint = new IPEndPoint(IPAddress.Loopback, port);
-        var warmed = await Warmup.UntilJitQuietAsync(ingress.Id, warmup, maxRounds: 10, n => SmtpSourceAsync(ingressEndPoint, sessions, n, length));
+        var warmed = await Warmup.UntilJitQuietAsync(ours.ProcessId, warmup, maxRounds: 10, n => SmtpSourceAsync(ours.EndPoint, sessions, n, length));
+        if (baseline is not null)
+        {
+            await Warmup.UntilJitQuietAsync(baseline.ProcessId, warmup, maxRounds: 10, n => SmtpSourceAsync(baseline.EndPoint, sessions, n, length));
+        }
+
         await SmtpSourceAsync(postfix.EndPoint, sessions, warmup, length);
         await ceiling.WriteAsync(warmed, sessions, mimeBytes, cancellationToken);
 
         var messagesBefore = await CountMessagesAsync(table, cancellationToken);
         var heldBefore = await postfix.CountQueuedAsync();
-        TimeSpan oursElapsed = TimeSpan.Zero, oursCpu = TimeSpan.Zero, oursJit = TimeSpan.Zero, azuriteCpu = TimeSpan.Zero;
         TimeSpan postfixElapsed = TimeSpan.Zero, postfixCpu = TimeSpan.Zero;
         TimeSpan ceilingElapsed = TimeSpan.Zero, ceilingClientCpu = TimeSpan.Zero, ceilingAzuriteCpu = TimeSpan.Zero;
         var ceilingFailures = 0;
         var reports = new List<string>();
+        var ingresses = baseline is null ? new[] { ours } : [ours, baseline];
         for (var round = 0; round < rounds; round++)
         {
-            var cpu = ProcessTree.CpuTime(ingress.Id);
-            var jitSampler = ThreadCpuSampler.Start(ingress.Id, ProcessCpu.JitThread);
-            var storageCpu = ProcessTree.CpuTime(azurite.ProcessId);
-            // No stand-in for delivery draining the queue: Azurite's sends do not slow with a backlog (receives do), and
-            // clearing the queue while we write was measured to cost Azurite more than the backlog itself.
-            var run = await SmtpSourceAsync(ingressEndPoint, sessions, chunk, length);
-            oursCpu += ProcessTree.CpuTime(ingress.Id) - cpu;
-            oursJit += await jitSampler.StopAsync();
-            azuriteCpu += ProcessTree.CpuTime(azurite.ProcessId) - storageCpu;
-            oursElapsed += run.Elapsed;
-            reports.Add($"ours, round {round + 1}: exit {run.ExitCode} {Tail(run.Output)}");
+            foreach (var ingress in ingresses)
+            {
+                reports.Add(await ingress.RoundAsync(round, () => SmtpSourceAsync(ingress.EndPoint, sessions, chunk, length), azurite.ProcessId));
+            }
 
-            cpu = postfix.CpuTime;
-            run = await SmtpSourceAsync(postfix.EndPoint, sessions, chunk, length);
+            var cpu = postfix.CpuTime;
+            var run = await SmtpSourceAsync(postfix.EndPoint, sessions, chunk, length);
             postfixCpu += postfix.CpuTime - cpu;
             postfixElapsed += run.Elapsed;
             reports.Add($"Postfix, round {round + 1}: exit {run.ExitCode} {Tail(run.Output)}");
 
             cpu = ProcessCpu.Of(Environment.ProcessId);
-            storageCpu = ProcessCpu.Of(ceilingAzurite.ProcessId);
+            var storageCpu = ProcessCpu.Of(ceilingAzurite.ProcessId);
             var written = await ceiling.WriteAsync(chunk, sessions, mimeBytes, cancellationToken);
             ceilingClientCpu += ProcessCpu.Of(Environment.ProcessId) - cpu;
             ceilingAzuriteCpu += ProcessCpu.Of(ceilingAzurite.ProcessId) - storageCpu;
@@ -115,37 +110,55 @@ public sealed class IngressBenchmark : IBenchmark
             ceilingFailures += written.Failures;
         }
 
-        var oursAccepted = await CountMessagesAsync(table, cancellationToken) - messagesBefore;
+        // Accepted = committed, counted in the status table that both builds share; each build's share is the messages it
+        // was sent (every one answered 250, or smtp-source's exit code says otherwise).
+        var committed = await CountMessagesAsync(table, cancellationToken) - messagesBefore;
         var postfixAccepted = await postfix.CountQueuedAsync() - heldBefore;
         var ceilingAccepted = messages - ceilingFailures;
-        await ingress.StopAsync();
+        var endLoad = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         Directory.Delete(folder, recursive: true);
 
-        var oursRate = oursAccepted / oursElapsed.TotalSeconds;
         var postfixRate = postfixAccepted / postfixElapsed.TotalSeconds;
         var ceilingRate = ceilingAccepted / ceilingElapsed.TotalSeconds;
-        double PerThousand(TimeSpan cpu, int count) => cpu.TotalSeconds * 1000 / Math.Max(count, 1);
+        var postfixPerThousand = PerThousand(postfixCpu, postfixAccepted);
         Console.WriteLine();
-        Console.WriteLine($"{"",-34}{"accepted",10}{"msg/s",10}{"CPU s/1000",12}");
-        Print("SMTP ingress (ours, w/o Azurite)", oursAccepted, oursRate, PerThousand(oursCpu, oursAccepted));
-        Print("Postfix smtpd, queue on disk", postfixAccepted, postfixRate, PerThousand(postfixCpu, postfixAccepted));
-        Print("Azurite ceiling", ceilingAccepted, ceilingRate, double.NaN);
+        Console.WriteLine($"{"",-34}{"accepted",10}{"msg/s",10}{"CPU s/1000",12}{"user",8}{"system",8}");
+        foreach (var ingress in ingresses)
+        {
+            Print(ingress.Label, ingress.Accepted, ingress.Accepted / ingress.Elapsed.TotalSeconds, PerThousand(ingress.User + ingress.System, ingress.Accepted),
+                PerThousand(ingress.User, ingress.Accepted), PerThousand(ingress.System, ingress.Accepted));
+        }
+
+        Print("Postfix smtpd, queue on disk", postfixAccepted, postfixRate, postfixPerThousand, double.NaN, double.NaN);
+        Print("Azurite ceiling", ceilingAccepted, ceilingRate, double.NaN, double.NaN, double.NaN);
         Console.WriteLine();
+        var oursPerThousand = PerThousand(ours.User + ours.System, ours.Accepted);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ours / Azurite ceiling: {oursRate / ceilingRate:P0} (target >= 80 %);  ours / Postfix CPU per message: {PerThousand(oursCpu, oursAccepted) / PerThousand(postfixCpu, postfixAccepted):P0} (target <= 100 %)"));
+            $"ours / Azurite ceiling: {ours.Accepted / ours.Elapsed.TotalSeconds / ceilingRate:P0} (target >= 80 %);  ours / Postfix CPU per message: {oursPerThousand / postfixPerThousand:P0} (target <= 100 %)"));
+        if (baseline is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"the --baseline build / Postfix CPU per message: {PerThousand(baseline.User + baseline.System, baseline.Accepted) / postfixPerThousand:P0}; ours / baseline: {oursPerThousand / PerThousand(baseline.User + baseline.System, baseline.Accepted):P0}"));
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"after {warmed} warm-up messages; of our CPU, background JIT (paid once by a long-running host): {PerThousand(oursJit, oursAccepted):F2} s per 1,000"));
+            $"after {warmed} warm-up messages; of our CPU, background JIT (paid once by a long-running host): {PerThousand(ours.Jit, ours.Accepted):F2} s per 1,000"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"The minimal client's own CPU for those writes (Azure SDK, no SMTP, no MIME): {PerThousand(ceilingClientCpu, ceilingAccepted):F2} s per 1,000"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Azurite CPU during our rounds: {PerThousand(azuriteCpu, oursAccepted):F2} s per 1,000, during the ceiling's: {PerThousand(ceilingAzuriteCpu, ceilingAccepted):F2} (one Node process: the bottleneck when it nears one core)"));
-        if (oursAccepted < messages || postfixAccepted < messages)
+            $"Azurite CPU during our rounds: {PerThousand(ours.AzuriteCpu, ours.Accepted):F2} s per 1,000, during the ceiling's: {PerThousand(ceilingAzuriteCpu, ceilingAccepted):F2} (one Node process: the bottleneck when it nears one core)"));
+        Console.WriteLine($"load average (1 min) at the start {load}, at the end {endLoad}, on {Environment.ProcessorCount} cores");
+        var allAccepted = ingresses.Sum(i => i.Accepted) == committed && ingresses.All(i => i.Accepted == messages) && postfixAccepted == messages;
+        if (!allAccepted)
         {
+            Console.WriteLine($"committed in the table: {committed} of {ingresses.Sum(i => i.Accepted)} answered");
             reports.ForEach(Console.WriteLine);
         }
 
-        return oursAccepted == messages && postfixAccepted == messages ? 0 : 1;
+        return allAccepted ? 0 : 1;
     }
+
+    private static double PerThousand(TimeSpan cpu, int count) => cpu.TotalSeconds * 1000 / Math.Max(count, 1);
 
     // One connection per message, as smtp-source does without -d; from 127.0.0.1, a trusted network of both servers.
     private static Task<SmtpSourceResult> SmtpSourceAsync(IPEndPoint target, int sessions, int messages, int length) =>
@@ -174,7 +187,9 @@ public sealed class IngressBenchmark : IBenchmark
 
     private static string Tail(string output) => output.Length > 600 ? output[^600..] : output;
 
-    private static void Print(string label, int accepted, double rate, double cpuPerThousand) =>
+    private static void Print(string label, int accepted, double rate, double cpuPerThousand, double user, double system) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label,-34}{accepted,10}{rate,10:F0}{(double.IsNaN(cpuPerThousand) ? "-" : cpuPerThousand.ToString("F2", CultureInfo.InvariantCulture)),12}"));
+            $"{label,-34}{accepted,10}{rate,10:F0}{Number(cpuPerThousand),12}{Number(user),8}{Number(system),8}"));
+
+    private static string Number(double value) => double.IsNaN(value) ? "-" : value.ToString("F2", CultureInfo.InvariantCulture);
 }

@@ -44,23 +44,10 @@ public sealed class IngressMemoryBenchmark : IBenchmark
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: false);
         var folder = Directory.CreateTempSubdirectory("bench-ingress-memory-").FullName;
         var port = FreePorts.Next();
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Ingress__Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Ingress__ImplicitTlsPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Ingress__HealthPort"] = "0",
-            ["Ingress__BindAddress"] = "127.0.0.1",
-            ["Ingress__ServerName"] = "bench-ingress.test",
-            ["Ingress__TrustedNetworks"] = "127.0.0.1/32",
-            ["Ingress__DevCertificate"] = "true",
-            ["Ingress__DevCertificateFolder"] = folder,
-            ["Ingress__CreateStorage"] = "true",
-            ["Ingress__MaxConnectionsPerClient"] = (parallel + 10).ToString(CultureInfo.InvariantCulture),
-            ["Submission__MaxMessageBytes"] = Math.Max(26_214_400, message.Length + MiB).ToString(CultureInfo.InvariantCulture),
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var environment = IngressUnderTest.Environment(azurite, port, folder);
+        environment["Ingress__MaxConnectionsPerClient"] = (parallel + 10).ToString(CultureInfo.InvariantCulture);
+        environment["Submission__MaxMessageBytes"] = Math.Max(26_214_400, message.Length + MiB).ToString(CultureInfo.InvariantCulture);
+        environment["Logging__LogLevel__Default"] = "Warning";
         if (heapLimitMib > 0)
         {
             environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)heapLimitMib * MiB).ToString("X", CultureInfo.InvariantCulture);
