@@ -24,6 +24,7 @@ public sealed partial class SmtpIngressService(
     UserDirectory users,
     DevelopmentAccount development,
     StorageAccount storage,
+    StorageShards shards,
     ILogger<SmtpIngressService> logger) : BackgroundService
 {
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -80,7 +81,7 @@ public sealed partial class SmtpIngressService(
         {
             try
             {
-                await storage.EnsureCreatedAsync(cancellationToken: stoppingToken);
+                await storage.EnsureCreatedAsync(shards: shards, cancellationToken: stoppingToken);
                 return;
             }
             catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)

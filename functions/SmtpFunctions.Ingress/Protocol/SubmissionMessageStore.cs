@@ -29,6 +29,7 @@ namespace SmtpFunctions.Ingress.Protocol;
 public sealed partial class SubmissionMessageStore(
     SubmissionService submission,
     StorageAccount storage,
+    StorageShards shards,
     IngressSettings settings,
     SubmissionGate gate,
     ILogger<SubmissionMessageStore> logger) : IMessageStore
@@ -133,7 +134,7 @@ public sealed partial class SubmissionMessageStore(
 
         try
         {
-            await storage.EnsureCreatedAsync();
+            await storage.EnsureCreatedAsync(shards: shards);
             LogRecreated(logger);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) || ex is RequestFailedException)
