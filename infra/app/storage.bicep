@@ -32,8 +32,10 @@ var queueNames = [
   'outbound-poison-poison'
 ]
 var tableNames = [
+  'apikeys'
   'messages'
   'pacing'
+  'ratelimits'
   'schedule'
   'suppressions'
 ]
