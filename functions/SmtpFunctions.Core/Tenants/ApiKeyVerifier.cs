@@ -83,6 +83,18 @@ public sealed partial class ApiKeyVerifier : IDisposable
         return new ApiKeyCheck(ApiKeyVerdict.Accepted, key);
     }
 
+    /// <summary>The row of a key already checked on this request (a cache hit then), or null; no secret involved.</summary>
+    public async ValueTask<ApiKeyEntity?> GetAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(keyId, out var cached))
+        {
+            return cached as ApiKeyEntity;
+        }
+
+        Interlocked.Increment(ref _reads);
+        return await _store.GetAsync(keyId, cancellationToken);
+    }
+
     /// <summary>Drops a key from this instance's cache (after revoking it here).</summary>
     public void Forget(string keyId) => _cache.Remove(keyId);
 
