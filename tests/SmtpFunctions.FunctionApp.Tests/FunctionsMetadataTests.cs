@@ -35,6 +35,9 @@ public class FunctionsMetadataTests
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
+    [InlineData("CreateKey", "post", "keys")]
+    [InlineData("ListKeys", "get", "keys")]
+    [InlineData("RevokeKey", "delete", "keys/{id}")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);

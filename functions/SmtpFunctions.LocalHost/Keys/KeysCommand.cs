@@ -44,6 +44,11 @@ public static class KeysCommand
             return problem is null && args.Length > 0 ? 0 : UsageError;
         }
 
+        if (args[0] is not ("create" or "list" or "revoke"))
+        {
+            return Fail(output, $"unknown command '{args[0]}'");
+        }
+
         var tenant = values.GetValueOrDefault("tenant");
         if (tenant is null)
         {
