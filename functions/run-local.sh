@@ -109,6 +109,26 @@ DOTNET_ENVIRONMENT=Development \
 PIDS+=($!)
 wait_for_port "$API_PORT" localhost "${PIDS[-1]}"
 
+# --- API keys (issue 13, helper "keys"): a local tenant with an admin key and a send/read key --------------------
+# Made once with the local host's `keys create` command (the bootstrap path), kept in .local/api-keys (Azurite's data
+# in .local/azurite keeps their hashes). Only the SHA-256 of each key is in storage; this file is the only copy.
+TENANT="${TENANT:-local}"
+KEYS_FILE="$STATE/api-keys"
+if [ ! -s "$KEYS_FILE" ]; then
+  log "API keys for tenant '$TENANT' (keys create)"
+  make_key() { # scopes, name
+    AzureWebJobsStorage="$STORAGE" dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
+      keys create --tenant "$TENANT" --scopes "$1" --name "$2" | grep '^sf_'
+  }
+  ADMIN_KEY="$(make_key admin,send,read,suppressions "run-local admin")"
+  SEND_KEY="$(make_key send,read "run-local sender")"
+  umask 077
+  printf 'ADMIN_KEY=%s\nSEND_KEY=%s\n' "$ADMIN_KEY" "$SEND_KEY" > "$KEYS_FILE"
+fi
+# shellcheck disable=SC1090
+. "$KEYS_FILE"
+# --- end of API keys ---------------------------------------------------------------------------------------------
+
 log "SMTP ingress on 127.0.0.1:$SMTP_PORT (STARTTLS) and :$SMTPS_PORT (TLS)"
 AzureWebJobsStorage="$STORAGE" \
 DOTNET_ENVIRONMENT=Development \
@@ -130,6 +150,8 @@ SmtpFunctions is running. Ctrl-C stops it.
 
   HTTP API     http://127.0.0.1:$API_PORT/api   (OpenAPI: http://127.0.0.1:$API_PORT/api/openapi.json)
   Function key $FUNCTION_KEY
+  API keys     tenant $TENANT: admin $ADMIN_KEY
+               send/read $SEND_KEY   (in $KEYS_FILE)
   SMTP         127.0.0.1:$SMTP_PORT (STARTTLS), 127.0.0.1:$SMTPS_PORT (TLS); user dev@localhost, password $SMTP_PASSWORD
   Delivered    mail is relayed to the local catcher and written to $STATE/mail/
   Logs         $STATE/logs/
@@ -137,12 +159,16 @@ SmtpFunctions is running. Ctrl-C stops it.
 Send a mail:
 
   curl -s -X POST http://127.0.0.1:$API_PORT/api/messages \\
-    -H "x-functions-key: $FUNCTION_KEY" -H "Content-Type: application/json" \\
+    -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $SEND_KEY" -H "Content-Type: application/json" \\
     -d '{"from":"alice@example.com","to":"bob@example.net","subject":"Hello","text":"It works."}'
 
 Then ask what became of it (the id is in the answer):
 
-  curl -s http://127.0.0.1:$API_PORT/api/messages/<id> -H "x-functions-key: $FUNCTION_KEY"
+  curl -s http://127.0.0.1:$API_PORT/api/messages/<id> -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $SEND_KEY"
+
+Manage keys (the admin key): POST/GET /api/keys, DELETE /api/keys/<id>, e.g.
+
+  curl -s http://127.0.0.1:$API_PORT/api/keys -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY"
 
 Or over SMTP:
 

@@ -41,7 +41,17 @@ public static class ApiProblems
     }
 
     /// <summary>A problem with one field at fault (or none).</summary>
-    public static IResult Create(int status, string kind, string title, string detail, IReadOnlyList<FieldError>? errors = null)
+    public static IResult Create(int status, string kind, string title, string detail, IReadOnlyList<FieldError>? errors = null) =>
+        new ProblemResult(Details(status, kind, title, detail, errors));
+
+    /// <summary>429 when a key has sent its messages per minute; Retry-After says when the next minute starts.</summary>
+    public static IResult RateLimited(int limitPerMinute, TimeSpan retryAfter) => new ProblemResult(
+        Details(StatusCodes.Status429TooManyRequests, "rate-limited", "Rate limit reached",
+            $"This API key may submit {limitPerMinute} messages per minute and has; nothing was accepted. Retry after the number of seconds in Retry-After.",
+            [new FieldError("Authorization", $"rate limit of {limitPerMinute} per minute reached")]),
+        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
+
+    private static ProblemDetails Details(int status, string kind, string title, string detail, IReadOnlyList<FieldError>? errors)
     {
         var problem = new ProblemDetails
         {
@@ -56,7 +66,7 @@ public static class ApiProblems
             problem.Extensions["errors"] = errors.Select(e => new Dictionary<string, string> { ["field"] = e.Field, ["detail"] = e.Detail }).ToList();
         }
 
-        return new ProblemResult(problem);
+        return problem;
     }
 
     /// <summary>404 for an unknown message id.</summary>

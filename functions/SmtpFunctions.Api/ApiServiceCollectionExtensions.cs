@@ -10,9 +10,10 @@ public static class ApiServiceCollectionExtensions
     /// <summary>Adds the endpoints as singletons.</summary>
     public static IServiceCollection AddSmtpFunctionsApi(this IServiceCollection services)
     {
-        services.TryAddSingleton<IApiAuthenticator, FunctionKeyAuthenticator>();
+        services.TryAddSingleton<IApiAuthenticator, ApiKeyAuthenticator>();
         services.TryAddSingleton<MessagesEndpoint>();
         services.TryAddSingleton<SuppressionsEndpoint>();
+        services.TryAddSingleton<KeysEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }

@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using SmtpFunctions.Api.Authentication;
 using SmtpFunctions.Core.Buffers;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Api;
 
@@ -18,6 +20,9 @@ public sealed partial class MessagesEndpoint(
     SubmissionService submission,
     SubmissionAdmission admission,
     StatusStore status,
+    IApiAuthenticator authenticator,
+    ApiKeyVerifier keys,
+    KeyRateLimiter rateLimiter,
     IOptions<SubmissionOptions> options,
     ILogger<MessagesEndpoint> logger)
 {
@@ -31,6 +36,18 @@ public sealed partial class MessagesEndpoint(
     public async Task<IResult> SubmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var authentication = await authenticator.AuthenticateAsync(request, ApiScopes.Send, cancellationToken);
+        if (authentication.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        var caller = authentication.Caller!;
+        if (await RateLimitAsync(caller, cancellationToken) is { } limited)
+        {
+            return limited;
+        }
+
         if (!TryGetSource(request.ContentType, out var source))
         {
             return ApiProblems.UnsupportedMediaType(request.ContentType);
@@ -62,6 +79,8 @@ public sealed partial class MessagesEndpoint(
         var octets = body.GetReadOnlySequence();
         var outcome = await submission.SubmitAsync(new SubmissionRequest
         {
+            TenantId = caller.TenantId,
+            AllowedSenderDomains = caller.AllowedSenderDomains,
             Source = source,
             // The submission releases the body as soon as it is done with it, so it does not sit beside the stored copy.
             Payload = source == SubmissionSource.HttpJson ? new JsonPayload(octets) { Owner = body } : new MimePayload(octets) { Owner = body },
@@ -84,8 +103,14 @@ public sealed partial class MessagesEndpoint(
     }
 
     /// <summary>Handles a status query.</summary>
-    public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken)
+    public async Task<IResult> GetAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var authentication = await authenticator.AuthenticateAsync(request, ApiScopes.Read, cancellationToken);
+        if (authentication.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
         if (!MessageIds.IsWellFormed(id))
         {
             return ApiProblems.MessageNotFound(id);
@@ -93,12 +118,37 @@ public sealed partial class MessagesEndpoint(
 
         try
         {
-            var view = await status.GetViewAsync(id, cancellationToken);
+            var view = await status.GetViewAsync(authentication.Caller!.TenantId, id, cancellationToken);
             return view is null ? ApiProblems.MessageNotFound(id) : Results.Json(view, contentType: "application/json");
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
             LogStatusUnavailable(logger, id, ex);
+            return ApiProblems.StorageUnavailable();
+        }
+    }
+
+    // Counted per submission attempt, before the body is read: a refusal costs the client nothing to send.
+    private async Task<IResult?> RateLimitAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        if (caller.KeyId is not { } keyId)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (await keys.GetAsync(keyId, cancellationToken) is not { RateLimitPerMinute: { } limit })
+            {
+                return null;
+            }
+
+            var decision = await rateLimiter.TryTakeAsync(keyId, limit, cancellationToken);
+            return decision.Allowed ? null : ApiProblems.RateLimited(limit, decision.RetryAfter);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogRateLimitUnavailable(logger, keyId, ex);
             return ApiProblems.StorageUnavailable();
         }
     }
@@ -152,6 +202,9 @@ public sealed partial class MessagesEndpoint(
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
         Message = "Submission refused as busy: {InFlight} request octets in flight, limit {Limit} (Submission:MaxBytesInFlight)")]
     private static partial void LogBusy(ILogger logger, long inFlight, long limit);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Storage unavailable while taking rate-limit allowance of API key {KeyId}")]
+    private static partial void LogRateLimitUnavailable(ILogger logger, string keyId, Exception exception);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage unavailable while reading status of {MessageId}")]
     private static partial void LogStatusUnavailable(ILogger logger, string messageId, Exception exception);

@@ -2,9 +2,11 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using SmtpFunctions.Api.Authentication;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Api;
 
@@ -28,7 +30,8 @@ namespace SmtpFunctions.Api;
 /// ASP.NET Core leaves <c>%2F</c> encoded in the path it decodes and so cannot tell <c>%2F</c> from <c>%252F</c>.
 /// </para>
 /// </remarks>
-public sealed partial class SuppressionsEndpoint(ISuppressionStore store, SuppressionList list, ILogger<SuppressionsEndpoint> logger)
+public sealed partial class SuppressionsEndpoint(
+    ISuppressionStore store, SuppressionList list, IApiAuthenticator authenticator, ILogger<SuppressionsEndpoint> logger)
 {
     /// <summary>Page size when the request names none.</summary>
     public const int DefaultPageSize = 100;
@@ -45,6 +48,11 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         var query = request.Query;
         if (query.ContainsKey(AddressParameter))
         {
@@ -102,6 +110,11 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
     /// <summary>One entry, or 404.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string address, CancellationToken cancellationToken)
     {
+        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (!TryGetKey(request, address, out var key, out var problem))
         {
             return problem!;
@@ -115,6 +128,11 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
     /// <summary>Lifts an entry: 204, or 404 when the address was not suppressed.</summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, string address, CancellationToken cancellationToken)
     {
+        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (!TryGetKey(request, address, out var key, out var problem))
         {
             return problem!;
@@ -126,6 +144,11 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
     /// <summary>Lifts the entry named by <c>?address=</c>: 204, or 404 when the address was not suppressed.</summary>
     public async Task<IResult> DeleteByQueryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (!TryGetQueryKey(request, out var key, out var problem))
         {
             return problem!;
@@ -238,6 +261,9 @@ public sealed partial class SuppressionsEndpoint(ISuppressionStore store, Suppre
             $"{rule}: {reason}.", [new FieldError(AddressParameter, reason ?? "not an address")]);
         return false;
     }
+
+    private async Task<IResult?> RefusalAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        (await authenticator.AuthenticateAsync(request, ApiScopes.Suppressions, cancellationToken)).Refusal;
 
     private async Task<IResult> AnswerAsync(Func<Task<IResult>> read, CancellationToken cancellationToken)
     {

@@ -11,6 +11,7 @@ using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Suppression;
 using SmtpFunctions.Core.Sweeping;
 using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Core;
 
@@ -42,6 +43,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.AddSuppression(configuration);
         services.AddPacing(configuration);
         services.AddSweeping(configuration);
+        services.AddTenants(configuration);
         return services;
     }
 

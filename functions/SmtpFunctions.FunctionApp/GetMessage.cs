@@ -14,5 +14,5 @@ public sealed class GetMessage(MessagesEndpoint endpoint)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "messages/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        new ResultActionResult(await endpoint.GetAsync(id, cancellationToken));
+        new ResultActionResult(await endpoint.GetAsync(request, id, cancellationToken));
 }

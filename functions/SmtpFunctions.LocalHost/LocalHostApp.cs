@@ -59,13 +59,17 @@ public static class LocalHostApp
         app.UseExceptionHandler();
         app.UseMiddleware<FunctionKeyMiddleware>();
         app.MapPost("/api/messages", (HttpRequest request, MessagesEndpoint endpoint, CancellationToken ct) => endpoint.SubmitAsync(request, ct));
-        app.MapGet("/api/messages/{id}", (string id, MessagesEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(id, ct));
+        app.MapGet("/api/messages/{id}", (HttpRequest request, string id, MessagesEndpoint endpoint, CancellationToken ct) =>
+            endpoint.GetAsync(request, id, ct));
         app.MapGet("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
         app.MapGet("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.GetAsync(request, address, ct));
         app.MapDelete("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.DeleteByQueryAsync(request, ct));
         app.MapDelete("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.DeleteAsync(request, address, ct));
+        app.MapPost("/api/keys", (HttpRequest request, KeysEndpoint endpoint, CancellationToken ct) => endpoint.CreateAsync(request, ct));
+        app.MapGet("/api/keys", (HttpRequest request, KeysEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
+        app.MapDelete("/api/keys/{id}", (HttpRequest request, string id, KeysEndpoint endpoint, CancellationToken ct) => endpoint.RevokeAsync(request, id, ct));
         app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
         return app;
     }

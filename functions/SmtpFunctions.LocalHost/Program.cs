@@ -1,10 +1,22 @@
 using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.LocalHost;
+using SmtpFunctions.LocalHost.Keys;
 
 // `dkim-keygen …` prints a new DKIM key pair and its DNS record instead of starting the host.
 if (args.Length > 0 && args[0] == "dkim-keygen")
 {
     return DkimKeygenCommand.Run(args[1..], Console.Out);
+}
+
+// `keys create|list|revoke …` manages API keys in the configured storage account (the first admin key comes from here).
+if (args.Length > 0 && args[0] == "keys")
+{
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray())
+        .Build();
+    return await KeysCommand.RunAsync(args[1..], configuration, Console.Out);
 }
 
 await LocalHostApp.Build(args).RunAsync();

@@ -120,6 +120,12 @@ var optionDefaults = {
   Suppression__Enabled: 'true'
   Suppression__CacheTtl: '00:00:30'
   Suppression__CacheSize: '100000'
+  // SmtpFunctions.Core.Options.ApiKeyOptions (function app: API keys and tenants; DefaultTenantWithoutKey keeps a
+  // deployment from before keys working with the function key alone: set it false once callers send API keys)
+  ApiKeys__DefaultTenantWithoutKey: 'true'
+  ApiKeys__CacheTtl: '00:00:05'
+  ApiKeys__LastUsedInterval: '00:01:00'
+  ApiKeys__RateLimitChunk: '10'
   // SmtpFunctions.Core.Options.PacingOptions (per-destination overrides: Pacing__Domains__<name>__MaxConcurrentSessions
   // and __MaxMessagesPerMinute through mailOptions; limits are per instance unless ShareAcrossInstances, see
   // docs/architecture.md)

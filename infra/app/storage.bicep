@@ -39,8 +39,10 @@ var queueNames = flatten(map(shardQueueNames, q => [
   '${q}-poison-poison'
 ]))
 var tableNames = [
+  'apikeys'
   'messages'
   'pacing'
+  'ratelimits'
   'schedule'
   'suppressions'
 ]

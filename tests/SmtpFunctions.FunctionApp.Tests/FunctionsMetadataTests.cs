@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        [.. new[] { "DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages" }
+        [.. new[] { "CreateKey", "DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListKeys", "ListSuppressions", "RedrivePoisonedJob", "RevokeKey", "SubmitMessage", "SweepMessages" }
             .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
             .Order()];
 
@@ -37,6 +37,9 @@ public class FunctionsMetadataTests
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
+    [InlineData("CreateKey", "post", "keys")]
+    [InlineData("ListKeys", "get", "keys")]
+    [InlineData("RevokeKey", "delete", "keys/{id}")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Telemetry;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Core.Bounces;
 
@@ -34,6 +35,8 @@ public sealed partial class BounceSender(
         var dsn = DsnBuilder.Build(report, options.Value.EffectiveLocalDomain, time.GetUtcNow());
         var outcome = await submission.SubmitAsync(new SubmissionRequest
         {
+            // The system's namespace: no caller's Idempotency-Key can name (or pre-empt) a DSN's id.
+            TenantId = TenantIds.System,
             Source = SubmissionSource.Bounce,
             Payload = new MessagePayload(dsn),
             Envelope = new SubmissionEnvelope(null, [report.Sender]),

@@ -76,6 +76,15 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>The recipients and their statuses as first answered (JSON), for idempotent replays.</summary>
     public string AcceptedRecipientsJson { get; set; } = "[]";
 
+    /// <summary>
+    /// The tenant that submitted the message (<see cref="Tenants.TenantIds"/>); empty on rows written before tenants,
+    /// which belong to the default tenant (<see cref="OwnerTenantId"/>).
+    /// </summary>
+    public string TenantId { get; set; } = "";
+
+    /// <summary>The tenant the message belongs to, rows from before tenants included.</summary>
+    public string OwnerTenantId() => TenantId.Length == 0 ? Tenants.TenantIds.Default : TenantId;
+
     /// <summary>How the message was signed ("unsigned", or the DKIM domains and selectors).</summary>
     public string Dkim { get; set; } = "unsigned";
 }

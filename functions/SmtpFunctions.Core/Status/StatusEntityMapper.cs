@@ -24,6 +24,7 @@ internal static class StatusEntityMapper
         EightBit = row.GetBoolean(nameof(MessageEntity.EightBit)) ?? false,
         AcceptedRecipientsJson = row.GetString(nameof(MessageEntity.AcceptedRecipientsJson)) ?? "[]",
         Dkim = row.GetString(nameof(MessageEntity.Dkim)) ?? "unsigned",
+        TenantId = row.GetString(nameof(MessageEntity.TenantId)) ?? "",
     };
 
     public static RecipientEntity ToRecipient(TableEntity row) => new()

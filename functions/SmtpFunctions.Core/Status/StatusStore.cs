@@ -94,10 +94,16 @@ public sealed class StatusStore
     }
 
     /// <summary>The status API's view of a message, or null when there is no such (committed) message.</summary>
-    public async Task<MessageStatusView?> GetViewAsync(string id, CancellationToken cancellationToken)
+    public Task<MessageStatusView?> GetViewAsync(string id, CancellationToken cancellationToken) => GetViewAsync(null, id, cancellationToken);
+
+    /// <summary>
+    /// The view of a message of <paramref name="tenantId"/>: null when there is no such message or another tenant's
+    /// (the caller cannot tell the two apart). A null tenant reads any message (operators, tests).
+    /// </summary>
+    public async Task<MessageStatusView?> GetViewAsync(string? tenantId, string id, CancellationToken cancellationToken)
     {
         var (message, recipients) = await GetAsync(id, cancellationToken);
-        if (message is null)
+        if (message is null || (tenantId is not null && message.OwnerTenantId() != tenantId))
         {
             return null;
         }

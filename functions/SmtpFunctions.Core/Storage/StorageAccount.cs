@@ -85,6 +85,8 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.ApiKeysTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
         };
         foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
         {

@@ -24,6 +24,12 @@ public static class StorageNames
     /// </summary>
     public const string ScheduleTable = "schedule";
 
+    /// <summary>Table of API keys: PartitionKey = key id, one row each, holding the secret's hash and never the secret.</summary>
+    public const string ApiKeysTable = "apikeys";
+
+    /// <summary>Table of per-key, per-minute submission counts that instances take rate-limit allowance from.</summary>
+    public const string RateLimitsTable = "ratelimits";
+
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";
 

@@ -59,6 +59,28 @@ public sealed class MessageIds(TimeProvider time)
         return Encode(hash[..16]);
     }
 
+    /// <summary>
+    /// The id for a tenant's idempotency key: the same key in two tenants names two messages. The default tenant's ids are
+    /// those of <see cref="ForIdempotencyKey(string)"/>, so keys used before tenants still replay after an upgrade.
+    /// </summary>
+    /// <remarks>
+    /// The other tenants hash under a different prefix, and tenant ids hold no newline, so no key of one tenant can
+    /// produce the input of another's.
+    /// </remarks>
+    public static string ForIdempotencyKey(string tenantId, string key)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        ArgumentNullException.ThrowIfNull(key);
+        if (tenantId == Tenants.TenantIds.Default)
+        {
+            return ForIdempotencyKey(key);
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes("smtpfunctions/tenant-idempotency-key/" + tenantId + "\n" + key), hash);
+        return Encode(hash[..16]);
+    }
+
     /// <summary>True when <paramref name="id"/> has the shape of an id, of either layout (guards table queries built from URLs).</summary>
     public static bool IsWellFormed(string? id) =>
         id is { Length: 26 } && id.All(c => Alphabet.Contains(c, StringComparison.Ordinal));

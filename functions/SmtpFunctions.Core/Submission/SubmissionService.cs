@@ -59,7 +59,7 @@ public sealed partial class SubmissionService(
 
     private async Task<SubmissionOutcome> SubmitCoreAsync(SubmissionRequest request, CancellationToken cancellationToken)
     {
-        var id = request.IdempotencyKey is { } key && key.Length > 0 ? MessageIds.ForIdempotencyKey(key) : ids.New();
+        var id = request.IdempotencyKey is { } key && key.Length > 0 ? MessageIds.ForIdempotencyKey(request.TenantId, key) : ids.New();
         // Hashed before preparing, which releases the submitted octets as soon as it is done with them.
         var bodyHash = BodyHash(request);
         if (!preparer.TryPrepare(request, id, time.GetUtcNow(), out var prepared, out var error))
@@ -70,7 +70,7 @@ public sealed partial class SubmissionService(
         using var stored = prepared!;
         try
         {
-            if (request.IdempotencyKey is not null && await ReplayOrConflictAsync(id, bodyHash, cancellationToken) is { } earlier)
+            if (request.IdempotencyKey is not null && await ReplayOrConflictAsync(request.TenantId, id, bodyHash, cancellationToken) is { } earlier)
             {
                 return earlier;
             }
@@ -140,6 +140,7 @@ public sealed partial class SubmissionService(
             EightBit = eightBit,
             AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
             Dkim = dkim,
+            TenantId = request.TenantId,
         };
         var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
         {
@@ -159,7 +160,7 @@ public sealed partial class SubmissionService(
         {
             // Another request with the same idempotency key committed first: ours is an orphan, answer as it did.
             await blobs.DeleteIfExistsAsync(blobName, cancellationToken);
-            return await ReplayOrConflictAsync(id, bodyHash, cancellationToken)
+            return await ReplayOrConflictAsync(request.TenantId, id, bodyHash, cancellationToken)
                 ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
         }
 
@@ -204,9 +205,15 @@ public sealed partial class SubmissionService(
         }
     }
 
-    private async Task<SubmissionOutcome?> ReplayOrConflictAsync(string id, string bodyHash, CancellationToken cancellationToken)
+    private async Task<SubmissionOutcome?> ReplayOrConflictAsync(string tenantId, string id, string bodyHash, CancellationToken cancellationToken)
     {
         var existing = await status.GetMessageAsync(id, cancellationToken);
+        if (existing is not null && existing.OwnerTenantId() != tenantId)
+        {
+            // Ids of different tenants' keys differ by construction; should two ever meet, neither sees the other's message.
+            existing = null;
+        }
+
         switch (IdempotencyDecision.Decide(existing?.BodyHash, bodyHash))
         {
             case IdempotencyVerdict.Replay:

@@ -138,6 +138,33 @@ public sealed class TriggerTests(FunctionAppFixture fixture) : IClassFixture<Fun
             answer.Body);
     }
 
+    [Fact]
+    public async Task CreateKey_ListKeys_RevokeKey_ThenTheKeyIsRefusedAsOnTheLocalHost()
+    {
+        var create = App.Request("POST", "/api/keys", """{"name":"wiring","scopes":["read"]}""", "application/json");
+        var created = await FunctionAppHost.ExecuteAsync(create, await App.Trigger<CreateKey>().RunAsync(create, default));
+        Assert.Equal(201, created.Status);
+        var key = JsonDocument.Parse(created.Body).RootElement;
+        var id = key.GetProperty("id").GetString()!;
+        Assert.StartsWith($"sf_{id}_", key.GetProperty("key").GetString(), StringComparison.Ordinal);
+
+        var list = App.Request("GET", "/api/keys");
+        var listed = await FunctionAppHost.ExecuteAsync(list, await App.Trigger<ListKeys>().RunAsync(list, default));
+        Assert.Equal(200, listed.Status);
+        Assert.Contains(JsonDocument.Parse(listed.Body).RootElement.GetProperty("keys").EnumerateArray(), k => k.GetProperty("id").GetString() == id);
+
+        var revoke = App.Request("DELETE", $"/api/keys/{id}");
+        var revoked = await FunctionAppHost.ExecuteAsync(revoke, await App.Trigger<RevokeKey>().RunAsync(revoke, id, default));
+        Assert.Equal(204, revoked.Status);
+
+        var get = App.Request("GET", "/api/messages/01m8j01vmaatx2gphqhz6sc4f1");
+        get.Headers.Authorization = "Bearer " + key.GetProperty("key").GetString();
+        var refused = await FunctionAppHost.ExecuteAsync(get, await App.Trigger<GetMessage>().RunAsync(get, "01m8j01vmaatx2gphqhz6sc4f1", default));
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("application/problem+json", refused.ContentType);
+        Assert.Equal("urn:smtpfunctions:problem:revoked-api-key", JsonDocument.Parse(refused.Body).RootElement.GetProperty("type").GetString());
+    }
+
     private async Task<TriggerResponse> SubmitAsync(string json)
     {
         var request = App.Request("POST", "/api/messages", json, "application/json");

@@ -3,11 +3,13 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Api.Keys;
 
 namespace SmtpFunctions.LocalHost.Tests.Api;
 
@@ -38,8 +40,8 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             .Order().ToArray();
 
         Assert.Equal(
-            ["DELETE /api/suppressions", "DELETE /api/suppressions/{address}", "GET /api/messages/{id}", "GET /api/openapi.json", "GET /api/suppressions",
-             "GET /api/suppressions/{address}", "POST /api/messages"],
+            ["DELETE /api/keys/{id}", "DELETE /api/suppressions", "DELETE /api/suppressions/{address}", "GET /api/keys", "GET /api/messages/{id}",
+             "GET /api/openapi.json", "GET /api/suppressions", "GET /api/suppressions/{address}", "POST /api/keys", "POST /api/messages"],
             documented.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/messages")).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PostAsync("/api/suppressions", null)).StatusCode);
@@ -53,6 +55,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
 
         Assert.Equal(JsonNames(typeof(JsonMessageRequest)), SchemaProperties(document, "MessageRequest"));
         Assert.Equal(JsonNames(typeof(JsonAttachment)), SchemaProperties(document, "Attachment"));
+        Assert.Equal(JsonNames(typeof(CreateKeyRequest)), SchemaProperties(document, "KeyRequest"));
     }
 
     [Fact]
@@ -66,6 +69,8 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(JsonNames(typeof(SuppressionListView)), SchemaProperties(document, "SuppressionList"));
         Assert.Equal(JsonNames(typeof(SuppressionView)), SchemaProperties(document, "Suppression"));
         Assert.Equal(JsonNames(typeof(SuppressionReasonView)), SchemaProperties(document, "SuppressionReason"));
+        Assert.Equal(JsonNames(typeof(ApiKeyView)), SchemaProperties(document, "Key"));
+        Assert.Equal(["keys"], SchemaProperties(document, "KeyList"));
     }
 
     [Fact]
@@ -79,11 +84,18 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         }
 
         var id = MessageIds.ForIdempotencyKey(key);
+        // Keys of the default tenant (requests without a key are that tenant here): one lacking every scope the
+        // operations need but admin, one lacking admin, one that may send once a minute.
+        var noScope = await CreateKeyAsync("admin");
+        var noAdmin = await CreateKeyAsync("send,read,suppressions");
+        var once = await CreateKeyAsync("send", "--rate-limit", "1");
         var post = new Dictionary<int, Func<Task<HttpResponseMessage>>>
         {
             [202] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json"),
             [400] = () => SendAsync(HttpMethod.Post, "/api/messages", "{}", "application/json"),
             [401] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json", bearer: noScope),
+            [429] = () => SecondOfTwoAsync(() => SendAsync(HttpMethod.Post, "/api/messages", Valid, "application/json", bearer: once)),
             [409] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid.Replace("\"x\"", "\"y\"", StringComparison.Ordinal), "application/json", key),
             [413] = () => SendAsync(HttpMethod.Post, "/api/messages", new string('a', (int)(LocalHostFixture.MaxMessageBytes * 2)), "message/rfc822"),
             [415] = () => SendAsync(HttpMethod.Post, "/api/messages", Valid, "text/plain"),
@@ -93,6 +105,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         {
             [200] = () => SendAsync(HttpMethod.Get, $"/api/messages/{id}"),
             [401] = () => SendAsync(HttpMethod.Get, $"/api/messages/{id}", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Get, $"/api/messages/{id}", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Get, "/api/messages/01m8j01vmaatx2gphqhz6sc4f1"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, $"/api/messages/{id}")),
         };
@@ -108,6 +121,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [200] = () => SendAsync(HttpMethod.Get, "/api/suppressions?pageSize=1"),
             [400] = () => SendAsync(HttpMethod.Get, "/api/suppressions?pageSize=0"),
             [401] = () => SendAsync(HttpMethod.Get, "/api/suppressions", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Get, "/api/suppressions", bearer: noScope),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, "/api/suppressions")),
         };
         var deleteByQuery = new Dictionary<int, Func<Task<HttpResponseMessage>>>
@@ -115,6 +129,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [204] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=lifted-by-query%40openapi.example"),
             [400] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=not-an-address"),
             [401] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=never%40openapi.example"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example")),
         };
@@ -127,6 +142,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [200] = () => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example"),
             [400] = () => SendAsync(HttpMethod.Get, "/api/suppressions/not-an-address"),
             [401] = () => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Get, "/api/suppressions/never%40openapi.example"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, "/api/suppressions/listed%40openapi.example")),
         };
@@ -135,10 +151,40 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [204] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/lifted%40openapi.example"),
             [400] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/not-an-address"),
             [401] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/never%40openapi.example"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example")),
         };
 
+        var toRevoke = await CreateKeyAsync("read");
+        var createKey = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [201] = () => SendAsync(HttpMethod.Post, "/api/keys", "{\"name\":\"made\",\"scopes\":[\"send\"],\"rateLimitPerMinute\":5}", "application/json"),
+            [400] = () => SendAsync(HttpMethod.Post, "/api/keys", "{\"name\":\"made\",\"scopes\":[\"everything\"]}", "application/json"),
+            [401] = () => SendAsync(HttpMethod.Post, "/api/keys", "{}", "application/json", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Post, "/api/keys", "{}", "application/json", bearer: noAdmin),
+            [415] = () => SendAsync(HttpMethod.Post, "/api/keys", "{}", "text/plain"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Post, "/api/keys", "{\"name\":\"made\",\"scopes\":[\"send\"]}", "application/json")),
+        };
+        var listKeys = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [200] = () => SendAsync(HttpMethod.Get, "/api/keys"),
+            [401] = () => SendAsync(HttpMethod.Get, "/api/keys", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Get, "/api/keys", bearer: noAdmin),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Get, "/api/keys")),
+        };
+        var revokeKey = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [204] = () => SendAsync(HttpMethod.Delete, $"/api/keys/{toRevoke[3..19]}"),
+            [401] = () => SendAsync(HttpMethod.Delete, $"/api/keys/{toRevoke[3..19]}", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Delete, $"/api/keys/{toRevoke[3..19]}", bearer: noAdmin),
+            [404] = () => SendAsync(HttpMethod.Delete, "/api/keys/0123456789abcdef"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/keys/0123456789abcdef")),
+        };
+
+        await CheckOperationAsync(document, "/keys", "post", createKey, "Key");
+        await CheckOperationAsync(document, "/keys", "get", listKeys, "KeyList");
+        await CheckOperationAsync(document, "/keys/{id}", "delete", revokeKey, null);
         await CheckOperationAsync(document, "/messages", "post", post, "SubmissionReceipt");
         await CheckOperationAsync(document, "/messages/{id}", "get", get, "MessageStatus");
         await CheckOperationAsync(document, "/suppressions", "get", list, "SuppressionList");
@@ -168,11 +214,18 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             Assert.True(status == (int)response.StatusCode, $"{method} {path}: expected {status}, got {(int)response.StatusCode} {text}");
             var documentedResponse = Resolve(document, document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses")
                 .GetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            if (status is 204 or 401)
+            if (status is 204)
             {
-                // No content (204, and the host's 401): documented without a body, and none is sent.
+                // No content: documented without a body, and none is sent.
                 Assert.Equal("", text);
                 Assert.False(documentedResponse.TryGetProperty("content", out _));
+                continue;
+            }
+
+            if (status is 401 && text.Length == 0)
+            {
+                // The host's 401 (no function key) has no body; an API key's 401 is a problem, checked below.
+                Assert.Null(response.Content.Headers.ContentType);
                 continue;
             }
 
@@ -251,7 +304,19 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
 
     private async Task<JsonElement> DocumentAsync() => await host.Client.GetFromJsonAsync<JsonElement>("/api/openapi.json");
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = null, string? idempotencyKey = null, bool withKey = true)
+    private async Task<string> CreateKeyAsync(string scopes, params string[] extra)
+    {
+        var output = new StringWriter();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = host.Azurite.ConnectionString })
+            .Build();
+        Assert.Equal(0, await SmtpFunctions.LocalHost.Keys.KeysCommand.RunAsync(
+            ["create", "--tenant", "default", "--name", "openapi", "--scopes", scopes, .. extra], configuration, output));
+        return output.ToString().Split('\n', StringSplitOptions.TrimEntries).Single(line => line.StartsWith("sf_", StringComparison.Ordinal));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = null, string? idempotencyKey = null,
+        bool withKey = true, string? bearer = null)
     {
         using var client = new HttpClient { BaseAddress = host.Client.BaseAddress };
         if (withKey)
@@ -272,9 +337,29 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
         var response = await client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
+    }
+
+    // Twice in a row, so both fall in one minute of a once-a-minute key (unless the minute ends between them: then a third).
+    private static async Task<HttpResponseMessage> SecondOfTwoAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        for (var i = 0; ; i++)
+        {
+            var response = await send();
+            if (response.StatusCode != HttpStatusCode.Accepted || i == 2)
+            {
+                return response;
+            }
+
+            response.Dispose();
+        }
     }
 
     private async Task<HttpResponseMessage> WithStorageDownAsync(Func<Task<HttpResponseMessage>> send)

@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpFunctions.LocalHost.Keys;
+using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Processes;
+
+namespace SmtpFunctions.LocalHost.Tests.Keys;
+
+/// <summary>
+/// One Azurite and two local hosts on it, as two instances of one deployment: API keys required (no default tenant for
+/// requests without one), a 2-second key cache and rate-limit chunks of 2, so revocation and the shared limit can be seen
+/// across instances.
+/// </summary>
+public sealed class TenantHostsFixture : IAsyncLifetime
+{
+    public const string FunctionKey = "test-function-key-0123456789";
+    public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(2);
+    public const int RateLimitChunk = 2;
+
+    private readonly List<WebApplication> _apps = [];
+
+    public AzuriteProcess Azurite { get; private set; } = null!;
+
+    public HttpClient A { get; private set; } = null!;
+
+    public HttpClient B { get; private set; } = null!;
+
+    public IServiceProvider ServicesA => _apps[0].Services;
+
+    public async Task InitializeAsync()
+    {
+        Azurite = await AzuriteProcess.StartAsync();
+        A = await StartHostAsync();
+        B = await StartHostAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        A.Dispose();
+        B.Dispose();
+        foreach (var app in _apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        await Azurite.DisposeAsync();
+    }
+
+    /// <summary>Makes a key the bootstrap way, with the <c>keys create</c> command against the same Azurite; returns the token.</summary>
+    public async Task<string> CreateKeyWithCommandAsync(string tenant, string scopes, params string[] extra)
+    {
+        var output = new StringWriter();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Azurite.ConnectionString })
+            .Build();
+        var code = await KeysCommand.RunAsync(["create", "--tenant", tenant, "--name", "test " + scopes, "--scopes", scopes, .. extra], configuration, output);
+        Assert.True(code == 0, output.ToString());
+        return output.ToString().Split('\n', StringSplitOptions.TrimEntries).Single(line => line.StartsWith("sf_", StringComparison.Ordinal));
+    }
+
+    /// <summary>Makes a key through <c>POST /api/keys</c> with an admin key; returns the created key's JSON.</summary>
+    public static async Task<JsonElement> CreateKeyAsync(HttpClient client, string adminToken, string body)
+    {
+        using var response = await SendAsync(client, HttpMethod.Post, "/api/keys", adminToken, Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? token, HttpContent? content = null,
+        string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static StringContent Message(string subject = "Tenants") =>
+        Json($$"""{"from":"alice@example.com","to":["bob@example.net"],"subject":"{{subject}}","text":"Hello."}""");
+
+    private async Task<HttpClient> StartHostAsync()
+    {
+        var url = $"http://127.0.0.1:{FreePorts.Next()}";
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["LocalHost:FunctionKey"] = FunctionKey,
+            ["LocalHost:RunQueueListener"] = "false",
+            ["Storage:MaxRetries"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Sweeper:Enabled"] = "false",
+            ["ApiKeys:DefaultTenantWithoutKey"] = "false",
+            ["ApiKeys:CacheTtl"] = CacheTtl.ToString(),
+            ["ApiKeys:RateLimitChunk"] = RateLimitChunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var args = new List<string> { "--urls", url };
+        args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));
+        var app = LocalHostApp.Build([.. args]);
+        await app.StartAsync();
+        _apps.Add(app);
+        var client = new HttpClient { BaseAddress = new Uri(url) };
+        client.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
+        return client;
+    }
+}
