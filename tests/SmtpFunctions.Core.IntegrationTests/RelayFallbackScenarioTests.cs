@@ -34,7 +34,7 @@ public sealed partial class RelayFallbackScenarioTests(ITestOutputHelper output)
         Assert.Equal(ReplyKind.Success, result.Replies["rcpt@greet.test"].Kind);
         Assert.StartsWith("mx2.greet.test[", result.Peer, StringComparison.Ordinal);
         Assert.Single(await accepting.WaitForMessagesAsync(1, timeout: MailWait));
-        Assert.Equal(1, refusing.GetSessionStatistics().Total);
+        Assert.Equal(1, (await refusing.WaitForSessionsAsync(1)).Total);
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public sealed partial class RelayFallbackScenarioTests(ITestOutputHelper output)
         Assert.Equal(ReplyKind.Transient, reply.Kind);
         // The more hopeful of the two: the first exchanger's greylisting, not the second's refusal to talk.
         Assert.Equal(450, reply.Code);
-        Assert.Equal(1, greylisting.GetSessionStatistics().Total);
-        Assert.Equal(1, refusing.GetSessionStatistics().Total);
+        Assert.Equal(1, (await greylisting.WaitForSessionsAsync(1)).Total);
+        Assert.Equal(1, (await refusing.WaitForSessionsAsync(1)).Total);
     }
 
     [Fact]

@@ -171,6 +171,26 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until smtp-sink has logged at least <paramref name="total"/> sessions (needs
+    /// <see cref="SmtpSinkOptions.TrackSessions"/>): its log line can follow the client's disconnect by a moment.
+    /// </summary>
+    public async Task<SmtpSinkSessions> WaitForSessionsAsync(int total, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (GetSessionStatistics() is var sessions && sessions.Total < total)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"smtp-sink {EndPoint} logged {sessions.Total} of {total} sessions.\n{DaemonFiles.Tail(Output)}");
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        return GetSessionStatistics();
+    }
+
     /// <summary>Waits until no session is open (needs <see cref="SmtpSinkOptions.TrackSessions"/>).</summary>
     public async Task WaitForIdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
