@@ -39,8 +39,10 @@ public sealed class SafetyNetTests(SafetyNetFixture host) : IClassFixture<Safety
         await new QueueClient(host.Azurite.ConnectionString, StorageNames.OutboundPoisonQueue).SendMessageAsync("%% not base64 %%");
         await poison.SendMessageAsync(OutboundQueue.Serialize(job));
 
+        // The row is counted before the re-driven job is sent, so both are waited for.
         var row = await WaitForAsync(async () =>
-            Assert.Single((await host.Status.GetAsync(id, default)).Recipients) is { PoisonCount: 1 } r ? r : null);
+            Assert.Single((await host.Status.GetAsync(id, default)).Recipients) is { PoisonCount: 1 } r
+                && (await host.JobsForAsync(id)).Any(j => j.Round >= 1) ? r : null);
         Assert.Equal(RecipientStatus.Queued, row.Status);
         Assert.Contains(await host.JobsForAsync(id), j => j.Round >= 1);
         using var status = await host.Client.GetAsync($"/api/messages/{id}");
