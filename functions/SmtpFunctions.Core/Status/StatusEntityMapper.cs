@@ -24,6 +24,7 @@ internal static class StatusEntityMapper
         EightBit = row.GetBoolean(nameof(MessageEntity.EightBit)) ?? false,
         AcceptedRecipientsJson = row.GetString(nameof(MessageEntity.AcceptedRecipientsJson)) ?? "[]",
         Dkim = row.GetString(nameof(MessageEntity.Dkim)) ?? "unsigned",
+        MetadataJson = row.GetString(nameof(MessageEntity.MetadataJson)) ?? "",
     };
 
     public static RecipientEntity ToRecipient(TableEntity row) => new()
@@ -51,5 +52,6 @@ internal static class StatusEntityMapper
         LeaseUntil = row.GetDateTimeOffset(nameof(RecipientEntity.LeaseUntil)),
         DsnPending = row.GetBoolean(nameof(RecipientEntity.DsnPending)) ?? false,
         PoisonCount = row.GetInt32(nameof(RecipientEntity.PoisonCount)) ?? 0,
+        EventSeq = row.GetInt32(nameof(RecipientEntity.EventSeq)) ?? 0,
     };
 }

@@ -87,6 +87,10 @@ public sealed class StorageAccount
             Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Tables.GetTableClient(StorageNames.WebhooksTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.WebhookFailuresTable).CreateIfNotExistsAsync(cancellationToken),
+            Queues.GetQueueClient(StorageNames.EventsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queues.GetQueueClient(StorageNames.EventsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };
         foreach (var table in extraTables ?? [])
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Submission;
@@ -24,6 +25,7 @@ public sealed partial class Sweeper(
     SweepIndex index,
     StatusStore status,
     Redriver redriver,
+    EventIntentRecovery intents,
     IOptions<SweeperOptions> options,
     IOptions<DeliveryOptions> delivery,
     IOptions<StorageOptions> storage,
@@ -68,7 +70,7 @@ public sealed partial class Sweeper(
 
     private async Task CheckAsync(SweepIndexEntity row, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
     {
-        var (message, recipients) = await status.GetAsync(row.RowKey, cancellationToken);
+        var (message, recipients, undispatched) = await status.GetWithIntentsAsync(row.RowKey, cancellationToken);
         if (message is null)
         {
             if (now - row.SubmittedAt >= _orphanGrace)
@@ -90,7 +92,10 @@ public sealed partial class Sweeper(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MessageId"] = row.RowKey });
         var pending = recipients.Where(r => !RecipientStatus.IsFinal(r.Status)).ToList();
         var unreported = recipients.Where(r => r.DsnPending).ToList();
-        if (pending.Count == 0 && unreported.Count == 0)
+
+        // EVENTS HOOK (recovery): intents still there after their grace lost their queue message; they keep the row too.
+        var eventsDue = await intents.ResendAsync(undispatched, now, cancellationToken);
+        if (pending.Count == 0 && unreported.Count == 0 && eventsDue is null)
         {
             if (await index.RemoveAsync(row, cancellationToken))
             {
@@ -115,8 +120,12 @@ public sealed partial class Sweeper(
 
         // Next look: when the earliest of them will be overdue (a row just re-driven is due now, so a grace from now); a row
         // overdue but left alone (it changed meanwhile) is looked at again a grace from now, never in the past.
-        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).Min() + _options.OverdueGrace;
+        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).DefaultIfEmpty(DateTimeOffset.MaxValue - _options.OverdueGrace).Min() + _options.OverdueGrace;
         var nextCheck = next > now ? next : now + _options.OverdueGrace;
+        if (eventsDue is { } eventsCheck && eventsCheck < nextCheck)
+        {
+            nextCheck = eventsCheck;
+        }
         if (await index.MoveAsync(row, nextCheck, cancellationToken))
         {
             Interlocked.Increment(ref tally.Moved);
