@@ -34,7 +34,8 @@ public static class LocalHostApp
         builder.Services.AddSingleton(sp => QueueTriggerSettings.Load(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.HostJsonPath));
         if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
         {
-            builder.Services.AddHostedService<QueueTriggerListener>();
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Deliver(sp)));
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Events(sp)));
         }
 
         if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))
@@ -54,6 +55,11 @@ public static class LocalHostApp
         app.MapDelete("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.DeleteByQueryAsync(request, ct));
         app.MapDelete("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.DeleteAsync(request, address, ct));
+        app.MapPost("/api/webhooks", (HttpRequest request, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.CreateAsync(request, ct));
+        app.MapGet("/api/webhooks", (HttpRequest request, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
+        app.MapGet("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(request, id, ct));
+        app.MapDelete("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.DeleteAsync(request, id, ct));
+        app.MapPost("/api/webhooks/{id}/replay", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.ReplayAsync(request, id, ct));
         app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
         return app;
     }
