@@ -34,8 +34,9 @@ public static class LocalHostApp
         builder.Services.AddSingleton(sp => QueueTriggerSettings.Load(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.HostJsonPath));
         if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
         {
-            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Deliver(sp)));
-            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Events(sp)));
+            // Not AddHostedService: it adds one hosted service per implementation type, and both listeners are of one type.
+            builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Deliver(sp)));
+            builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Events(sp)));
         }
 
         if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))
