@@ -169,6 +169,12 @@ resource outboundQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2
   name: 'outbound'
 }
 
+// Submission queues each message's accepted events beside its jobs, so the ingress sends there too.
+resource eventsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' existing = {
+  parent: queueService
+  name: 'events'
+}
+
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' existing = {
   parent: storage
   name: 'default'
@@ -203,6 +209,16 @@ resource ingressBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource ingressJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(outboundQueue.id, ingressIdentity.id, roles.storageQueueDataMessageSender)
   scope: outboundQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: ingressPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ingressEvents 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(eventsQueue.id, ingressIdentity.id, roles.storageQueueDataMessageSender)
+  scope: eventsQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
     principalId: ingressPrincipalId

@@ -30,12 +30,16 @@ var queueNames = [
   'outbound'
   'outbound-poison'
   'outbound-poison-poison'
+  'events'
+  'events-poison'
 ]
 var tableNames = [
   'messages'
   'pacing'
   'schedule'
   'suppressions'
+  'webhookfailures'
+  'webhooks'
 ]
 var containerNames = [
   'messages'

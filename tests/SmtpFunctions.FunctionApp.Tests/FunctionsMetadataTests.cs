@@ -11,7 +11,10 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages"];
+        [
+            "CreateWebhook", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetMessage", "GetOpenApiDocument",
+            "GetSuppression", "GetWebhook", "ListSuppressions", "ListWebhooks", "RedrivePoisonedJob", "ReplayWebhook", "SubmitMessage", "SweepMessages",
+        ];
 
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
@@ -35,6 +38,11 @@ public class FunctionsMetadataTests
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
+    [InlineData("CreateWebhook", "post", "webhooks")]
+    [InlineData("ListWebhooks", "get", "webhooks")]
+    [InlineData("GetWebhook", "get", "webhooks/{id}")]
+    [InlineData("DeleteWebhook", "delete", "webhooks/{id}")]
+    [InlineData("ReplayWebhook", "post", "webhooks/{id}/replay")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
@@ -63,6 +71,16 @@ public class FunctionsMetadataTests
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundQueue, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_DispatchEvents_IsQueueTriggerOnEvents()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["DispatchEvents"]);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.EventsQueue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
     }
 
