@@ -17,6 +17,9 @@ public sealed class EventQueue
         _queue = account.Queues.GetQueueClient(StorageNames.EventsQueue);
     }
 
+    /// <summary>The underlying client (the local queue listener and the tests receive from it).</summary>
+    public QueueClient Client => _queue;
+
     /// <summary>Enqueues a message, invisible for <paramref name="delay"/>.</summary>
     public async Task SendAsync(EventQueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
