@@ -101,14 +101,31 @@ public sealed partial class DeliverBenchmark
             {
                 return;
             }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
+            {
+                // Azurite stalls now and then (machine-notes.md); the messages come back when their lease runs out.
+                Console.WriteLine("    events pump: " + ex.GetType().Name + "; going on");
+            }
         }
     }
 
     private static async Task DrainAsync(ServiceProvider services, CancellationToken cancellationToken)
     {
         var queue = services.GetRequiredService<EventQueue>().Client;
-        while ((await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount > 0)
+        while (true)
         {
+            try
+            {
+                if ((await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount == 0)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // An Azurite stall: ask again.
+            }
+
             await Task.Delay(100, cancellationToken);
         }
     }
