@@ -37,7 +37,7 @@ var queueNames = concat(flatten(map(shardQueueNames, q => [
   q
   '${q}-poison'
   '${q}-poison-poison'
-]), [
+])), [
   'events'
   'events-poison'
 ])
