@@ -144,6 +144,29 @@ wait_for_port "$SMTP_PORT" ingress "${PIDS[-1]}"
 for _ in $(seq 1 100); do [ -s "$STATE/ingress/dev-user-password.txt" ] && break; sleep 0.1; done
 SMTP_PASSWORD="$(cat "$STATE/ingress/dev-user-password.txt" 2>/dev/null || echo '(see .local/logs/ingress.log)')"
 
+# ---- Events (issue 14): a local webhook receiver that checks signatures and prints the events it gets, subscribed once.
+WEBHOOK_PORT="${WEBHOOK_PORT:-2590}"
+WEBHOOK_URL="http://127.0.0.1:$WEBHOOK_PORT/events"
+if port_busy "$WEBHOOK_PORT"; then
+  echo "Port $WEBHOOK_PORT (webhook receiver) is already in use; choose another, e.g. WEBHOOK_PORT=2591." >&2
+  exit 1
+fi
+if [ ! -s "$STATE/webhook-secret" ]; then
+  printf 'whsec_%s' "$(head -c 32 /dev/urandom | base64 -w0)" > "$STATE/webhook-secret"
+  chmod 600 "$STATE/webhook-secret"
+fi
+WEBHOOK_SECRET="$(cat "$STATE/webhook-secret")"
+log "Webhook receiver on $WEBHOOK_URL (events printed to .local/logs/webhooks.log)"
+dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" webhook-receiver \
+  --address 127.0.0.1 --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" > "$STATE/logs/webhooks.log" 2>&1 &
+PIDS+=($!)
+wait_for_port "$WEBHOOK_PORT" webhooks "${PIDS[-1]}"
+if ! curl -sf "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" | grep -qF "\"$WEBHOOK_URL\""; then
+  curl -sf -X POST "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" -H "Content-Type: application/json" \
+    -d "{\"url\":\"$WEBHOOK_URL\",\"secret\":\"$WEBHOOK_SECRET\"}" > /dev/null
+fi
+# ---- end of events
+
 cat <<EOF
 
 SmtpFunctions is running. Ctrl-C stops it.
@@ -169,6 +192,10 @@ Then ask what became of it (the id is in the answer):
 Manage keys (the admin key): POST/GET /api/keys, DELETE /api/keys/<id>, e.g.
 
   curl -s http://127.0.0.1:$API_PORT/api/keys -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY"
+
+Watch its events (accepted, delivered, …; signed CloudEvents, checked by the receiver):
+
+  tail -f $STATE/logs/webhooks.log
 
 Or over SMTP:
 

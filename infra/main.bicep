@@ -61,6 +61,11 @@ param keyVaultReferences object = {}
 @description('DKIM signing keys: domain, selector and the name of the Key Vault secret holding the PEM private key.')
 param dkimKeys dkimKey[] = []
 
+// ---- Events
+
+@description('Events: also publish every recipient event to an Event Grid topic (CloudEvents 1.0 schema) created here, with the function app\'s identity as its only publisher. The topic\'s endpoint is an output; subscribe to it as docs/deploy.md shows.')
+param eventGridEnabled bool = false
+
 // ---- Ingress
 
 @description('Ingress: true once the certificate and users secrets exist in Key Vault (docs/deploy.md). Until then the container app exists with no replicas.')
@@ -166,6 +171,7 @@ var names = {
   containerAppsEnvironment: 'cae-smtp-${resourceToken}'
   ingress: 'ca-smtp-ingress-${resourceToken}'
   deploymentContainer: 'app-package-${resourceToken}'
+  eventGridTopic: 'evgt-smtp-${resourceToken}'
 }
 
 // Options for each host: the code's defaults, then the deployment's overrides; sections split as the code binds them.
@@ -358,7 +364,10 @@ module functionApp 'app/functionapp.bicep' = {
     deploymentContainerName: names.deploymentContainer
     platformSettings: platformSettings
     keyVaultUri: keyVault.outputs.uri
-    options: functionAppOptions
+    options: union(functionAppOptions, eventGridEnabled ? {
+      Events__EventGridTopicEndpoint: eventGrid!.outputs.endpoint
+      Events__EventGridClientId: identity.outputs.clientId
+    } : {})
     shards: storageShards
     dkimKeys: dkimKeys
     keyVaultReferences: functionKeyVaultReferences
@@ -403,6 +412,21 @@ module ingress 'app/ingress.bicep' = {
   // Container Apps fetches the Key Vault secrets and pulls from the registry as the identity while provisioning.
   dependsOn: [
     rbac
+  ]
+}
+
+module eventGrid 'app/eventgrid.bicep' = if (eventGridEnabled) {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: names.eventGridTopic
+    location: location
+    tags: tags
+    publisherIdentityName: names.identity
+    workspaceId: monitoring.outputs.workspaceId
+  }
+  dependsOn: [
+    identity
   ]
 }
 
@@ -455,3 +479,6 @@ output FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output INGRESS_STATIC_IP string = ingress.outputs.staticIp
 output INGRESS_FQDN string = ingress.outputs.fqdn
+
+@description('The Event Grid topic recipient events are published to; empty unless eventGridEnabled.')
+output EVENT_GRID_TOPIC_ENDPOINT string = eventGridEnabled ? eventGrid!.outputs.endpoint : ''

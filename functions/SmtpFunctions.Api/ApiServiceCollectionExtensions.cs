@@ -14,6 +14,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<MessagesEndpoint>();
         services.TryAddSingleton<SuppressionsEndpoint>();
         services.TryAddSingleton<KeysEndpoint>();
+        services.TryAddSingleton<WebhooksEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Dkim;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
@@ -44,6 +45,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.AddPacing(configuration);
         services.AddSweeping(configuration);
         services.AddTenants(configuration);
+        services.AddEvents(configuration);
         return services;
     }
 

@@ -38,11 +38,14 @@ public static class LocalHostApp
         var shards = Math.Clamp(builder.Configuration.GetValue($"{StorageOptions.SectionName}:{nameof(StorageOptions.Shards)}", 1), 1, StorageShards.MaxShards);
         if (builder.Configuration.GetValue($"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.RunQueueListener)}", true))
         {
+            // Not AddHostedService: it adds one hosted service per implementation type, and every listener is of one type.
             for (var shard = 0; shard < shards; shard++)
             {
                 var number = new QueueShard(shard);
-                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, number));
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Deliver(sp, number)));
             }
+
+            builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Events(sp)));
         }
 
         if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))
@@ -70,6 +73,11 @@ public static class LocalHostApp
         app.MapPost("/api/keys", (HttpRequest request, KeysEndpoint endpoint, CancellationToken ct) => endpoint.CreateAsync(request, ct));
         app.MapGet("/api/keys", (HttpRequest request, KeysEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
         app.MapDelete("/api/keys/{id}", (HttpRequest request, string id, KeysEndpoint endpoint, CancellationToken ct) => endpoint.RevokeAsync(request, id, ct));
+        app.MapPost("/api/webhooks", (HttpRequest request, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.CreateAsync(request, ct));
+        app.MapGet("/api/webhooks", (HttpRequest request, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
+        app.MapGet("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(request, id, ct));
+        app.MapDelete("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.DeleteAsync(request, id, ct));
+        app.MapPost("/api/webhooks/{id}/replay", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.ReplayAsync(request, id, ct));
         app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
         return app;
     }

@@ -1,6 +1,7 @@
 using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.LocalHost;
 using SmtpFunctions.LocalHost.Keys;
+using SmtpFunctions.LocalHost.Webhooks;
 
 // `dkim-keygen …` prints a new DKIM key pair and its DNS record instead of starting the host.
 if (args.Length > 0 && args[0] == "dkim-keygen")
@@ -17,6 +18,12 @@ if (args.Length > 0 && args[0] == "keys")
         .AddCommandLine(args.Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray())
         .Build();
     return await KeysCommand.RunAsync(args[1..], configuration, Console.Out);
+}
+
+// `webhook-receiver --port N --secret whsec_…` prints the signed events it receives instead of starting the host.
+if (args.Length > 0 && args[0] == "webhook-receiver")
+{
+    return await WebhookReceiverCommand.RunAsync(args[1..], Console.Out);
 }
 
 await LocalHostApp.Build(args).RunAsync();

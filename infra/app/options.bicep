@@ -149,6 +149,18 @@ var optionDefaults = {
   Sweeper__Concurrency: '8'
   Sweeper__MaxPoisonRedrives: '3'
   Sweeper__PoisonRedriveDelay: '00:05:00'
+  // SmtpFunctions.Core.Options.EventsOptions (both hosts: submission queues the accepted events; the topic endpoint and
+  // client id are set by main.bicep when eventGridEnabled)
+  Events__Enabled: 'true'
+  Events__RequireHttps: 'true'
+  Events__RetrySchedule: '00:00:05,00:05:00,00:30:00,02:00:00,05:00:00,10:00:00,10:00:00'
+  Events__DisableAfter: '5.00:00:00'
+  Events__RequestTimeout: '00:00:15'
+  Events__IntentGrace: '00:02:00'
+  Events__SubscriptionCacheTtl: '00:00:30'
+  Events__MaxSubscriptionsPerTenant: '20'
+  Events__EventGridTopicEndpoint: ''
+  Events__EventGridClientId: ''
 }
 
 @export()
@@ -159,6 +171,7 @@ var ingressSections = [
   'Dkim'
   'Suppression'
   'Sweeper'
+  'Events'
   'Ingress'
 ]
 

@@ -174,6 +174,12 @@ resource outboundQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@
   }
 ]
 
+// Submission queues each message's accepted events beside its jobs, so the ingress sends there too.
+resource eventsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' existing = {
+  parent: queueService
+  name: 'events'
+}
+
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' existing = {
   parent: storage
   name: 'default'
@@ -217,6 +223,16 @@ resource ingressJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     }
   }
 ]
+
+resource ingressEvents 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(eventsQueue.id, ingressIdentity.id, roles.storageQueueDataMessageSender)
+  scope: eventsQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: ingressPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource ingressStatus 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(messagesTable.id, ingressIdentity.id, roles.storageTableDataContributor)

@@ -33,11 +33,14 @@ param workspaceId string
 // The names the code uses (SmtpFunctions.Core.Storage.StorageNames and StorageShards); the infra tests keep these lists
 // equal to it. Shard 0 is `outbound`, shard n `outbound-n`; the Functions host names poison queues `{queue}-poison`.
 var shardQueueNames = [for shard in range(0, shards): shard == 0 ? 'outbound' : 'outbound-${shard}']
-var queueNames = flatten(map(shardQueueNames, q => [
+var queueNames = concat(flatten(map(shardQueueNames, q => [
   q
   '${q}-poison'
   '${q}-poison-poison'
-]))
+])), [
+  'events'
+  'events-poison'
+])
 var tableNames = [
   'apikeys'
   'messages'
@@ -45,6 +48,8 @@ var tableNames = [
   'ratelimits'
   'schedule'
   'suppressions'
+  'webhookfailures'
+  'webhooks'
 ]
 var containerNames = [
   'messages'

@@ -23,6 +23,9 @@ var metricNames = {
   deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
   recipientsRedriven: 'smtpfunctions.recipients.redriven'
   deliveryUnconfirmed: 'smtpfunctions.delivery.unconfirmed'
+  eventsDispatched: 'smtpfunctions.events.dispatched'
+  webhookDeliveries: 'smtpfunctions.webhooks.deliveries'
+  eventIntentsLate: 'smtpfunctions.events.intents.late'
 }
 
 @export()

@@ -262,6 +262,27 @@ var content = {
       '50'
     )
     kql(
+      'events-dispatched',
+      'Recipient events dispatched to webhooks and Event Grid, by event (${metricNames.eventsDispatched})',
+      counterBy(metricNames.eventsDispatched, 'event'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'webhook-deliveries',
+      'Webhook and Event Grid tries, by outcome (${metricNames.webhookDeliveries})',
+      counterBy(metricNames.webhookDeliveries, 'outcome'),
+      'timechart',
+      '50'
+    )
+    kql(
+      'event-intents-late',
+      'Event intents sent again by the sweeper or left for it, by stage (${metricNames.eventIntentsLate})',
+      counterBy(metricNames.eventIntentsLate, 'stage'),
+      'timechart',
+      '50'
+    )
+    kql(
       'ingress-sessions',
       'Ingress SMTP sessions, by result (${metricNames.ingressSessions})',
       counterBy(metricNames.ingressSessions, 'result'),

@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        [.. new[] { "CreateKey", "DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListKeys", "ListSuppressions", "RedrivePoisonedJob", "RevokeKey", "SubmitMessage", "SweepMessages" }
+        [.. new[] { "CreateKey", "CreateWebhook", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedJob", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages" }
             .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
             .Order()];
 
@@ -40,6 +40,11 @@ public class FunctionsMetadataTests
     [InlineData("CreateKey", "post", "keys")]
     [InlineData("ListKeys", "get", "keys")]
     [InlineData("RevokeKey", "delete", "keys/{id}")]
+    [InlineData("CreateWebhook", "post", "webhooks")]
+    [InlineData("ListWebhooks", "get", "webhooks")]
+    [InlineData("GetWebhook", "get", "webhooks/{id}")]
+    [InlineData("DeleteWebhook", "delete", "webhooks/{id}")]
+    [InlineData("ReplayWebhook", "post", "webhooks/{id}/replay")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
@@ -68,6 +73,16 @@ public class FunctionsMetadataTests
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.OutboundQueue, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_DispatchEvents_IsQueueTriggerOnEvents()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["DispatchEvents"]);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.EventsQueue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
     }
 

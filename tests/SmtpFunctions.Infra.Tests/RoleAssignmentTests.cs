@@ -74,8 +74,10 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         var parameters = infra.Template["parameters"]!;
         var expected = new List<(string Scope, string Role)>
         {
-            // Write the MIME (and delete an orphan), send jobs, write and read the status rows, read the suppression list.
+            // Write the MIME (and delete an orphan), send jobs and accepted events, write and read the status rows, read the suppression list.
             ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", StorageBlobDataContributor),
+            // The accepted events of what it submits go out beside the jobs.
+            ($"{account}/queueServices/default/queues/{StorageNames.EventsQueue}", StorageQueueDataMessageSender),
             ($"{account}/tableServices/default/tables/{StorageNames.MessagesTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.ScheduleTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.SuppressionsTable}", StorageTableDataReader),

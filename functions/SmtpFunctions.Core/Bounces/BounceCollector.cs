@@ -5,6 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 
@@ -18,7 +19,7 @@ namespace SmtpFunctions.Core.Bounces;
 /// The DSN is submitted before the flags are cleared: a crash in between sends the same report again under the same
 /// idempotency key (derived from the reported set), which replays instead of sending a second DSN. RFC 3464.
 /// </remarks>
-public sealed partial class BounceCollector(StatusStore status, MessageBlobs blobs, BounceSender sender, ILogger<BounceCollector> logger)
+public sealed partial class BounceCollector(StatusStore status, MessageBlobs blobs, BounceSender sender, EventPublisher events, TimeProvider time, ILogger<BounceCollector> logger)
 {
     private static readonly JsonSerializerOptions ReceiptJson = new();
 
@@ -66,22 +67,27 @@ public sealed partial class BounceCollector(StatusStore status, MessageBlobs blo
             await sender.SendAsync(report, IdempotencyKey(job.MessageId, pending), cancellationToken);
         }
 
-        await ClearAsync(pending, cancellationToken);
+        await ClearAsync(pending, message.Sender.Length > 0, cancellationToken);
         LogCollected(logger, job.MessageId, pending.Count);
         return BounceCollection.Sent;
     }
 
     // One transaction for the reported rows; a row that changed meanwhile is re-read and cleared if it still waits.
-    private async Task ClearAsync(List<RecipientEntity> reported, CancellationToken cancellationToken)
+    // EVENTS HOOK (dsn.sent): each cleared flag's write carries the recipient's dsn.sent event, when a DSN was sent.
+    private async Task ClearAsync(List<RecipientEntity> reported, bool dsnSent, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var sequences = reported.Select(r => r.EventSeq + 1).ToList();
         foreach (var row in reported)
         {
             row.DsnPending = false;
         }
 
+        var intent = dsnSent ? events.Intent(reported[0].PartitionKey, reported.Select((r, i) => EventPublisher.Capture(r, EventTypes.DsnSent, sequences[i], now)).ToList()) : null;
         try
         {
-            await status.UpdateRecipientsAsync(reported, cancellationToken);
+            await status.UpdateRecipientsAsync(reported, intent, cancellationToken);
+            await events.PublishAsync(intent, cancellationToken);
             return;
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 412)
@@ -98,9 +104,11 @@ public sealed partial class BounceCollector(StatusStore status, MessageBlobs blo
             }
 
             fresh.DsnPending = false;
+            var single = dsnSent ? events.Intent(fresh.PartitionKey, [EventPublisher.Capture(fresh, EventTypes.DsnSent, fresh.EventSeq + 1, now)]) : null;
             try
             {
-                await status.UpdateRecipientAsync(fresh, fresh.ETag, cancellationToken);
+                await status.UpdateRecipientAsync(fresh, fresh.ETag, single, cancellationToken);
+                await events.PublishAsync(single, cancellationToken);
             }
             catch (RequestFailedException conflict) when (conflict.Status == 412)
             {

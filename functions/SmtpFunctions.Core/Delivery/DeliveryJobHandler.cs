@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IO;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Retry;
@@ -40,6 +41,7 @@ public sealed partial class DeliveryJobHandler(
     PersistentWrites persistent,
     SuppressionList suppressions,
     DestinationPacer pacer,
+    EventPublisher events,
     MailMetrics metrics,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
@@ -184,15 +186,19 @@ public sealed partial class DeliveryJobHandler(
         row.LastResponse = entry.ToStatusText();
         row.UpdatedAt = now;
         row.NextAttemptAt = null;
+        // EVENTS HOOK (suppressed at delivery): the intent rides in the same write.
+        var intent = events.Intent(row.PartitionKey, [EventPublisher.Capture(row, EventTypes.Suppressed, row.EventSeq + 1, now)]);
         try
         {
-            row.ETag = await status.UpdateRecipientAsync(row, row.ETag, cancellationToken);
+            row.ETag = await status.UpdateRecipientAsync(row, row.ETag, intent, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             // Another copy of the job got to the row first; it decides.
             return;
         }
+
+        await events.PublishAsync(intent, cancellationToken);
 
         Count("suppressed", row.Domain);
         metrics.Suppressed.Add(1, new KeyValuePair<string, object?>("stage", "delivery"));
@@ -423,7 +429,8 @@ public sealed partial class DeliveryJobHandler(
             .Select(f => suppressions.AddAsync(f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
 
         var dsnOwed = job.Sender is { Length: > 0 };
-        await RecordAllAsync(failed.Select(f => (f.Row, f.Reply)).ToList(), RecipientStatus.Failed, recording with { DsnPending = dsnOwed }, cancellationToken);
+        var expired = failed.Where(f => f.Outcome == "expired").Select(f => f.Row.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        await RecordAllAsync(failed.Select(f => (f.Row, f.Reply)).ToList(), RecipientStatus.Failed, recording with { DsnPending = dsnOwed, Expired = expired }, cancellationToken);
         foreach (var (row, reply, outcome) in failed)
         {
             Count(outcome, job);
@@ -515,6 +522,9 @@ public sealed partial class DeliveryJobHandler(
         public int? Round { get; init; }
 
         public bool DsnPending { get; init; }
+
+        /// <summary>Recipients (by address) whose failure is an expiry rather than a bounce, for their event.</summary>
+        public HashSet<string>? Expired { get; init; }
     }
 
     // The job's recipients share a partition, so they are claimed in one table transaction: one request however many
@@ -582,9 +592,11 @@ public sealed partial class DeliveryJobHandler(
         }
 
         var attempts = outcomes.Select(o => o.Row.Attempts + (recording.Attempted ? 1 : 0)).ToList();
+        var sequences = outcomes.Select(o => o.Row.EventSeq + 1).ToList();
         if (outcomes.Count > 1)
         {
             var settled = false;
+            EventIntentEntity? intent = null;
             await persistent.RunAsync("the recipients' outcome", async ct =>
             {
                 for (var i = 0; i < outcomes.Count; i++)
@@ -592,9 +604,11 @@ public sealed partial class DeliveryJobHandler(
                     Apply(outcomes[i].Row, newStatus, attempts[i], outcomes[i].Reply, recording);
                 }
 
+                // EVENTS HOOK (delivered/deferred/bounced/expired, one transaction): the intent is one more entity in it.
+                intent = events.Intent(outcomes[0].Row.PartitionKey, outcomes.Select((o, i) => CaptureEvent(o.Row, newStatus, sequences[i], recording)).ToList());
                 try
                 {
-                    await status.UpdateRecipientsAsync(outcomes.Select(o => o.Row).ToList(), ct);
+                    await status.UpdateRecipientsAsync(outcomes.Select(o => o.Row).ToList(), intent, ct);
                     settled = true;
                 }
                 catch (TableTransactionFailedException ex) when (ex.Status == 412)
@@ -604,23 +618,27 @@ public sealed partial class DeliveryJobHandler(
             }, cancellationToken);
             if (settled)
             {
+                await events.PublishAsync(intent, cancellationToken);
                 return;
             }
         }
 
         await Task.WhenAll(outcomes.Select((o, i) => persistent.RunAsync(
-            "a recipient's outcome", ct => RecordAsync(o.Row, newStatus, attempts[i], o.Reply, recording, ct), cancellationToken)));
+            "a recipient's outcome", ct => RecordAsync(o.Row, newStatus, attempts[i], sequences[i], o.Reply, recording, ct), cancellationToken)));
     }
 
-    private async Task RecordAsync(RecipientEntity row, string newStatus, int attempts, DeliveryReply reply, Recording recording, CancellationToken cancellationToken)
+    private async Task RecordAsync(RecipientEntity row, string newStatus, int attempts, int sequence, DeliveryReply reply, Recording recording, CancellationToken cancellationToken)
     {
         var current = row;
         for (var conflict = 0; ; conflict++)
         {
             Apply(current, newStatus, attempts, reply, recording);
+            // EVENTS HOOK (delivered/deferred/bounced/expired, one row): the intent makes the update a two-entity transaction.
+            var intent = events.Intent(current.PartitionKey, [CaptureEvent(current, newStatus, sequence, recording)]);
             try
             {
-                current.ETag = await status.UpdateRecipientAsync(current, current.ETag, cancellationToken);
+                current.ETag = await status.UpdateRecipientAsync(current, current.ETag, intent, cancellationToken);
+                await events.PublishAsync(intent, cancellationToken);
                 return;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && conflict < MaxRecordConflicts)
@@ -635,6 +653,7 @@ public sealed partial class DeliveryJobHandler(
                 }
 
                 current = fresh;
+                sequence = fresh.EventSeq + 1;
             }
         }
     }
@@ -658,6 +677,17 @@ public sealed partial class DeliveryJobHandler(
         row.LeaseUntil = null;
         row.DsnPending = recording.DsnPending;
     }
+
+    private static RecipientEvent CaptureEvent(RecipientEntity row, string newStatus, int sequence, Recording recording) => EventPublisher.Capture(
+        row,
+        newStatus switch
+        {
+            RecipientStatus.Delivered => EventTypes.Delivered,
+            RecipientStatus.Deferred => EventTypes.Deferred,
+            _ => recording.Expired?.Contains(row.Address) == true ? EventTypes.Expired : EventTypes.Bounced,
+        },
+        sequence,
+        recording.Now);
 
     // Queue visibility is in whole seconds; a shorter wait would be truncated to none and the job would spin.
     private static TimeSpan WholeSeconds(TimeSpan delay) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));

@@ -87,6 +87,16 @@ public sealed partial class OutboundAddressPolicy
     }
 
     /// <summary>
+    /// Why the policy refuses a connection to <paramref name="address"/> (the kind of internal address it is), or null when
+    /// it may be used: the same rule as for MX addresses, for other outbound connections such as webhook requests.
+    /// </summary>
+    public string? Refusal(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return !_enabled || IsAllowed(address) ? null : Classify(address);
+    }
+
+    /// <summary>
     /// What kind of non-public address <paramref name="address"/> is (<c>loopback</c>, <c>private (RFC 1918)</c>, …), or
     /// null for a public unicast address.
     /// </summary>

@@ -87,4 +87,7 @@ public sealed class MessageEntity : ITableEntity
 
     /// <summary>How the message was signed ("unsigned", or the DKIM domains and selectors).</summary>
     public string Dkim { get; set; } = "unsigned";
+
+    /// <summary>The submission's metadata (a few string key/values), as a JSON object; empty when none was given. Events carry it.</summary>
+    public string MetadataJson { get; set; } = "";
 }

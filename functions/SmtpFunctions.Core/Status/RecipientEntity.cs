@@ -89,6 +89,12 @@ public sealed class RecipientEntity : ITableEntity
     public int PoisonCount { get; set; }
 
     /// <summary>
+    /// The number of the recipient's last event (1 for its first, accepted or suppressed, written by the commit). Raised in
+    /// the same write as each status change that is an event, which carries the event's intent beside it.
+    /// </summary>
+    public int EventSeq { get; set; }
+
+    /// <summary>
     /// The RowKey for a recipient of a message: escaped so any local part is a legal key, case-folded like duplicate
     /// detection, and carrying the message id so that it is unique across the table (Azurite looks entities up by RowKey
     /// first: a common address shared by thousands of partitions made each point read scan them).

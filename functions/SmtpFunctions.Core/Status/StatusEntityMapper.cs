@@ -25,6 +25,7 @@ internal static class StatusEntityMapper
         AcceptedRecipientsJson = row.GetString(nameof(MessageEntity.AcceptedRecipientsJson)) ?? "[]",
         Dkim = row.GetString(nameof(MessageEntity.Dkim)) ?? "unsigned",
         TenantId = row.GetString(nameof(MessageEntity.TenantId)) ?? "",
+        MetadataJson = row.GetString(nameof(MessageEntity.MetadataJson)) ?? "",
     };
 
     public static RecipientEntity ToRecipient(TableEntity row) => new()
@@ -52,5 +53,6 @@ internal static class StatusEntityMapper
         LeaseUntil = row.GetDateTimeOffset(nameof(RecipientEntity.LeaseUntil)),
         DsnPending = row.GetBoolean(nameof(RecipientEntity.DsnPending)) ?? false,
         PoisonCount = row.GetInt32(nameof(RecipientEntity.PoisonCount)) ?? 0,
+        EventSeq = row.GetInt32(nameof(RecipientEntity.EventSeq)) ?? 0,
     };
 }

@@ -87,6 +87,10 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.ApiKeysTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.WebhooksTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.WebhookFailuresTable).CreateIfNotExistsAsync(cancellationToken),
+            Queues.GetQueueClient(StorageNames.EventsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queues.GetQueueClient(StorageNames.EventsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };
         foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
         {

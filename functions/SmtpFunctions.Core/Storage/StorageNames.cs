@@ -29,6 +29,17 @@ public static class StorageNames
 
     /// <summary>Table of per-key, per-minute submission counts that instances take rate-limit allowance from.</summary>
     public const string RateLimitsTable = "ratelimits";
+    /// <summary>Webhook subscriptions; partition = tenant, row = subscription id.</summary>
+    public const string WebhooksTable = "webhooks";
+
+    /// <summary>Events a webhook subscription never took, kept for its replay; partition = subscription id.</summary>
+    public const string WebhookFailuresTable = "webhookfailures";
+
+    /// <summary>Queue of event intents to dispatch and webhook deliveries to try again.</summary>
+    public const string EventsQueue = "events";
+
+    /// <summary>Where the events trigger moves messages that failed <c>maxDequeueCount</c> times.</summary>
+    public const string EventsPoisonQueue = "events-poison";
 
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";

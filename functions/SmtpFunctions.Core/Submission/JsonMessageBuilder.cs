@@ -15,6 +15,7 @@ internal static class JsonMessageBuilder
     {
         errors = [];
         var message = NewMessage();
+        MessageMetadata.Check(request.Metadata, errors);
 
         MailboxAddress? from = null;
         if (request.From is null)

@@ -41,6 +41,13 @@ public sealed record JsonMessageRequest
     [JsonPropertyName("html")]
     public string? Html { get; init; }
 
+    /// <summary>
+    /// The caller's own key/values about the message (a few, small: <see cref="MessageMetadata"/>): never in the mail, but in
+    /// every event about it.
+    /// </summary>
+    [JsonPropertyName("metadata")]
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
     /// <summary>Extra header fields; structural ones (From, Content-*, …) are refused.</summary>
     [JsonPropertyName("headers")]
     public IReadOnlyDictionary<string, string?>? Headers { get; init; }

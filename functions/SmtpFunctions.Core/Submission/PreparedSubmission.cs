@@ -17,6 +17,9 @@ namespace SmtpFunctions.Core.Submission;
 public sealed record PreparedSubmission(
     MimeMessage Message, Envelope Envelope, ReadOnlySequence<byte> Mime, bool RequiresSmtpUtf8, bool EightBit, string Dkim) : IDisposable
 {
+    /// <summary>The submission's metadata (JSON submissions only), checked by <see cref="MessageMetadata"/>.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
     /// <summary>What holds <see cref="Mime"/>.</summary>
     internal IDisposable? Owner { get; init; }
 

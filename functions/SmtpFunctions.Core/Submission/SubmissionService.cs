@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Suppression;
@@ -31,6 +32,7 @@ public sealed partial class SubmissionService(
     SweepIndex sweepIndex,
     MessageIds ids,
     SuppressionList suppressions,
+    EventPublisher events,
     TimeProvider time,
     MailMetrics metrics,
     ILogger<SubmissionService> logger)
@@ -117,7 +119,12 @@ public sealed partial class SubmissionService(
         var enqueue = EnqueueAsync();
         // The sweeper's index row goes out with them: written before the commit, it can only be early (an orphan's row is
         // dropped after the orphan grace), never missing for a committed message.
-        await Task.WhenAll(blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken), enqueue, sweepIndex.AddAsync(id, now, cancellationToken));
+        // EVENTS HOOK (accepted/suppressed): queued with the jobs, before the commit, which the dispatcher checks like delivery does.
+        await Task.WhenAll(
+            blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken),
+            enqueue,
+            sweepIndex.AddAsync(id, now, cancellationToken),
+            events.AcceptedAsync(id, token, now, cancellationToken));
         var (suppressed, jobCount) = await enqueue;
 
         var accepted = envelope.Recipients
@@ -141,6 +148,7 @@ public sealed partial class SubmissionService(
             AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
             Dkim = dkim,
             TenantId = request.TenantId,
+            MetadataJson = prepared.Metadata is { Count: > 0 } metadata ? JsonSerializer.Serialize(metadata, ReceiptJson) : "",
         };
         var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
         {
@@ -151,6 +159,7 @@ public sealed partial class SubmissionService(
             Status = suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued,
             LastResponse = suppressed.GetValueOrDefault(r.Address)?.ToStatusText(),
             UpdatedAt = now,
+            EventSeq = events.Enabled ? 1 : 0,
         }).ToList();
 
         // A conflict can also be our own transaction, applied although its response was lost and the SDK retried it:

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Delivery;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
@@ -24,6 +25,7 @@ namespace SmtpFunctions.Core.Sweeping;
 public sealed partial class PoisonJobHandler(
     StatusStore status,
     Redriver redriver,
+    EventPublisher events,
     MailMetrics metrics,
     TimeProvider time,
     IOptions<SweeperOptions> options,
@@ -110,9 +112,11 @@ public sealed partial class PoisonJobHandler(
             row.PoisonCount = 0;
         }
 
+        // EVENTS HOOK (bounced after repeated poisoning): the intent rides in the same transaction.
+        var intent = events.Intent(message.PartitionKey, giveUp.Select(r => EventPublisher.Capture(r, EventTypes.Bounced, r.EventSeq + 1, now)).ToList());
         try
         {
-            await status.UpdateRecipientsAsync(giveUp, cancellationToken);
+            await status.UpdateRecipientsAsync(giveUp, intent, cancellationToken);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
         {
@@ -120,6 +124,7 @@ public sealed partial class PoisonJobHandler(
             return PoisonDisposition.NothingPending;
         }
 
+        await events.PublishAsync(intent, cancellationToken);
         foreach (var row in giveUp)
         {
             metrics.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", "failed"), new KeyValuePair<string, object?>("domain", row.Domain));

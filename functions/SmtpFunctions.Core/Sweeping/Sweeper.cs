@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Submission;
@@ -27,6 +28,7 @@ public sealed partial class Sweeper(
     SweepIndex index,
     StatusStore status,
     Redriver redriver,
+    EventIntentRecovery intents,
     IOptions<SweeperOptions> options,
     IOptions<DeliveryOptions> delivery,
     IOptions<StorageOptions> storage,
@@ -84,7 +86,7 @@ public sealed partial class Sweeper(
             return;
         }
 
-        var (message, recipients) = await status.GetAsync(row.RowKey, cancellationToken);
+        var (message, recipients, undispatched) = await status.GetWithIntentsAsync(row.RowKey, cancellationToken);
         if (message is null)
         {
             if (now - row.SubmittedAt >= _orphanGrace)
@@ -106,7 +108,10 @@ public sealed partial class Sweeper(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MessageId"] = row.RowKey });
         var pending = recipients.Where(r => !RecipientStatus.IsFinal(r.Status)).ToList();
         var unreported = recipients.Where(r => r.DsnPending).ToList();
-        if (pending.Count == 0 && unreported.Count == 0)
+
+        // EVENTS HOOK (recovery): intents still there after their grace lost their queue message; they keep the row too.
+        var eventsDue = await intents.ResendAsync(undispatched, now, cancellationToken);
+        if (pending.Count == 0 && unreported.Count == 0 && eventsDue is null)
         {
             // Kept until its retention ends (a replay of its idempotency key is answered until then), then deleted.
             var retainedUntil = message.SubmittedAt + _retention;
@@ -133,8 +138,12 @@ public sealed partial class Sweeper(
 
         // Next look: when the earliest of them will be overdue (a row just re-driven is due now, so a grace from now); a row
         // overdue but left alone (it changed meanwhile) is looked at again a grace from now, never in the past.
-        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).Min() + _options.OverdueGrace;
+        var next = pending.Select(r => DueAt(r, message)).Concat(unreported.Select(r => r.UpdatedAt)).DefaultIfEmpty(DateTimeOffset.MaxValue - _options.OverdueGrace).Min() + _options.OverdueGrace;
         var nextCheck = next > now ? next : now + _options.OverdueGrace;
+        if (eventsDue is { } eventsCheck && eventsCheck < nextCheck)
+        {
+            nextCheck = eventsCheck;
+        }
         if (await index.MoveAsync(row, nextCheck, cancellationToken))
         {
             Interlocked.Increment(ref tally.Moved);

@@ -66,6 +66,15 @@ public sealed class MailMetrics
     /// <summary>Recipients whose message went out whole without a reply to the final dot: the duplicate window.</summary>
     public const string DeliveryUnconfirmed = "smtpfunctions.delivery.unconfirmed";
 
+    /// <summary>Counter: recipient events handed to the targets, by <c>event</c> (accepted, delivered, …); a re-sent intent counts again.</summary>
+    public const string EventsDispatched = "smtpfunctions.events.dispatched";
+
+    /// <summary>Counter: tries to send an event to a webhook or Event Grid, by <c>target</c> and <c>outcome</c> (delivered/retried/refused/abandoned).</summary>
+    public const string WebhookDeliveries = "smtpfunctions.webhooks.deliveries";
+
+    /// <summary>Counter: event intents whose enqueue failed after their status write (left for the sweeper), or that the sweeper sent again, by <c>stage</c>.</summary>
+    public const string EventIntentsLate = "smtpfunctions.events.intents.late";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -88,6 +97,9 @@ public sealed class MailMetrics
         Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Jobs taken from the poison queue.");
         Redriven = meter.CreateCounter<long>(RecipientsRedriven, "{recipient}", "Recipients re-driven outside their job's retry chain.");
         Unconfirmed = meter.CreateCounter<long>(DeliveryUnconfirmed, "{recipient}", "Recipients sent the whole message without a reply to it.");
+        Dispatched = meter.CreateCounter<long>(EventsDispatched, "{event}", "Recipient events handed to webhooks and Event Grid.");
+        WebhookTries = meter.CreateCounter<long>(WebhookDeliveries, "{try}", "Tries to send an event to a webhook or Event Grid.");
+        LateIntents = meter.CreateCounter<long>(EventIntentsLate, "{intent}", "Event intents left for (or sent again by) the sweeper.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -140,4 +152,13 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="DeliveryUnconfirmed"/>.</summary>
     public Counter<long> Unconfirmed { get; }
+
+    /// <summary>See <see cref="EventsDispatched"/>.</summary>
+    public Counter<long> Dispatched { get; }
+
+    /// <summary>See <see cref="WebhookDeliveries"/>.</summary>
+    public Counter<long> WebhookTries { get; }
+
+    /// <summary>See <see cref="EventIntentsLate"/>.</summary>
+    public Counter<long> LateIntents { get; }
 }

@@ -8,10 +8,10 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.LocalHost.Queues;
 
 /// <summary>
-/// Plays the Functions host's queue trigger for <c>DeliverMessage</c> on one shard's queue (<c>outbound</c>, or
-/// <c>outbound-n</c>; one listener per shard): polls it with host.json's batch size, threshold and polling back-off;
-/// deletes a message when the handler returns; on an exception makes it visible again after <c>visibilityTimeout</c>, or
-/// moves it to the shard's poison queue (<c>{queue}-poison</c>) once <c>maxDequeueCount</c> is reached.
+/// Plays the Functions host's queue trigger for one function (<c>DeliverMessage</c> on <c>outbound</c>,
+/// <c>DispatchEvents</c> on <c>events</c>: see <see cref="QueueTriggerBinding"/>): polls the queue with host.json's batch
+/// size, threshold and polling back-off; deletes a message when the handler returns; on an exception makes it visible
+/// again after <c>visibilityTimeout</c>, or moves it to the poison queue once <c>maxDequeueCount</c> is reached.
 /// </summary>
 /// <remarks>
 /// As in the Functions host, a message whose text cannot be decoded (not Base64) goes to the poison queue at once
@@ -22,9 +22,8 @@ namespace SmtpFunctions.LocalHost.Queues;
 /// message is logged and survived, and polling backs off while storage is down.
 /// </remarks>
 internal sealed partial class QueueTriggerListener(
+    QueueTriggerBinding binding,
     StorageAccount account,
-    QueueShard shard,
-    DeliveryJobHandler handler,
     QueueTriggerSettings settings,
     IOptions<LocalHostOptions> options,
     ILogger<QueueTriggerListener> logger) : BackgroundService
@@ -32,15 +31,15 @@ internal sealed partial class QueueTriggerListener(
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     // Raw text, decoded per message: the SDK's Base64 decoding would fail the whole batch for one bad message.
-    private readonly QueueClient _queue = account.RawQueues.GetQueueClient(StorageShards.QueueName(shard.Number));
-    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
+    private readonly QueueClient _queue = account.RawQueues.GetQueueClient(binding.Queue);
+    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(binding.PoisonQueue);
     private readonly TimeSpan _lease = options.Value.QueueLease;
     private readonly HashSet<Task> _inFlight = [];
     private readonly SemaphoreSlim _completed = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(logger, _queue.Name, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount, _lease);
+        LogStarted(logger, binding.Queue, settings.BatchSize, settings.NewBatchThreshold, settings.MaxPollingInterval, settings.VisibilityTimeout, settings.MaxDequeueCount, _lease);
         var pollDelay = MinPollingInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,7 +71,7 @@ internal sealed partial class QueueTriggerListener(
             catch (Exception ex)
             {
                 // Storage down, or anything else: the Functions host keeps its listener alive too, and backs off.
-                LogPollFailed(logger, pollDelay, StorageFaults.IsUnavailable(ex), ex);
+                LogPollFailed(logger, binding.Queue, pollDelay, StorageFaults.IsUnavailable(ex), ex);
                 try
                 {
                     await Task.Delay(pollDelay, stoppingToken);
@@ -109,7 +108,7 @@ internal sealed partial class QueueTriggerListener(
         {
             if (!QueueMessageBody.TryDecode(message, settings.MessageEncoding, out var body))
             {
-                LogUndecodable(logger, message.MessageId, message.DequeueCount);
+                LogUndecodable(logger, message.MessageId, message.DequeueCount, binding.PoisonQueue);
                 await MoveToPoisonAsync(message, message.PopReceipt);
                 return;
             }
@@ -121,11 +120,11 @@ internal sealed partial class QueueTriggerListener(
                 return;
             }
 
-            LogExecuting(logger, message.MessageId, message.DequeueCount, message.InsertedOn);
+            LogExecuting(logger, binding.FunctionName, message.MessageId, message.DequeueCount, message.InsertedOn);
             await using var lease = QueueMessageLease.Start(_queue, message, _lease, logger);
             try
             {
-                await handler.HandleAsync(body, message.DequeueCount, stoppingToken);
+                await binding.Handle(body, message.DequeueCount, stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
@@ -135,7 +134,7 @@ internal sealed partial class QueueTriggerListener(
             }
             catch (Exception ex)
             {
-                LogFailed(logger, message.MessageId, message.DequeueCount, ex);
+                LogFailed(logger, binding.FunctionName, message.MessageId, message.DequeueCount, ex);
                 await ReleaseOrPoisonAsync(message, lease);
                 return;
             }
@@ -180,7 +179,7 @@ internal sealed partial class QueueTriggerListener(
         }
 
         await _queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
-        LogPoisoned(logger, message.MessageId, message.DequeueCount);
+        LogPoisoned(logger, message.MessageId, binding.PoisonQueue, message.DequeueCount);
     }
 
     private TimeSpan Longer(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
@@ -218,20 +217,20 @@ internal sealed partial class QueueTriggerListener(
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Queue listener on {Queue}: batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval}, visibilityTimeout {VisibilityTimeout}, maxDequeueCount {MaxDequeueCount}, lease {Lease}")]
     private static partial void LogStarted(ILogger logger, string queue, int batchSize, int newBatchThreshold, TimeSpan maxPollingInterval, TimeSpan visibilityTimeout, int maxDequeueCount, TimeSpan lease);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Polling outbound failed (storage unavailable: {StorageUnavailable}); polling again in {Delay}")]
-    private static partial void LogPollFailed(ILogger logger, TimeSpan delay, bool storageUnavailable, Exception exception);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Polling {Queue} failed (storage unavailable: {StorageUnavailable}); polling again in {Delay}")]
+    private static partial void LogPollFailed(ILogger logger, string queue, TimeSpan delay, bool storageUnavailable, Exception exception);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "DeliverMessage failed for queue message {QueueMessageId} (dequeue {DequeueCount})")]
-    private static partial void LogFailed(ILogger logger, string queueMessageId, long dequeueCount, Exception exception);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "{FunctionName} failed for queue message {QueueMessageId} (dequeue {DequeueCount})")]
+    private static partial void LogFailed(ILogger logger, string functionName, string queueMessageId, long dequeueCount, Exception exception);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Moved queue message {QueueMessageId} to outbound-poison after {DequeueCount} attempts")]
-    private static partial void LogPoisoned(ILogger logger, string queueMessageId, long dequeueCount);
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Moved queue message {QueueMessageId} to {PoisonQueue} after {DequeueCount} attempts")]
+    private static partial void LogPoisoned(ILogger logger, string queueMessageId, string poisonQueue, long dequeueCount);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Queue message {QueueMessageId} (dequeue {DequeueCount}) is not valid Base64; moving it to outbound-poison")]
-    private static partial void LogUndecodable(ILogger logger, string queueMessageId, long dequeueCount);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Queue message {QueueMessageId} (dequeue {DequeueCount}) is not valid Base64; moving it to {PoisonQueue}")]
+    private static partial void LogUndecodable(ILogger logger, string queueMessageId, long dequeueCount, string poisonQueue);
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Debug, Message = "Executing DeliverMessage for queue message {QueueMessageId} (dequeue {DequeueCount}, inserted {InsertedOn})")]
-    private static partial void LogExecuting(ILogger logger, string queueMessageId, long dequeueCount, DateTimeOffset? insertedOn);
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Debug, Message = "Executing {FunctionName} for queue message {QueueMessageId} (dequeue {DequeueCount}, inserted {InsertedOn})")]
+    private static partial void LogExecuting(ILogger logger, string functionName, string queueMessageId, long dequeueCount, DateTimeOffset? insertedOn);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Error, Message = "Queue listener could not finish with queue message {QueueMessageId}; it comes back when its lease runs out")]
     private static partial void LogListenerFault(ILogger logger, string queueMessageId, Exception exception);

@@ -26,7 +26,7 @@ namespace SmtpFunctions.Benchmarks.Delivery;
 /// batch semantics; then, in the same run, Postfix relays as many (fed by smtp-source) to the same sink. Prints
 /// messages/s and CPU-seconds per 1,000 messages for both, and Azurite's dequeue ceiling at the same depth.
 /// </summary>
-public sealed class DeliverBenchmark : IBenchmark
+public sealed partial class DeliverBenchmark : IBenchmark
 {
     private const string Domain = "bench.test";
     private const string Sender = "sender@sender.test";
@@ -51,7 +51,7 @@ public sealed class DeliverBenchmark : IBenchmark
         await using var dns = await DnsServer.StartAsync(new DnsZone(Domain).Mx(Domain, 10, "mx." + Domain).A("mx." + Domain, sink.Address));
         Console.WriteLine($"  azurite 127.0.0.1:{azurite.QueuePort}, smtp-sink {sink.EndPoint}, BIND {dns.EndPoint}");
 
-        await using var services = BuildServices(azurite.ConnectionString, sink.Port, dns.EndPoint);
+        await using var services = BuildServices(azurite.ConnectionString, sink.Port, dns.EndPoint, events: false);
         var account = services.GetRequiredService<StorageAccount>();
         await account.EnsureCreatedAsync(cancellationToken: cancellationToken);
 
@@ -78,7 +78,8 @@ public sealed class DeliverBenchmark : IBenchmark
         Print("smtpfunctions", ours, settings.Messages);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  of which background JIT {jitCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg ({jitCpu / ours.Cpu:P0})"));
-        Console.WriteLine("  " + StorageRequestCounter.PerMessage(requestsBefore, requests.Snapshot(), settings.Messages));
+        var baselineRequests = StorageRequestCounter.PerMessage(requestsBefore, requests.Snapshot(), settings.Messages);
+        Console.WriteLine("  " + baselineRequests);
         Console.WriteLine("  " + StorageRequestCounter.MeanLatency(requestsBefore, secondsBefore, requests.Snapshot(), requests.Seconds()));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  azurite used {azuriteCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg meanwhile ({100 * azuriteCpu.TotalSeconds / ours.Elapsed.TotalSeconds:F0} % of a core; not counted as ours)"));
@@ -90,6 +91,11 @@ public sealed class DeliverBenchmark : IBenchmark
         Console.WriteLine($"  azurite ceiling after the run: {ceilingAfter:F0} receive+delete/s");
         Console.WriteLine($"  smtpfunctions rate = {100 * ours.Rate(settings.Messages) / ceiling:F0} % of azurite's ceiling before, {100 * ours.Rate(settings.Messages) / ceilingAfter:F0} % after; " +
             $"SMTP sessions opened {ours.SessionsOpened}, reused {ours.SessionsReused}");
+
+        if (settings.Events)
+        {
+            await RunEventsVariantAsync(azurite, sink, dns.EndPoint, settings, ours, baselineRequests, cancellationToken);
+        }
 
         if (!settings.SkipPostfix)
         {
@@ -141,7 +147,8 @@ public sealed class DeliverBenchmark : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {who,-14} {result.Rate(messages),8:F0} msg/s  {result.Cpu.TotalSeconds * 1000 / messages,6:F2} cpu-s/1000 msg  ({result.Delivered} delivered in {result.Elapsed.TotalSeconds:F1} s, {result.Cpu.TotalSeconds:F1} cpu-s)"));
 
-    private static ServiceProvider BuildServices(string storage, int port, IPEndPoint dns)
+    // Events off unless asked for: the numbers without them are the baseline the events variant is printed beside.
+    private static ServiceProvider BuildServices(string storage, int port, IPEndPoint dns, bool events)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -151,6 +158,8 @@ public sealed class DeliverBenchmark : IBenchmark
             ["Routing:NameServers"] = $"{dns.Address}:{dns.Port}",
             // The sink is on loopback, which the outbound address policy refuses by default.
             ["Routing:AllowedNetworks"] = "127.0.0.0/8",
+            ["Events:Enabled"] = events ? "true" : "false",
+            ["Events:RequireHttps"] = "false",
         }).Build();
         // No log provider: both sides are measured on the mail path, and Postfix's log goes to a file it writes itself.
         // One provider only, for the handler's outcome lines: failures and stalls are reported without reading storage.

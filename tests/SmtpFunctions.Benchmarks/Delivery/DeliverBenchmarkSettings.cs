@@ -38,6 +38,9 @@ internal sealed record DeliverBenchmarkSettings
     /// <summary>Messages for the Azurite ceiling measurement (<c>--ceiling</c>). Default min(messages, 3,000).</summary>
     public int? CeilingMessages { get; init; }
 
+    /// <summary>Also run the events variant: events on, one webhook subscription, its receiver, and the dispatcher.</summary>
+    public bool Events { get; init; }
+
     public static DeliverBenchmarkSettings Parse(IReadOnlyList<string> args)
     {
         var settings = new DeliverBenchmarkSettings();
@@ -56,7 +59,8 @@ internal sealed record DeliverBenchmarkSettings
                 "--time-limit" => settings with { TimeLimit = TimeSpan.FromMinutes(Next()) },
                 "--no-postfix" => settings with { SkipPostfix = true },
                 "--split" => settings with { Split = true },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --time-limit MINUTES --no-postfix --split"),
+                "--events" => settings with { Events = true },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --time-limit MINUTES --no-postfix --split --events"),
             };
         }
 

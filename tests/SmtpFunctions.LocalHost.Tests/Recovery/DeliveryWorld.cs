@@ -196,7 +196,7 @@ internal sealed class DeliveryWorld : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {
-            var started = Host.Output.Split('\n').Count(l => l.Contains("[4012]", StringComparison.Ordinal));
+            var started = Host.Output.Split('\n').Count(l => l.Contains("[4012] Executing DeliverMessage", StringComparison.Ordinal));
             var inFlight = started - CountDeliveries(messages).Count(c => c > 0);
             if (inFlight >= count)
             {

@@ -37,7 +37,7 @@ public sealed class HostCrashRecoveryTests(ITestOutputHelper output)
             .Where(t => t > restarted)
             .DefaultIfEmpty(DateTimeOffset.MaxValue)
             .Min();
-        var redelivered = host.Output[before.Length..].Split('\n').Count(l => l.Contains("[4012]", StringComparison.Ordinal) && !l.Contains("(dequeue 1,", StringComparison.Ordinal));
+        var redelivered = host.Output[before.Length..].Split('\n').Count(l => l.Contains("[4012] Executing DeliverMessage", StringComparison.Ordinal) && !l.Contains("(dequeue 1,", StringComparison.Ordinal));
         report.WriteTo(output,
             ("delivered before the kill", deliveredAtKill.ToString(CultureInfo.InvariantCulture)),
             ("jobs in flight when killed (started, not yet delivered)", inFlight.ToString(CultureInfo.InvariantCulture)),

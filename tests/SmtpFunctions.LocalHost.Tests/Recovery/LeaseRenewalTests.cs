@@ -21,7 +21,7 @@ public sealed class LeaseRenewalTests(ITestOutputHelper output)
         await world.Sink.WaitForMessagesAsync(1, m => m.Recipients.Contains(message.Recipient), TimeSpan.FromSeconds(60));
         var states = await world.WaitUntilFinalAsync([message], DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30));
 
-        var runs = host.Output.Split('\n').Where(l => l.Contains("[4012]", StringComparison.Ordinal)).ToList();
+        var runs = host.Output.Split('\n').Where(l => l.Contains("[4012] Executing DeliverMessage", StringComparison.Ordinal)).ToList();
         output.WriteLine(string.Join('\n', runs));
         Assert.Equal("delivered", states[0].Status);
         Assert.Single(runs);

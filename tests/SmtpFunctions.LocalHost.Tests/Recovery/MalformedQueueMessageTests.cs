@@ -66,7 +66,7 @@ public sealed class MalformedQueueMessageTests(ITestOutputHelper output)
         Assert.Single(Lines(log, "[4006]"));
         Assert.Equal(3, Lines(log, "[4004]").Count);
         Assert.Equal(2, Lines(log, "[4004]").Count(l => l.Contains("after 3 attempts", StringComparison.Ordinal)));
-        Assert.Equal(1 + (2 * 3) + 1, Lines(log, "[4012]").Count); // the two jobs once each, the two bad jobs three times each
+        Assert.Equal(1 + (2 * 3) + 1, Lines(log, "[4012] Executing DeliverMessage").Count); // the two jobs once each, the two bad jobs three times each
     }
 
     [Fact]
