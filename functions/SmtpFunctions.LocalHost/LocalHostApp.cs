@@ -46,6 +46,7 @@ public static class LocalHostApp
             }
 
             builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.Events(sp)));
+            builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, QueueTriggerBinding.EventsPoison(sp)));
         }
 
         if (builder.Configuration.GetValue($"{SweeperOptions.SectionName}:{nameof(SweeperOptions.Enabled)}", true))

@@ -154,6 +154,7 @@ var optionDefaults = {
   Events__Enabled: 'true'
   Events__RequireHttps: 'true'
   Events__RetrySchedule: '00:00:05,00:05:00,00:30:00,02:00:00,05:00:00,10:00:00,10:00:00'
+  Events__PoisonRedriveSchedule: '00:01:00,00:10:00,01:00:00,06:00:00'
   Events__DisableAfter: '5.00:00:00'
   Events__RequestTimeout: '00:00:15'
   Events__IntentGrace: '00:02:00'

@@ -40,6 +40,7 @@ var queueNames = concat(flatten(map(shardQueueNames, q => [
 ])), [
   'events'
   'events-poison'
+  'events-poison-poison'
 ])
 var tableNames = [
   'apikeys'

@@ -26,6 +26,7 @@ var metricNames = {
   eventsDispatched: 'smtpfunctions.events.dispatched'
   webhookDeliveries: 'smtpfunctions.webhooks.deliveries'
   eventIntentsLate: 'smtpfunctions.events.intents.late'
+  eventsPoisoned: 'smtpfunctions.events.poisoned'
 }
 
 @export()

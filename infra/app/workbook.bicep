@@ -283,6 +283,13 @@ var content = {
       '50'
     )
     kql(
+      'events-poisoned',
+      'Event messages taken from events-poison, by outcome (${metricNames.eventsPoisoned})',
+      counterBy(metricNames.eventsPoisoned, 'outcome'),
+      'timechart',
+      '50'
+    )
+    kql(
       'ingress-sessions',
       'Ingress SMTP sessions, by result (${metricNames.ingressSessions})',
       counterBy(metricNames.ingressSessions, 'result'),

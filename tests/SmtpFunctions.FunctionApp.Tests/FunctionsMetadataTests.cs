@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        [.. new[] { "CreateKey", "CreateWebhook", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedJob", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages" }
+        [.. new[] { "CreateKey", "CreateWebhook", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedEvent", "RedrivePoisonedJob", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages" }
             .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
             .Order()];
 
@@ -83,6 +83,16 @@ public class FunctionsMetadataTests
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.EventsQueue, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_RedrivePoisonedEvent_IsQueueTriggerOnEventsPoison()
+    {
+        var trigger = Trigger(ReadMetadata(OutputDirectory)["RedrivePoisonedEvent"]);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.EventsPoisonQueue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, trigger.GetProperty("connection").GetString());
     }
 

@@ -161,7 +161,7 @@ public sealed partial class EventDispatcher(
 
         if (!subscription.Enabled)
         {
-            await KeepAsync(message, "the subscription is disabled", cancellationToken);
+            await KeepForReplayAsync(message, "the subscription is disabled", cancellationToken);
             return;
         }
 
@@ -194,7 +194,7 @@ public sealed partial class EventDispatcher(
         if (result.Refused)
         {
             metrics.WebhookTries.Add(1, new("target", target), new("outcome", "refused"));
-            await KeepAsync(message, result.Error, cancellationToken);
+            await KeepForReplayAsync(message, result.Error, cancellationToken);
         }
         else if (message.Attempt < _delays.Count)
         {
@@ -204,12 +204,17 @@ public sealed partial class EventDispatcher(
         else
         {
             metrics.WebhookTries.Add(1, new("target", target), new("outcome", "abandoned"));
-            await KeepAsync(message, result.Error, cancellationToken);
+            await KeepForReplayAsync(message, result.Error, cancellationToken);
         }
     }
 
-    private async Task KeepAsync(EventQueueMessage message, string? error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives up on a webhook delivery: keeps the event for the subscription's replay (an Event Grid delivery is logged and
+    /// dropped; Event Grid has no replay).
+    /// </summary>
+    public async Task KeepForReplayAsync(EventQueueMessage message, string? error, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
         if (message.Target == WebhookTargets.EventGrid)
         {
             LogEventGridAbandoned(logger, message.EventId!, error ?? "");

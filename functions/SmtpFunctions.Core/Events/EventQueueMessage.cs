@@ -41,4 +41,7 @@ public sealed record EventQueueMessage
 
     /// <summary>Deliver: tries made so far.</summary>
     public int Attempt { get; init; }
+
+    /// <summary>Times this message came back from <c>events-poison</c> (any kind).</summary>
+    public int Redrives { get; init; }
 }

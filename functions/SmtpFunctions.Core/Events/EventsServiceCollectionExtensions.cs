@@ -19,6 +19,7 @@ public static class EventsServiceCollectionExtensions
         services.TryAddSingleton<EventGridSender>();
         services.TryAddSingleton<EventDispatcher>();
         services.TryAddSingleton<EventIntentRecovery>();
+        services.TryAddSingleton<EventPoisonHandler>();
         services.TryAddSingleton<WebhookSubscriptions>();
         return services;
     }

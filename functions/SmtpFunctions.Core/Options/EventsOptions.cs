@@ -34,6 +34,13 @@ public sealed class EventsOptions : IValidatableObject
     /// <summary>A subscription failing without a single success for this long is disabled. Default 5 days.</summary>
     public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
 
+    /// <summary>
+    /// Waits before a message of <c>events-poison</c> (one whose handling threw <c>maxDequeueCount</c> times: storage
+    /// trouble, not a failing receiver) is put back on <c>events</c>. Default <c>00:01:00, 00:10:00, 01:00:00, 06:00:00</c>;
+    /// after the last, a webhook delivery is kept for the subscription's replay and the rest are dropped (event 9412).
+    /// </summary>
+    public string PoisonRedriveSchedule { get; set; } = "00:01:00,00:10:00,01:00:00,06:00:00";
+
     /// <summary>How long one webhook request may take. Default 15 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -60,12 +67,20 @@ public sealed class EventsOptions : IValidatableObject
     public string EventGridClientId { get; set; } = "";
 
     /// <summary>The retry schedule, parsed.</summary>
-    public IReadOnlyList<TimeSpan> RetryDelays() => ParseSchedule(RetrySchedule, out var delays, out _) ? delays : [];
+    public IReadOnlyList<TimeSpan> RetryDelays() => ParseSchedule(nameof(RetrySchedule), RetrySchedule, out var delays, out _) ? delays : [];
+
+    /// <summary>The poison re-drive schedule, parsed.</summary>
+    public IReadOnlyList<TimeSpan> PoisonRedriveDelays() => ParseSchedule(nameof(PoisonRedriveSchedule), PoisonRedriveSchedule, out var delays, out _) ? delays : [];
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!ParseSchedule(RetrySchedule, out var delays, out var problem))
+        if (!ParseSchedule(nameof(PoisonRedriveSchedule), PoisonRedriveSchedule, out _, out var poisonProblem))
+        {
+            yield return new ValidationResult(poisonProblem, [nameof(PoisonRedriveSchedule)]);
+        }
+
+        if (!ParseSchedule(nameof(RetrySchedule), RetrySchedule, out var delays, out var problem))
         {
             yield return new ValidationResult(problem, [nameof(RetrySchedule)]);
         }
@@ -100,7 +115,7 @@ public sealed class EventsOptions : IValidatableObject
         }
     }
 
-    private static bool ParseSchedule(string text, out List<TimeSpan> delays, out string? problem)
+    private static bool ParseSchedule(string name, string text, out List<TimeSpan> delays, out string? problem)
     {
         delays = [];
         problem = null;
@@ -108,7 +123,7 @@ public sealed class EventsOptions : IValidatableObject
         {
             if (!TimeSpan.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var delay) || delay < TimeSpan.FromSeconds(1) || delay > TimeSpan.FromDays(1))
             {
-                problem = $"Events:RetrySchedule: '{part}' is not a wait between 1 second and 1 day.";
+                problem = $"Events:{name}: '{part}' is not a wait between 1 second and 1 day.";
                 return false;
             }
 
@@ -117,7 +132,7 @@ public sealed class EventsOptions : IValidatableObject
 
         if (delays.Count == 0)
         {
-            problem = "Events:RetrySchedule must list at least one wait.";
+            problem = $"Events:{name} must list at least one wait.";
             return false;
         }
 

@@ -91,6 +91,7 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.WebhookFailuresTable).CreateIfNotExistsAsync(cancellationToken),
             Queues.GetQueueClient(StorageNames.EventsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.EventsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queues.GetQueueClient(StorageNames.EventsPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
         };
         foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
         {

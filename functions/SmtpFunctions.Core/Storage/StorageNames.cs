@@ -41,6 +41,9 @@ public static class StorageNames
     /// <summary>Where the events trigger moves messages that failed <c>maxDequeueCount</c> times.</summary>
     public const string EventsPoisonQueue = "events-poison";
 
+    /// <summary>Where the events poison trigger (<c>RedrivePoisonedEvent</c>) moves messages that failed <c>maxDequeueCount</c> times.</summary>
+    public const string EventsPoisonPoisonQueue = "events-poison-poison";
+
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";
 

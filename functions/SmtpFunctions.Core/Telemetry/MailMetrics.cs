@@ -75,6 +75,9 @@ public sealed class MailMetrics
     /// <summary>Counter: event intents whose enqueue failed after their status write (left for the sweeper), or that the sweeper sent again, by <c>stage</c>.</summary>
     public const string EventIntentsLate = "smtpfunctions.events.intents.late";
 
+    /// <summary>Counter: messages taken from <c>events-poison</c>, by <c>kind</c> and <c>outcome</c> (redriven/kept/left/dropped).</summary>
+    public const string EventsPoisoned = "smtpfunctions.events.poisoned";
+
     /// <summary>Creates the instruments on a meter owned by the host's meter factory (no static meter).</summary>
     public MailMetrics(IMeterFactory meterFactory)
     {
@@ -100,6 +103,7 @@ public sealed class MailMetrics
         Dispatched = meter.CreateCounter<long>(EventsDispatched, "{event}", "Recipient events handed to webhooks and Event Grid.");
         WebhookTries = meter.CreateCounter<long>(WebhookDeliveries, "{try}", "Tries to send an event to a webhook or Event Grid.");
         LateIntents = meter.CreateCounter<long>(EventIntentsLate, "{intent}", "Event intents left for (or sent again by) the sweeper.");
+        PoisonedEvents = meter.CreateCounter<long>(EventsPoisoned, "{message}", "Messages taken from the events poison queue.");
     }
 
     /// <summary>See <see cref="MessagesSubmitted"/>.</summary>
@@ -161,4 +165,7 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="EventIntentsLate"/>.</summary>
     public Counter<long> LateIntents { get; }
+
+    /// <summary>See <see cref="EventsPoisoned"/>.</summary>
+    public Counter<long> PoisonedEvents { get; }
 }

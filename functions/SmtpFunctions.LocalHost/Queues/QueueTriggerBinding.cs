@@ -28,4 +28,11 @@ internal sealed record QueueTriggerBinding(string FunctionName, string Queue, st
         var dispatcher = services.GetRequiredService<EventDispatcher>();
         return new("DispatchEvents", StorageNames.EventsQueue, StorageNames.EventsPoisonQueue, (body, _, ct) => dispatcher.HandleAsync(body, ct));
     }
+
+    /// <summary><c>RedrivePoisonedEvent</c> on <c>events-poison</c>.</summary>
+    public static QueueTriggerBinding EventsPoison(IServiceProvider services)
+    {
+        var handler = services.GetRequiredService<EventPoisonHandler>();
+        return new("RedrivePoisonedEvent", StorageNames.EventsPoisonQueue, StorageNames.EventsPoisonPoisonQueue, (body, _, ct) => handler.HandleAsync(body, ct));
+    }
 }

@@ -119,6 +119,34 @@ public sealed class EventScenarioTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task EventMessage_OnEventsPoison_IsRedrivenToTheDispatcherAndReachesTheReceiver()
+    {
+        await using var world = await WorldAsync();
+        await world.StartHostAsync(("Events:PoisonRedriveSchedule", "00:00:01"));
+        var (receiver, secret) = await world.StartReceiverAsync();
+        Assert.Equal(HttpStatusCode.Created, (await world.SubscribeAsync(receiver.Url, secret)).Status);
+        var id = await world.SubmitAsync(EventWorld.Delivered);
+        await receiver.WaitUntilAsync(r => r.Any(x => x.MessageId == id && x.Type == "smtpfunctions.delivered"), Wait);
+
+        // What the host's listener leaves on events-poison after maxDequeueCount failures: the accepted message, as queued.
+        var messages = new Azure.Data.Tables.TableClient(world.Azurite.ConnectionString, SmtpFunctions.Core.Storage.StorageNames.MessagesTable);
+        var row = (await messages.GetEntityAsync<SmtpFunctions.Core.Status.MessageEntity>(id, SmtpFunctions.Core.Status.MessageEntity.RowKeyFor(id))).Value;
+        var poison = new Azure.Storage.Queues.QueueClient(
+            world.Azurite.ConnectionString, SmtpFunctions.Core.Storage.StorageNames.EventsPoisonQueue, new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+        await poison.SendMessageAsync(BinaryData.FromObjectAsJson(new SmtpFunctions.Core.Events.EventQueueMessage
+        {
+            Kind = SmtpFunctions.Core.Events.EventQueueMessage.AcceptedKind, MessageId = id, SubmissionToken = row.SubmissionToken, SubmittedAt = row.SubmittedAt,
+        }));
+
+        // The accepted event comes a second time, with the same webhook-id (a duplicate the receiver de-duplicates).
+        var requests = await receiver.WaitUntilAsync(r => r.Count(x => x.MessageId == id && x.Type == "smtpfunctions.accepted") == 2, Wait);
+        var accepted = requests.Where(x => x.MessageId == id && x.Type == "smtpfunctions.accepted").ToList();
+        Assert.Single(accepted.Select(x => x.WebhookId).Distinct());
+        Assert.Contains("[9411]", world.Host.Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
     public async Task Receiver_OnARefusedAddress_IsNeverCalled()
     {
         await using var world = await WorldAsync();
