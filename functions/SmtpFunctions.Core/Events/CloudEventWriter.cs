@@ -34,9 +34,10 @@ public static class CloudEventWriter
     public static string SequenceText(int sequence) => sequence.ToString("D10", CultureInfo.InvariantCulture);
 
     /// <summary>The event as UTF-8 JSON.</summary>
-    public static byte[] Write(string messageId, string tenantId, IReadOnlyDictionary<string, string> metadata, RecipientEvent e)
+    public static byte[] Write(string messageId, string tenantId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<string> tags, RecipientEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(tags);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -91,6 +92,13 @@ public static class CloudEventWriter
             }
 
             json.WriteEndObject();
+            json.WriteStartArray("tags");
+            foreach (var tag in tags)
+            {
+                json.WriteStringValue(tag);
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -125,13 +125,14 @@ public sealed partial class EventDispatcher(
     {
         var tenant = TenantOf(message);
         var metadata = MetadataOf(message);
+        var tags = message.TagsJson is { Length: > 0 } tagsJson ? JsonSerializer.Deserialize<List<string>>(tagsJson) ?? [] : [];
         var targets = (await subscriptions.ForTenantAsync(tenant, cancellationToken)).Where(s => s.Enabled).ToList();
         var tries = new List<Task>();
         foreach (var e in events)
         {
             metrics.Dispatched.Add(1, new KeyValuePair<string, object?>("event", e.Type));
             var id = CloudEventWriter.IdFor(message.PartitionKey, e.Recipient, e.Sequence);
-            var body = CloudEventWriter.Write(message.PartitionKey, tenant, metadata, e);
+            var body = CloudEventWriter.Write(message.PartitionKey, tenant, metadata, tags, e);
             var deliver = new EventQueueMessage { Kind = EventQueueMessage.DeliverKind, MessageId = message.PartitionKey, TenantId = tenant, EventId = id, Event = Encoding.UTF8.GetString(body) };
             tries.AddRange(targets.Where(s => s.Wants(e.Type)).Select(s => TryAsync(deliver with { Target = s.RowKey }, s, body, cancellationToken)));
             if (eventGrid.Enabled)

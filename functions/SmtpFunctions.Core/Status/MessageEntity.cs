@@ -90,4 +90,7 @@ public sealed class MessageEntity : ITableEntity
 
     /// <summary>The submission's metadata (a few string key/values), as a JSON object; empty when none was given. Events carry it.</summary>
     public string MetadataJson { get; set; } = "";
+
+    /// <summary>The submission's tags, as a JSON array; empty when none were given. Events carry them.</summary>
+    public string TagsJson { get; set; } = "";
 }

@@ -26,6 +26,7 @@ internal static class StatusEntityMapper
         Dkim = row.GetString(nameof(MessageEntity.Dkim)) ?? "unsigned",
         TenantId = row.GetString(nameof(MessageEntity.TenantId)) ?? "",
         MetadataJson = row.GetString(nameof(MessageEntity.MetadataJson)) ?? "",
+        TagsJson = row.GetString(nameof(MessageEntity.TagsJson)) ?? "",
     };
 
     public static RecipientEntity ToRecipient(TableEntity row) => new()

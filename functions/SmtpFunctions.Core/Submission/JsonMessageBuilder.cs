@@ -16,6 +16,7 @@ internal static class JsonMessageBuilder
         errors = [];
         var message = NewMessage();
         MessageMetadata.Check(request.Metadata, errors);
+        MessageTags.Check(request.Tags, errors);
 
         MailboxAddress? from = null;
         if (request.From is null)

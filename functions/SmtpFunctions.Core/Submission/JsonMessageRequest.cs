@@ -48,6 +48,10 @@ public sealed record JsonMessageRequest
     [JsonPropertyName("metadata")]
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>Short labels for the message (<see cref="MessageTags"/>): never in the mail, but in every event about it.</summary>
+    [JsonPropertyName("tags")]
+    public IReadOnlyList<string>? Tags { get; init; }
+
     /// <summary>Extra header fields; structural ones (From, Content-*, …) are refused.</summary>
     [JsonPropertyName("headers")]
     public IReadOnlyDictionary<string, string?>? Headers { get; init; }

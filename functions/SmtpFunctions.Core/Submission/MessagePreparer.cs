@@ -48,7 +48,7 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
                 return false;
             }
 
-            prepared = Finish(request, id, now, message!, builtHere: request.Payload is not MimePayload, json?.Metadata, out error);
+            prepared = Finish(request, id, now, message!, builtHere: request.Payload is not MimePayload, json?.Metadata, json?.Tags, out error);
             return prepared is not null;
         }
         finally
@@ -60,7 +60,7 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
     }
 
     private PreparedSubmission? Finish(
-        SubmissionRequest request, string id, DateTimeOffset now, PreparedMessage message, bool builtHere, IReadOnlyDictionary<string, string>? metadata, out SubmissionError? error)
+        SubmissionRequest request, string id, DateTimeOffset now, PreparedMessage message, bool builtHere, IReadOnlyDictionary<string, string>? metadata, IReadOnlyList<string>? tags, out SubmissionError? error)
     {
         var mime = message.Message;
         if (request.Source is not SubmissionSource.Bounce)
@@ -100,7 +100,7 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
             return null;
         }
 
-        return new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets), signedBy) { Owner = buffer, Metadata = metadata };
+        return new PreparedSubmission(mime, message.Envelope, octets, requiresUtf8, MessageSerializer.HasEightBitBody(octets), signedBy) { Owner = buffer, Metadata = metadata, Tags = tags };
     }
 
     private bool TryValidate(SubmissionRequest request, out PreparedMessage? prepared, out JsonMessageRequest? json, out SubmissionError? error)

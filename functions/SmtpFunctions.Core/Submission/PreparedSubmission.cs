@@ -20,6 +20,9 @@ public sealed record PreparedSubmission(
     /// <summary>The submission's metadata (JSON submissions only), checked by <see cref="MessageMetadata"/>.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>The submission's tags (JSON submissions only), checked by <see cref="MessageTags"/>.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
     /// <summary>What holds <see cref="Mime"/>.</summary>
     internal IDisposable? Owner { get; init; }
 

@@ -149,6 +149,7 @@ public sealed partial class SubmissionService(
             Dkim = dkim,
             TenantId = request.TenantId,
             MetadataJson = prepared.Metadata is { Count: > 0 } metadata ? JsonSerializer.Serialize(metadata, ReceiptJson) : "",
+            TagsJson = prepared.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags, ReceiptJson) : "",
         };
         var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
         {

@@ -22,7 +22,7 @@ public sealed class CloudEventWriterTests
     [Fact]
     public void Write_IsACloudEvent10_WithTheRequiredAttributesAndTheData()
     {
-        using var json = JsonDocument.Parse(CloudEventWriter.Write("m1", "default", new Dictionary<string, string> { ["campaign"] = "spring" }, Bounce));
+        using var json = JsonDocument.Parse(CloudEventWriter.Write("m1", "default", new Dictionary<string, string> { ["campaign"] = "spring" }, ["welcome", "v2"], Bounce));
         var root = json.RootElement;
         Assert.Equal("1.0", root.GetProperty("specversion").GetString());
         Assert.Equal("smtpfunctions.bounced", root.GetProperty("type").GetString());
@@ -33,6 +33,7 @@ public sealed class CloudEventWriterTests
         Assert.Equal(550, data.GetProperty("replyCode").GetInt32());
         Assert.Equal("5.1.1", data.GetProperty("enhancedCode").GetString());
         Assert.Equal("spring", data.GetProperty("metadata").GetProperty("campaign").GetString());
+        Assert.Equal(["welcome", "v2"], data.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray());
         Assert.False(data.TryGetProperty("nextAttemptAt", out _));
     }
 

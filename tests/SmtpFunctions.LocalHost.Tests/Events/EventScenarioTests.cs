@@ -90,6 +90,7 @@ public sealed class EventScenarioTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains("\"replyCode\":550", bounce.Data, StringComparison.Ordinal);
         Assert.Contains("\"enhancedCode\":\"5.1.1\"", bounce.Data, StringComparison.Ordinal);
         Assert.Contains("\"campaign\":\"spring\"", bounce.Data, StringComparison.Ordinal);
+        Assert.Contains("\"tags\":[\"welcome\",\"template:signup-v2\"]", bounce.Data, StringComparison.Ordinal);
         Assert.Contains("\"mxHost\":\"mx.good.test[", events[(delivered, EventWorld.Delivered)][1].Data, StringComparison.Ordinal);
         var deferred = events[(greylisted, EventWorld.Greylisted)][1];
         Assert.Contains("\"nextAttemptAt\":", deferred.Data, StringComparison.Ordinal);

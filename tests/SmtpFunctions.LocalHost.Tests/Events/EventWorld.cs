@@ -25,6 +25,8 @@ internal sealed class EventWorld : IAsyncDisposable
     public const string Dead = "x@dead.test";
     public const string Sender = "sender@sender.test";
 
+    private static readonly string[] Tags = ["welcome", "template:signup-v2"];
+
     private readonly List<IAsyncDisposable> _owned = [];
 
     private EventWorld(AzuriteProcess azurite, PostfixInstance postfix, DnsServer dns)
@@ -121,6 +123,7 @@ internal sealed class EventWorld : IAsyncDisposable
             subject = "events",
             text = "Hello.",
             metadata = new Dictionary<string, string> { ["campaign"] = "spring", ["to"] = to },
+            tags = Tags,
         });
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
