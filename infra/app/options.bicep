@@ -153,6 +153,7 @@ var optionDefaults = {
   // client id are set by main.bicep when eventGridEnabled)
   Events__Enabled: 'true'
   Events__RequireHttps: 'true'
+  Events__SkipWithoutSubscribers: 'true'
   Events__RetrySchedule: '00:00:05,00:05:00,00:30:00,02:00:00,05:00:00,10:00:00,10:00:00'
   Events__PoisonRedriveSchedule: '00:01:00,00:10:00,01:00:00,06:00:00'
   Events__DisableAfter: '5.00:00:00'

@@ -22,7 +22,8 @@ public sealed class EventRecoveryTests(AzuriteFixture azurite, ITestOutputHelper
         await using var world = await MailWorld.CreateAsync();
         var postfix = await world.StartPostfixAsync(null, "rcpt@events.test", MailWorld.Sender);
         await world.ServeAsync(MailWorld.MxZone("events.test", postfix.Address));
-        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output, ("Events:Enabled", "true"));
+        // No subscription here: the intent must be written all the same to be recovered.
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output, ("Events:Enabled", "true"), ("Events:SkipWithoutSubscribers", "false"));
         var events = host.Get<EventQueue>();
 
         var receipt = await host.SubmitJsonAsync("""{"from":"sender@sender.test","to":"rcpt@events.test","subject":"s","text":"t","metadata":{"k":"v"}}""");

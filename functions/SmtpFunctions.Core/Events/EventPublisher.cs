@@ -15,7 +15,7 @@ namespace SmtpFunctions.Core.Events;
 /// it) leaves the intent row, which the sweeper finds after <c>Events:IntentGrace</c> and sends again, so the delivery
 /// path never waits on events and no event is lost.
 /// </remarks>
-public sealed partial class EventPublisher(EventQueue queue, MailMetrics metrics, TimeProvider time, IOptions<EventsOptions> options, ILogger<EventPublisher> logger)
+public sealed partial class EventPublisher(EventQueue queue, EventDemand demand, MailMetrics metrics, TimeProvider time, IOptions<EventsOptions> options, ILogger<EventPublisher> logger)
 {
     /// <summary>Whether events are on (<c>Events:Enabled</c>).</summary>
     public bool Enabled { get; } = options.Value.Enabled;
@@ -46,9 +46,9 @@ public sealed partial class EventPublisher(EventQueue queue, MailMetrics metrics
         };
     }
 
-    /// <summary>The intent for events captured for one write, or null when events are off or there are none.</summary>
+    /// <summary>The intent for events captured for one write, or null when events are off, nobody takes them, or there are none.</summary>
     public EventIntentEntity? Intent(string messageId, IReadOnlyList<RecipientEvent> events) =>
-        Enabled && events.Count > 0 ? EventIntentEntity.For(messageId, events, time.GetUtcNow()) : null;
+        Enabled && events.Count > 0 && demand.Wanted ? EventIntentEntity.For(messageId, events, time.GetUtcNow()) : null;
 
     /// <summary>After the write that carried <paramref name="intent"/> succeeded: enqueue it. Never throws for storage trouble.</summary>
     public async Task PublishAsync(EventIntentEntity? intent, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ public sealed partial class EventPublisher(EventQueue queue, MailMetrics metrics
     /// <summary>The accepted/suppressed events of a submission, queued before its commit (the dispatcher checks the commit).</summary>
     public async Task AcceptedAsync(string messageId, string submissionToken, DateTimeOffset submittedAt, CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        if (!Enabled || !demand.Wanted)
         {
             return;
         }

@@ -13,6 +13,7 @@ public static class EventsServiceCollectionExtensions
     {
         services.AddValidatedOptions<EventsOptions>(configuration, EventsOptions.SectionName);
         services.TryAddSingleton<EventQueue>();
+        services.TryAddSingleton<EventDemand>();
         services.TryAddSingleton<EventPublisher>();
         services.TryAddSingleton<WebhookSubscriptionStore>();
         services.TryAddSingleton<WebhookSender>();

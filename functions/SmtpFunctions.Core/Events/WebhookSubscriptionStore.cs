@@ -17,11 +17,14 @@ public sealed class WebhookSubscriptionStore
     private readonly TableClient _failures;
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
+    private readonly EventDemand _demand;
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<WebhookSubscriptionEntity> Rows)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Binds to the tables.</summary>
-    public WebhookSubscriptionStore(StorageAccount account, TimeProvider time, IOptions<EventsOptions> options)
+    public WebhookSubscriptionStore(StorageAccount account, EventDemand demand, TimeProvider time, IOptions<EventsOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(demand);
+        _demand = demand;
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(options);
         _subscriptions = account.Tables.GetTableClient(StorageNames.WebhooksTable);
@@ -34,6 +37,8 @@ public sealed class WebhookSubscriptionStore
     public async Task AddAsync(WebhookSubscriptionEntity subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
+        // Raised before the write: a state change right after the answer already writes its events.
+        _demand.Raise();
         await _subscriptions.AddEntityAsync(subscription, cancellationToken);
         _cache.TryRemove(subscription.PartitionKey, out _);
     }

@@ -25,6 +25,13 @@ public sealed class EventsOptions : IValidatableObject
     public bool RequireHttps { get; set; } = true;
 
     /// <summary>
+    /// Write no intents and queue nothing while no tenant has a webhook subscription and no Event Grid topic is set: events
+    /// then cost nothing. Default true; a subscription counts on the instance that adds it at once, on the others within
+    /// <c>SubscriptionCacheTtl</c>. False: events are written whenever <see cref="Enabled"/>.
+    /// </summary>
+    public bool SkipWithoutSubscribers { get; set; } = true;
+
+    /// <summary>
     /// Waits between a webhook delivery's failed tries, after the first immediate one. Default
     /// <c>00:00:05, 00:05:00, 00:30:00, 02:00:00, 05:00:00, 10:00:00, 10:00:00</c> (27.6 h in all, the Standard Webhooks
     /// reference schedule); the delivery then gives up and waits for a replay.
