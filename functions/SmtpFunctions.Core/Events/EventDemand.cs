@@ -7,19 +7,28 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.Core.Events;
 
 /// <summary>
-/// Whether anyone can take events: an Event Grid topic, or at least one webhook subscription (enabled or not: a disabled
-/// one keeps its events for replay) in any tenant. When nobody can, the publisher writes no intents and queues nothing,
-/// so a deployment that does not use events pays no storage request for them.
+/// Whether anyone can take events: an Event Grid topic, or a webhook subscription in any tenant. When nobody can, the
+/// publisher writes no intents and queues nothing, so a deployment that does not use events pays no storage request for
+/// them.
 /// </summary>
 /// <remarks>
-/// The answer is cached for <c>Events:SubscriptionCacheTtl</c> and refreshed in the background by one query that reads
-/// at most one row, so the delivery path never waits on it. It starts as "wanted" and stays so when the query fails: in
-/// doubt, events are written. A subscription added on this instance counts at once; one added elsewhere within the TTL,
-/// so a new subscription gets the events of state changes from at most that long after its creation.
+/// Adding the first subscription writes a marker row (<c>$events</c>/<c>subscribers</c>) in the <c>messages</c> table,
+/// which both hosts can read: the SMTP ingress may not read <c>webhooks</c>, whose rows hold the signing secrets. The
+/// marker is never removed (a subscription deleted later may be followed by another; events are then simply written).
+/// The answer is cached for <c>Events:SubscriptionCacheTtl</c> and refreshed in the background by one point read, so the
+/// delivery path never waits on it. It starts as "wanted" and stays so when the read fails: in doubt, events are written.
+/// A subscription added on this instance counts at once; one added elsewhere within the TTL, so a new subscription gets
+/// the events of state changes from at most that long after its creation.
 /// </remarks>
 public sealed partial class EventDemand(StorageAccount account, EventGridSender eventGrid, TimeProvider time, IOptions<EventsOptions> options, ILogger<EventDemand> logger)
 {
-    private readonly TableClient _subscriptions = account.Tables.GetTableClient(StorageNames.WebhooksTable);
+    /// <summary>The marker's PartitionKey: no message id (base32) starts with '$'.</summary>
+    public const string MarkerPartition = "$events";
+
+    /// <summary>The marker's RowKey.</summary>
+    public const string MarkerRow = "subscribers";
+
+    private readonly TableClient _messages = account.Tables.GetTableClient(StorageNames.MessagesTable);
     private readonly TimeSpan _ttl = options.Value.SubscriptionCacheTtl;
     private readonly bool _always = !options.Value.SkipWithoutSubscribers;
     private volatile bool _wanted = true;
@@ -47,11 +56,12 @@ public sealed partial class EventDemand(StorageAccount account, EventGridSender 
         }
     }
 
-    /// <summary>A subscription was just added on this instance: events are wanted from now on.</summary>
-    public void Raise()
+    /// <summary>A subscription is about to be added on this instance: events are wanted from now on, here and (marker) everywhere.</summary>
+    public async Task RaiseAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _raises);
         _wanted = true;
+        await _messages.UpsertEntityAsync(new TableEntity(MarkerPartition, MarkerRow), TableUpdateMode.Replace, cancellationToken);
     }
 
     /// <summary>Reads whether any subscription exists; what <see cref="Wanted"/> starts in the background.</summary>
@@ -60,12 +70,7 @@ public sealed partial class EventDemand(StorageAccount account, EventGridSender 
         try
         {
             var raises = Interlocked.Read(ref _raises);
-            var any = false;
-            await foreach (var page in _subscriptions.QueryAsync<TableEntity>(filter: (string?)null, maxPerPage: 1, select: [nameof(TableEntity.RowKey)]).AsPages())
-            {
-                any = page.Values.Count > 0;
-                break;
-            }
+            var any = (await _messages.GetEntityIfExistsAsync<TableEntity>(MarkerPartition, MarkerRow, select: [nameof(TableEntity.RowKey)])).HasValue;
 
             // A subscription added while the query ran wins over its answer.
             if (Interlocked.Read(ref _raises) == raises)

@@ -38,7 +38,7 @@ public sealed class WebhookSubscriptionStore
     {
         ArgumentNullException.ThrowIfNull(subscription);
         // Raised before the write: a state change right after the answer already writes its events.
-        _demand.Raise();
+        await _demand.RaiseAsync(cancellationToken);
         await _subscriptions.AddEntityAsync(subscription, cancellationToken);
         _cache.TryRemove(subscription.PartitionKey, out _);
     }
