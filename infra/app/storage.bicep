@@ -32,6 +32,7 @@ var queueNames = [
   'outbound-poison-poison'
 ]
 var tableNames = [
+  'domains'
   'messages'
   'pacing'
   'schedule'

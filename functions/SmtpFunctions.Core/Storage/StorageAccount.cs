@@ -84,6 +84,7 @@ public sealed class StorageAccount
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
+            Tables.GetTableClient(StorageNames.DomainsTable).CreateIfNotExistsAsync(cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.OutboundPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
