@@ -13,6 +13,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IApiAuthenticator, FunctionKeyAuthenticator>();
         services.TryAddSingleton<MessagesEndpoint>();
         services.TryAddSingleton<SuppressionsEndpoint>();
+        services.TryAddSingleton<DomainsEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }

@@ -54,6 +54,14 @@ public static class LocalHostApp
         app.MapDelete("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.DeleteByQueryAsync(request, ct));
         app.MapDelete("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.DeleteAsync(request, address, ct));
+        app.MapGet("/api/domains", (HttpRequest request, DomainsEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
+        app.MapPost("/api/domains", (HttpRequest request, DomainsEndpoint endpoint, CancellationToken ct) => endpoint.RegisterAsync(request, ct));
+        app.MapGet("/api/domains/{domain}", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.GetAsync(request, domain, ct));
+        app.MapDelete("/api/domains/{domain}", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.DeleteAsync(request, domain, ct));
+        app.MapPost("/api/domains/{domain}/verify", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.VerifyAsync(request, domain, ct));
         app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
         return app;
     }

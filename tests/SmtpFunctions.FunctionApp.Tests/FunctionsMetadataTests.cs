@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        ["DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListSuppressions", "RedrivePoisonedJob", "SubmitMessage", "SweepMessages"];
+        ["DeleteDomain", "DeleteSuppression", "DeleteSuppressionByQuery", "DeliverMessage", "GetDomain", "GetMessage", "GetOpenApiDocument", "GetSuppression", "ListDomains", "ListSuppressions", "RedrivePoisonedJob", "RegisterDomain", "SubmitMessage", "SweepMessages", "VerifyDomain"];
 
     private static string OutputDirectory => RepositoryPaths.Combine("functions", "SmtpFunctions.FunctionApp", "bin", Configuration, "net10.0");
 
@@ -35,6 +35,11 @@ public class FunctionsMetadataTests
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
+    [InlineData("ListDomains", "get", "domains")]
+    [InlineData("RegisterDomain", "post", "domains")]
+    [InlineData("GetDomain", "get", "domains/{domain}")]
+    [InlineData("DeleteDomain", "delete", "domains/{domain}")]
+    [InlineData("VerifyDomain", "post", "domains/{domain}/verify")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);
