@@ -204,7 +204,7 @@ var functionKeyVaultReferences = toObject(
 
 // How both hosts reach storage and Application Insights: as their own managed identity, never with a key. The storage
 // prefix is StorageNames.Connection (what the Functions host's triggers and Core's StorageAccount read).
-func platformSettingsFor(clientId string, blob string, queue string, table string, telemetry string) object => {
+func platformSettingsFor(clientId string, blob string, queue string, table string, telemetry string, vault string) object => {
   AzureWebJobsStorage__blobServiceUri: blob
   AzureWebJobsStorage__queueServiceUri: queue
   AzureWebJobsStorage__tableServiceUri: table
@@ -212,6 +212,9 @@ func platformSettingsFor(clientId string, blob string, queue string, table strin
   AzureWebJobsStorage__clientId: clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: telemetry
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${clientId}'
+  // Registered sending domains' DKIM private keys (SmtpFunctions.Core.Domains.KeyVaultSecretStore), as this identity.
+  Domains__KeyVaultUri: vault
+  Domains__ManagedIdentityClientId: clientId
 }
 
 var platformSettings = platformSettingsFor(
@@ -219,7 +222,8 @@ var platformSettings = platformSettingsFor(
   storage.outputs.blobEndpoint,
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
-  monitoring.outputs.connectionString
+  monitoring.outputs.connectionString,
+  keyVault.outputs.uri
 )
 
 var ingressPlatformSettings = platformSettingsFor(
@@ -227,7 +231,8 @@ var ingressPlatformSettings = platformSettingsFor(
   storage.outputs.blobEndpoint,
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
-  monitoring.outputs.connectionString
+  monitoring.outputs.connectionString,
+  keyVault.outputs.uri
 )
 
 // Key Vault secrets the ingress reads besides its certificate and users file: its DKIM keys and its Key Vault-backed

@@ -20,6 +20,7 @@ public static class ApiProblems
         SubmissionErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         SubmissionErrorKind.IdempotencyConflict => StatusCodes.Status409Conflict,
         SubmissionErrorKind.SenderNotAllowed => StatusCodes.Status403Forbidden,
+        SubmissionErrorKind.DomainNotVerified => StatusCodes.Status403Forbidden,
         SubmissionErrorKind.StorageUnavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -34,6 +35,7 @@ public static class ApiProblems
             SubmissionErrorKind.TooLarge => "message-too-large",
             SubmissionErrorKind.IdempotencyConflict => "idempotency-conflict",
             SubmissionErrorKind.SenderNotAllowed => "sender-not-allowed",
+            SubmissionErrorKind.DomainNotVerified => "domain-not-verified",
             SubmissionErrorKind.StorageUnavailable => "storage-unavailable",
             _ => "error",
         };

@@ -15,6 +15,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<SuppressionsEndpoint>();
         services.TryAddSingleton<KeysEndpoint>();
         services.TryAddSingleton<WebhooksEndpoint>();
+        services.TryAddSingleton<DomainsEndpoint>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Events;
+using SmtpFunctions.Core.Domains;
 using SmtpFunctions.Core.Pacing;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
@@ -28,6 +29,7 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.AddValidatedOptions<SubmissionOptions>(configuration, SubmissionOptions.SectionName);
         services.AddValidatedOptions<StorageOptions>(configuration, StorageOptions.SectionName);
         services.AddDkim(configuration);
+        services.AddSendingDomains(configuration);
 
         services.TryAddSingleton<MailMetrics>();
         services.TryAddSingleton<StorageAccount>();

@@ -79,6 +79,14 @@ public static class LocalHostApp
         app.MapGet("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(request, id, ct));
         app.MapDelete("/api/webhooks/{id}", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.DeleteAsync(request, id, ct));
         app.MapPost("/api/webhooks/{id}/replay", (HttpRequest request, string id, WebhooksEndpoint endpoint, CancellationToken ct) => endpoint.ReplayAsync(request, id, ct));
+        app.MapGet("/api/domains", (HttpRequest request, DomainsEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
+        app.MapPost("/api/domains", (HttpRequest request, DomainsEndpoint endpoint, CancellationToken ct) => endpoint.RegisterAsync(request, ct));
+        app.MapGet("/api/domains/{domain}", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.GetAsync(request, domain, ct));
+        app.MapDelete("/api/domains/{domain}", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.DeleteAsync(request, domain, ct));
+        app.MapPost("/api/domains/{domain}/verify", (HttpRequest request, string domain, DomainsEndpoint endpoint, CancellationToken ct) =>
+            endpoint.VerifyAsync(request, domain, ct));
         app.MapGet("/api/openapi.json", (OpenApiEndpoint openApi) => openApi.Get());
         return app;
     }

@@ -126,6 +126,16 @@ var optionDefaults = {
   ApiKeys__CacheTtl: '00:00:05'
   ApiKeys__LastUsedInterval: '00:01:00'
   ApiKeys__RateLimitChunk: '10'
+  // SmtpFunctions.Core.Domains.DomainOptions (both hosts: submission holds senders to their tenant's verified domains;
+  // KeyVaultUri and ManagedIdentityClientId are platform settings, see main.bicep). DefaultTenantSenderDomains '*' keeps
+  // an upgraded deployment sending from any domain as the default tenant: set a list to hold it to its domains too.
+  Domains__SecretStorePath: '.local/secrets'
+  Domains__DefaultTenantSenderDomains: '*'
+  Domains__TrustRegistrationsWithoutDns: 'false'
+  Domains__CacheTtl: '00:00:30'
+  Domains__SpfInclude: ''
+  Domains__DmarcReportAddress: ''
+  Domains__MaxDomainsPerTenant: '100'
   // SmtpFunctions.Core.Options.PacingOptions (per-destination overrides: Pacing__Domains__<name>__MaxConcurrentSessions
   // and __MaxMessagesPerMinute through mailOptions; limits are per instance unless ShareAcrossInstances, see
   // docs/architecture.md)
@@ -174,6 +184,7 @@ var ingressSections = [
   'Suppression'
   'Sweeper'
   'Events'
+  'Domains'
   'Ingress'
 ]
 

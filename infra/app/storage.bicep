@@ -44,6 +44,7 @@ var queueNames = concat(flatten(map(shardQueueNames, q => [
 ])
 var tableNames = [
   'apikeys'
+  'domains'
   'messages'
   'pacing'
   'ratelimits'

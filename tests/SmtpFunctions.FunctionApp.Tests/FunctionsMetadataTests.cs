@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        [.. new[] { "CreateKey", "CreateWebhook", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedEvent", "RedrivePoisonedJob", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages" }
+        [.. new[] { "CreateKey", "CreateWebhook", "DeleteDomain", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetDomain", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListDomains", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedEvent", "RedrivePoisonedJob", "RegisterDomain", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages", "VerifyDomain" }
             .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
             .Order()];
 
@@ -45,6 +45,11 @@ public class FunctionsMetadataTests
     [InlineData("GetWebhook", "get", "webhooks/{id}")]
     [InlineData("DeleteWebhook", "delete", "webhooks/{id}")]
     [InlineData("ReplayWebhook", "post", "webhooks/{id}/replay")]
+    [InlineData("ListDomains", "get", "domains")]
+    [InlineData("RegisterDomain", "post", "domains")]
+    [InlineData("GetDomain", "get", "domains/{domain}")]
+    [InlineData("DeleteDomain", "delete", "domains/{domain}")]
+    [InlineData("VerifyDomain", "post", "domains/{domain}/verify")]
     public void Metadata_HttpTriggers_HaveRouteMethodAndFunctionAuth(string name, string method, string route)
     {
         var trigger = Trigger(ReadMetadata(OutputDirectory)[name]);

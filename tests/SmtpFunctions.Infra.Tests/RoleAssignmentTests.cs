@@ -59,7 +59,8 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageBlobDataOwner),
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageQueueDataContributor),
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageTableDataContributor),
-                (Scope: Id(infra.Defaults, "Microsoft.KeyVault/vaults"), Role: KeyVaultSecretsUser),
+                // Officer: registering a sending domain writes its DKIM keys as secrets.
+                (Scope: Id(infra.Defaults, "Microsoft.KeyVault/vaults"), Role: KeyVaultSecretsOfficer),
                 (Scope: Id(infra.Defaults, "Microsoft.Insights/components"), Role: MonitoringMetricsPublisher),
                 (Scope: Id(infra.Defaults, "Microsoft.ContainerRegistry/registries"), Role: AcrPull),
             }.Order(),

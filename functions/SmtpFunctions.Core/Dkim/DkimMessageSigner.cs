@@ -71,7 +71,14 @@ public sealed partial class DkimMessageSigner : IDisposable
     /// write it, and returns what signed it (<c>d=example.com s=sel1 a=rsa-sha256; …</c>) or <see cref="NotSigned"/>.
     /// </summary>
     /// <remarks>Call last, after every header is final and with the options the message will be serialised with.</remarks>
-    public string Sign(MimeMessage message, FormatOptions format)
+    public string Sign(MimeMessage message, FormatOptions format) => Sign(message, format, null);
+
+    /// <summary>
+    /// As <see cref="Sign(MimeMessage, FormatOptions)"/>, with the keys of <paramref name="tenant"/>'s verified domains first:
+    /// a From domain the tenant registered is signed with its own rsa and ed25519 keys; other domains (the migration's
+    /// configured keys) with the configured ones.
+    /// </summary>
+    public string Sign(MimeMessage message, FormatOptions format, Domains.TenantDomains? tenant)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(format);
@@ -79,7 +86,7 @@ public sealed partial class DkimMessageSigner : IDisposable
             .Select(m => DkimNames.NormalizeDomain(m.Domain))
             .OfType<string>()
             .Distinct(StringComparer.Ordinal)
-            .SelectMany(SignersFor)
+            .SelectMany(domain => tenant?.SignersFor(domain) is { Count: > 0 } own ? own : (IReadOnlyList<TimedDkimSigner>)SignersFor(domain))
             .Distinct()
             .ToList();
         if (signers.Count == 0)
@@ -106,7 +113,7 @@ public sealed partial class DkimMessageSigner : IDisposable
         return description;
     }
 
-    private IEnumerable<TimedDkimSigner> SignersFor(string fromDomain)
+    private List<TimedDkimSigner> SignersFor(string fromDomain)
     {
         if (_byDomain.TryGetValue(fromDomain, out var exact))
         {

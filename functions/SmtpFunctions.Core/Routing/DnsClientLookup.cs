@@ -92,6 +92,10 @@ public sealed class DnsClientLookup : IDnsLookup
                 case AaaaRecord aaaa when type == QueryType.AAAA:
                     records.Add(new DnsAnswerRecord(aaaa.Address.ToString(), 0, ttl));
                     break;
+                case TxtRecord txt when type == QueryType.TXT:
+                    // One record's character-strings are one value (RFC 6376 §3.6.2.2 joins a DKIM key's chunks).
+                    records.Add(new DnsAnswerRecord(string.Concat(txt.Text), 0, ttl));
+                    break;
             }
         }
 

@@ -92,6 +92,7 @@ public sealed class StorageAccount
             Queues.GetQueueClient(StorageNames.EventsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.EventsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.EventsPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Tables.GetTableClient(StorageNames.DomainsTable).CreateIfNotExistsAsync(cancellationToken),
         };
         foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
         {

@@ -43,6 +43,12 @@ public static class StorageNames
 
     /// <summary>Where the events poison trigger (<c>RedrivePoisonedEvent</c>) moves messages that failed <c>maxDequeueCount</c> times.</summary>
     public const string EventsPoisonPoisonQueue = "events-poison-poison";
+    /// <summary>
+    /// Tenants' sending domains: PartitionKey = tenant id, RowKey = domain; plus one claim row per verified domain under
+    /// PartitionKey <c>$system</c>, so a domain is verified for one tenant at most. Public keys only: private keys are in
+    /// the secret store.
+    /// </summary>
+    public const string DomainsTable = "domains";
 
     /// <summary>Queue of delivery jobs, one per message × recipient domain.</summary>
     public const string OutboundQueue = "outbound";

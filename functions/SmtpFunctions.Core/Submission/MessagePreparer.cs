@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SmtpFunctions.Core.Buffers;
 using SmtpFunctions.Core.Dkim;
+using SmtpFunctions.Core.Domains;
 using SmtpFunctions.Core.Options;
 
 namespace SmtpFunctions.Core.Submission;
@@ -24,7 +25,15 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
     private readonly string _hostName = delivery.Value.EffectiveLocalDomain;
 
     /// <summary>Prepares <paramref name="request"/> as message <paramref name="id"/>, or returns why it is refused.</summary>
-    public bool TryPrepare(SubmissionRequest request, string id, DateTimeOffset now, out PreparedSubmission? prepared, out SubmissionError? error)
+    public bool TryPrepare(SubmissionRequest request, string id, DateTimeOffset now, out PreparedSubmission? prepared, out SubmissionError? error) =>
+        TryPrepare(request, id, now, null, out prepared, out error);
+
+    /// <summary>
+    /// As the other overload, holding From and the envelope sender to <paramref name="tenantDomains"/> (the verified
+    /// domains of <see cref="SubmissionRequest.TenantId"/>) and signing with their keys; null skips that rule.
+    /// </summary>
+    public bool TryPrepare(
+        SubmissionRequest request, string id, DateTimeOffset now, TenantDomains? tenantDomains, out PreparedSubmission? prepared, out SubmissionError? error)
     {
         ArgumentNullException.ThrowIfNull(request);
         prepared = null;
@@ -48,7 +57,13 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
                 return false;
             }
 
-            prepared = Finish(request, id, now, message!, builtHere: request.Payload is not MimePayload, json?.Metadata, json?.Tags, out error);
+            if (tenantDomains is not null && request.Source is not SubmissionSource.Bounce && CheckVerifiedDomain(message!, tenantDomains) is { } domainError)
+            {
+                error = domainError;
+                return false;
+            }
+
+            prepared = Finish(request, id, now, message!, builtHere: request.Payload is not MimePayload, json?.Metadata, json?.Tags, tenantDomains, out error);
             return prepared is not null;
         }
         finally
@@ -60,7 +75,8 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
     }
 
     private PreparedSubmission? Finish(
-        SubmissionRequest request, string id, DateTimeOffset now, PreparedMessage message, bool builtHere, IReadOnlyDictionary<string, string>? metadata, IReadOnlyList<string>? tags, out SubmissionError? error)
+        SubmissionRequest request, string id, DateTimeOffset now, PreparedMessage message, bool builtHere, IReadOnlyDictionary<string, string>? metadata, IReadOnlyList<string>? tags,
+        TenantDomains? tenantDomains, out SubmissionError? error)
     {
         var mime = message.Message;
         if (request.Source is not SubmissionSource.Bounce)
@@ -80,7 +96,7 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
         var requiresUtf8 = message.Envelope.RequiresSmtpUtf8 || HeadersNeedUtf8(mime);
 
         // Signed last, with the options Write uses, so the signature covers exactly the octets stored and sent.
-        var signedBy = dkim.Sign(mime, MessageSerializer.FormatFor(requiresUtf8));
+        var signedBy = dkim.Sign(mime, MessageSerializer.FormatFor(requiresUtf8), tenantDomains);
         var buffer = MessageSerializer.WriteToBuffer(mime, requiresUtf8);
         var octets = buffer.GetReadOnlySequence();
         error = null;
@@ -197,6 +213,32 @@ public sealed class MessagePreparer(IOptions<SubmissionOptions> options, IOption
                 "Sender not allowed",
                 $"This account may not send as '{refused}'.",
                 [new FieldError("from", $"domain '{refused}' is not one this account may use")]);
+    }
+
+    // The tenant rule: every From domain and the envelope sender's must be verified domains of the tenant (its API key or
+    // SMTP account), so no tenant sends as another's domain or one it does not control.
+    private static SubmissionError? CheckVerifiedDomain(PreparedMessage prepared, TenantDomains tenant)
+    {
+        if (tenant.AllowsAnyDomain)
+        {
+            return null;
+        }
+
+        foreach (var author in prepared.Message.From.Mailboxes)
+        {
+            var domain = AddressRules.ToEnvelope(author).Domain;
+            if (!tenant.Allows(domain))
+            {
+                return SubmissionError.DomainNotVerified("from", domain);
+            }
+        }
+
+        if (prepared.Envelope.Sender is { } sender && !tenant.Allows(sender.Domain))
+        {
+            return SubmissionError.DomainNotVerified("sender", sender.Domain);
+        }
+
+        return null;
     }
 
     private static bool HeadersNeedUtf8(MimeMessage message) =>

@@ -20,6 +20,12 @@ public sealed record SubmissionError(SubmissionErrorKind Kind, string Title, str
         new(SubmissionErrorKind.TooLarge, "The message is too large",
             $"The message is {size} octets after encoding; the limit is {limit}.", [new FieldError("message", $"larger than {limit} octets")]);
 
+    /// <summary><paramref name="field"/>'s <paramref name="domain"/> is not a verified sending domain of the tenant.</summary>
+    public static SubmissionError DomainNotVerified(string field, string domain) =>
+        new(SubmissionErrorKind.DomainNotVerified, "Sender domain not verified",
+            $"'{domain}' is not a verified sending domain of this tenant; register it (POST /api/domains), publish its records and verify it.",
+            [new FieldError(field, $"domain '{domain}' is not a verified sending domain of this tenant")]);
+
     /// <summary>Storage is unreachable.</summary>
     public static SubmissionError StorageUnavailable() =>
         new(SubmissionErrorKind.StorageUnavailable, "Storage is unavailable",

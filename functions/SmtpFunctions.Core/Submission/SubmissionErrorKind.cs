@@ -15,6 +15,12 @@ public enum SubmissionErrorKind
     /// <summary>The sender may not use this From/MAIL FROM domain (SMTP 550 5.7.1, HTTP 403).</summary>
     SenderNotAllowed,
 
+    /// <summary>
+    /// The From or envelope sender domain is not a verified sending domain of the submitter's tenant (HTTP 403,
+    /// SMTP 550 5.7.1).
+    /// </summary>
+    DomainNotVerified,
+
     /// <summary>Storage could not be reached; nothing was acknowledged (HTTP 503, SMTP 451 4.3.0).</summary>
     StorageUnavailable,
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Events;
+using SmtpFunctions.Core.Domains;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Suppression;
@@ -26,6 +27,7 @@ namespace SmtpFunctions.Core.Submission;
 /// </remarks>
 public sealed partial class SubmissionService(
     MessagePreparer preparer,
+    TenantDomainCache tenantDomains,
     MessageBlobs blobs,
     OutboundQueue queue,
     StatusStore status,
@@ -64,7 +66,20 @@ public sealed partial class SubmissionService(
         var id = request.IdempotencyKey is { } key && key.Length > 0 ? MessageIds.ForIdempotencyKey(request.TenantId, key) : ids.New();
         // Hashed before preparing, which releases the submitted octets as soon as it is done with them.
         var bodyHash = BodyHash(request);
-        if (!preparer.TryPrepare(request, id, time.GetUtcNow(), out var prepared, out var error))
+        // Tenant domains (sender rule and DKIM keys): a cache hit on the hot path, storage only every Domains:CacheTtl.
+        TenantDomains domains;
+        try
+        {
+            domains = await tenantDomains.GetAsync(request.TenantId, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            request.Payload.Owner?.Dispose();
+            LogStorageUnavailable(logger, id, ex);
+            return Reject(SubmissionError.StorageUnavailable());
+        }
+
+        if (!preparer.TryPrepare(request, id, time.GetUtcNow(), domains, out var prepared, out var error))
         {
             return Reject(error!);
         }

@@ -99,7 +99,13 @@ public sealed partial class UserDirectory
             throw new InvalidOperationException($"SMTP account '{user.Name}' has no SenderDomains; list its domains, or '*' for any.");
         }
 
-        return new SmtpAccount(user.Name.Trim(), hash, domains);
+        var tenantId = string.IsNullOrWhiteSpace(user.TenantId) ? Core.Tenants.TenantIds.Default : user.TenantId.Trim();
+        if (tenantId == Core.Tenants.TenantIds.System)
+        {
+            throw new InvalidOperationException($"SMTP account '{user.Name}': TenantId '{tenantId}' is reserved.");
+        }
+
+        return new SmtpAccount(user.Name.Trim(), hash, domains, tenantId);
     }
 
     /// <summary>Reads an accounts file (a JSON array of accounts), or throws naming what is wrong.</summary>

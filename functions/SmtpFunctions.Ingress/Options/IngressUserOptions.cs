@@ -12,6 +12,12 @@ public sealed class IngressUserOptions
     /// </summary>
     public string PasswordHash { get; set; } = "";
 
-    /// <summary>Domains allowed in MAIL FROM and From, comma-separated; <c>*</c> allows any.</summary>
+    /// <summary>Domains allowed in MAIL FROM and From, comma-separated; <c>*</c> allows any (of the tenant's verified domains).</summary>
     public string SenderDomains { get; set; } = "";
+
+    /// <summary>
+    /// The tenant the account sends as (default <c>default</c>, the tenant an upgraded deployment's accounts keep):
+    /// MAIL FROM and From must also be verified domains of this tenant.
+    /// </summary>
+    public string TenantId { get; set; } = Core.Tenants.TenantIds.Default;
 }

@@ -63,6 +63,9 @@ public sealed class SessionState
     public IReadOnlyCollection<string>? AllowedSenderDomains =>
         Account is not null ? Account.SenderDomains : Trusted ? _trustedSenderDomains : [];
 
+    /// <summary>The tenant the session sends as: the account's; the default tenant for a trusted unauthenticated client.</summary>
+    public string TenantId => Account?.TenantId ?? Core.Tenants.TenantIds.Default;
+
     /// <summary>How the session ended, as the <c>result</c> dimension of the ingress sessions metric.</summary>
     public string Result(IngressPipe pipe)
     {

@@ -1,3 +1,5 @@
+using SmtpFunctions.Core.Domains;
+using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Ingress.Options;
 using SmtpServer;
@@ -11,10 +13,10 @@ namespace SmtpFunctions.Ingress.Protocol;
 /// (the From header is checked again by Core after DATA), and more recipients than a message may have.
 /// </summary>
 /// <remarks>RFC 5321 §4.5.3.1.8: a server refusing further recipients answers 452 and the client sends the rest later.</remarks>
-public sealed class SubmissionMailboxFilter(IngressSettings settings) : IMailboxFilter
+public sealed class SubmissionMailboxFilter(IngressSettings settings, TenantDomainCache tenantDomains) : IMailboxFilter
 {
     /// <inheritdoc />
-    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
         var state = SessionState.Of(context);
@@ -23,7 +25,7 @@ public sealed class SubmissionMailboxFilter(IngressSettings settings) : IMailbox
         if (address is null)
         {
             // The null reverse-path: notifications (read receipts, auto-replies) are allowed to use it.
-            return Task.FromResult(true);
+            return true;
         }
 
         if (!AddressRules.TryParseEnvelope(address, out var sender, out var problem))
@@ -36,7 +38,23 @@ public sealed class SubmissionMailboxFilter(IngressSettings settings) : IMailbox
             throw SmtpReplies.Refusal(550, "5.7.1", $"Sender address <{address}> is not one this account may use");
         }
 
-        return Task.FromResult(true);
+        // The tenant rule early, as the account rule: Core checks From (and this again) after DATA.
+        TenantDomains domains;
+        try
+        {
+            domains = await tenantDomains.GetAsync(state.TenantId, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw SmtpReplies.Refusal(451, "4.3.0", "Sending domains cannot be read now; try again later");
+        }
+
+        if (!domains.Allows(sender!.Domain))
+        {
+            throw SmtpReplies.Refusal(550, "5.7.1", $"Sender domain {sender.Domain} is not a verified sending domain of this account's tenant");
+        }
+
+        return true;
     }
 
     /// <inheritdoc />

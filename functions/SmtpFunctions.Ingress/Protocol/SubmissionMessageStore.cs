@@ -67,6 +67,7 @@ public sealed partial class SubmissionMessageStore(
                 Payload = new MimePayload(octets),
                 Envelope = new SubmissionEnvelope(transaction.From.AsAddress(), transaction.To.Select(to => to.AsAddress()).ToList()),
                 AllowedSenderDomains = state.AllowedSenderDomains,
+                TenantId = state.TenantId,
                 // What this door's Received: field records: TLS and AUTH make it ESMTPSA, as Postfix writes it.
                 Client = new SubmissionClient
                 {
@@ -101,6 +102,7 @@ public sealed partial class SubmissionMessageStore(
                 SubmissionErrorKind.Invalid => SmtpReplies.Reply(554, "5.6.0", $"Message refused: {error.Detail}"),
                 SubmissionErrorKind.TooLarge => SmtpReplies.Reply(552, "5.3.4", error.Detail),
                 SubmissionErrorKind.SenderNotAllowed => SmtpReplies.Reply(550, "5.7.1", error.Detail),
+                SubmissionErrorKind.DomainNotVerified => SmtpReplies.Reply(550, "5.7.1", error.Detail),
                 _ => SmtpReplies.Reply(451, "4.3.0", "Storage is unavailable; the message was not accepted, try again later"),
             };
         }
