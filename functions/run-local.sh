@@ -103,6 +103,9 @@ Delivery__SmartHost__Host="127.0.0.1" \
 Delivery__SmartHost__Port="$CATCHER_PORT" \
 Delivery__SmartHost__RequireTls="false" \
 Routing__AllowedNetworks="127.0.0.0/8" \
+Events__RequireHttps="false" \
+Domains__TrustRegistrationsWithoutDns="true" \
+Domains__SecretStorePath="$STATE/secrets" \
 DOTNET_ENVIRONMENT=Development \
   dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
   --urls "http://127.0.0.1:$API_PORT" > "$STATE/logs/localhost.log" 2>&1 &
@@ -129,6 +132,22 @@ fi
 . "$KEYS_FILE"
 # --- end of API keys ---------------------------------------------------------------------------------------------
 
+# --- Sending domain: the local tenant may send only from its verified domains. Locally a registration is trusted
+# without a DNS lookup (Domains:TrustRegistrationsWithoutDns, never set in Azure); its DKIM keys are made all the same
+# (0600 files in .local/secrets) and sign the mail.
+SENDING_DOMAIN="${SENDING_DOMAIN:-example.com}"
+if ! curl -sf "http://127.0.0.1:$API_PORT/api/domains/$SENDING_DOMAIN" -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY" \
+    | grep -qF '"status":"verified"'; then
+  log "Sending domain $SENDING_DOMAIN for tenant '$TENANT'"
+  # Registered already (a run stopped half-way): the POST answers it as it is, and verify trusts it.
+  curl -sf -X POST "http://127.0.0.1:$API_PORT/api/domains" -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY" \
+    -H "Content-Type: application/json" -d "{\"domain\":\"$SENDING_DOMAIN\"}" | grep -qF '"status":"verified"' \
+  || curl -sf -X POST "http://127.0.0.1:$API_PORT/api/domains/$SENDING_DOMAIN/verify" -H "x-functions-key: $FUNCTION_KEY" \
+       -H "Authorization: Bearer $ADMIN_KEY" | grep -qF '"status":"verified"' \
+  || { echo "Could not register $SENDING_DOMAIN as a verified sending domain of tenant '$TENANT' (see .local/logs/localhost.log)." >&2; exit 1; }
+fi
+# --- end of sending domain
+
 log "SMTP ingress on 127.0.0.1:$SMTP_PORT (STARTTLS) and :$SMTPS_PORT (TLS)"
 AzureWebJobsStorage="$STORAGE" \
 DOTNET_ENVIRONMENT=Development \
@@ -137,6 +156,8 @@ Ingress__ImplicitTlsPort="$SMTPS_PORT" \
 Ingress__HealthPort="$INGRESS_HEALTH_PORT" \
 Ingress__DevCertificateFolder="$STATE/ingress" \
 Ingress__DevUserName="dev@localhost" \
+Domains__TrustRegistrationsWithoutDns="true" \
+Domains__SecretStorePath="$STATE/secrets" \
   dotnet "functions/SmtpFunctions.Ingress/bin/$CONFIGURATION/net10.0/SmtpFunctions.Ingress.dll" \
   > "$STATE/logs/ingress.log" 2>&1 &
 PIDS+=($!)
@@ -161,9 +182,14 @@ dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctio
   --address 127.0.0.1 --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" > "$STATE/logs/webhooks.log" 2>&1 &
 PIDS+=($!)
 wait_for_port "$WEBHOOK_PORT" webhooks "${PIDS[-1]}"
-if ! curl -sf "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" | grep -qF "\"$WEBHOOK_URL\""; then
-  curl -sf -X POST "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" -H "Content-Type: application/json" \
-    -d "{\"url\":\"$WEBHOOK_URL\",\"secret\":\"$WEBHOOK_SECRET\"}" > /dev/null
+# Subscribed as the local tenant (its admin key): a tenant's subscriptions get that tenant's events only.
+if ! curl -sf "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY" | grep -qF "\"$WEBHOOK_URL\""; then
+  ANSWER="$(curl -s -w '\n%{http_code}' -X POST "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" \
+    -H "Authorization: Bearer $ADMIN_KEY" -H "Content-Type: application/json" -d "{\"url\":\"$WEBHOOK_URL\",\"secret\":\"$WEBHOOK_SECRET\"}")"
+  if [ "${ANSWER##*$'\n'}" != 201 ]; then
+    echo "Could not subscribe the local webhook receiver: ${ANSWER%$'\n'*}" >&2
+    exit 1
+  fi
 fi
 # ---- end of events
 
@@ -173,7 +199,7 @@ SmtpFunctions is running. Ctrl-C stops it.
 
   HTTP API     http://127.0.0.1:$API_PORT/api   (OpenAPI: http://127.0.0.1:$API_PORT/api/openapi.json)
   Function key $FUNCTION_KEY
-  API keys     tenant $TENANT: admin $ADMIN_KEY
+  API keys     tenant $TENANT (sends from $SENDING_DOMAIN): admin $ADMIN_KEY
                send/read $SEND_KEY   (in $KEYS_FILE)
   SMTP         127.0.0.1:$SMTP_PORT (STARTTLS), 127.0.0.1:$SMTPS_PORT (TLS); user dev@localhost, password $SMTP_PASSWORD
   Delivered    mail is relayed to the local catcher and written to $STATE/mail/
@@ -183,7 +209,7 @@ Send a mail:
 
   curl -s -X POST http://127.0.0.1:$API_PORT/api/messages \\
     -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $SEND_KEY" -H "Content-Type: application/json" \\
-    -d '{"from":"alice@example.com","to":"bob@example.net","subject":"Hello","text":"It works."}'
+    -d '{"from":"alice@$SENDING_DOMAIN","to":"bob@example.net","subject":"Hello","text":"It works."}'
 
 Then ask what became of it (the id is in the answer):
 

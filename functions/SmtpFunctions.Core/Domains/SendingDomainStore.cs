@@ -34,7 +34,9 @@ public sealed class SendingDomainStore(StorageAccount account)
     {
         try
         {
-            await _table.AddEntityAsync(entity, cancellationToken);
+            var response = await _table.AddEntityAsync(entity, cancellationToken);
+            // The SDK leaves the entity's ETag empty; a later conditional update needs the one the add created.
+            entity.ETag = response.Headers.ETag ?? ETag.All;
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)

@@ -8,8 +8,8 @@ internal static class DeployedHosts
     /// <summary>The SMTP ingress container's assembly: its options go to the container app only.</summary>
     public const string IngressAssembly = "SmtpFunctions.Ingress";
 
-    /// <summary>Core sections the ingress binds besides its own: it submits (and so signs, checks suppressions, files each message in the sweeper's index and queues its accepted events), it never delivers.</summary>
-    public static readonly IReadOnlySet<string> IngressCoreSections = new HashSet<string>(["Submission", "Storage", "Dkim", "Suppression", "Sweeper", "Events"], StringComparer.OrdinalIgnoreCase);
+    /// <summary>Core sections the ingress binds besides its own: it submits (and so signs, checks suppressions, files each message in the sweeper's index and queues its accepted events, holding senders to their tenant's verified domains), it never delivers.</summary>
+    public static readonly IReadOnlySet<string> IngressCoreSections = new HashSet<string>(["Submission", "Storage", "Dkim", "Suppression", "Sweeper", "Events", "Domains"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Sections the Bicep already feeds whose options class is still being written on another branch. A key under one of
