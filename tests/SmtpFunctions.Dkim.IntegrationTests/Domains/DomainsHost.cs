@@ -36,7 +36,7 @@ internal sealed class DomainsHost : IAsyncDisposable
 
     public StorageAccount Storage => _services.GetRequiredService<StorageAccount>();
 
-    public static async Task<DomainsHost> StartAsync(AzuriteProcess azurite, DnsServer dns)
+    public static async Task<DomainsHost> StartAsync(AzuriteProcess azurite, DnsServer dns, bool trustWithoutDns = false)
     {
         var secrets = Path.Combine(Path.GetTempPath(), "domain-secrets-" + Guid.NewGuid().ToString("N")[..12]);
         var settings = new Dictionary<string, string?>
@@ -45,6 +45,7 @@ internal sealed class DomainsHost : IAsyncDisposable
             ["Routing:NameServers"] = $"{dns.Address}:{dns.Port}",
             ["Domains:SecretStorePath"] = secrets,
             ["Domains:DefaultTenantSenderDomains"] = "none",
+            ["Domains:TrustRegistrationsWithoutDns"] = trustWithoutDns ? "true" : "false",
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()

@@ -48,6 +48,22 @@ public sealed class SendingDomainTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Register_TrustedWithoutDns_AsLocalRunsDo_IsVerifiedAtOnce_AndSends()
+    {
+        await using var dns = await DnsServer.StartAsync();
+        await using var host = await DomainsHost.StartAsync(azurite.Azurite, dns, trustWithoutDns: true);
+        var domain = Unique("trusted");
+
+        var registration = await host.Registrar.RegisterAsync("tenant-local", domain, CancellationToken.None);
+
+        Assert.Equal(DomainStatus.Verified, registration.Domain!.Status);
+        var stored = await new SmtpFunctions.Core.Domains.SendingDomainStore(host.Storage).GetAsync("tenant-local", domain, CancellationToken.None);
+        Assert.Equal(DomainStatus.Verified, stored!.Status);
+        var outcome = await host.SubmitAsync(DomainsHost.Json("tenant-local", $"app@{domain}"));
+        Assert.True(outcome.IsAccepted, outcome.Error?.Detail);
+    }
+
+    [Fact]
     public async Task Submit_FromVerifiedDomain_IsSignedWithItsOwnRsaAndEd25519Keys_AndDkimpyVerifiesBoth()
     {
         await using var dns = await DnsServer.StartAsync();
