@@ -162,6 +162,7 @@ var names = {
   ingressIdentity: 'id-smtp-ingress-${resourceToken}'
   storage: 'stsmtp${resourceToken}'
   keyVault: 'kv-smtp-${resourceToken}'
+  domainKeyVault: 'kv-dkim-${resourceToken}'
   workspace: 'log-smtp-${resourceToken}'
   applicationInsights: 'appi-smtp-${resourceToken}'
   plan: 'plan-smtp-${resourceToken}'
@@ -212,7 +213,7 @@ func platformSettingsFor(clientId string, blob string, queue string, table strin
   AzureWebJobsStorage__clientId: clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: telemetry
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${clientId}'
-  // Registered sending domains' DKIM private keys (SmtpFunctions.Core.Domains.KeyVaultSecretStore), as this identity.
+  // Registered sending domains' DKIM private keys (SmtpFunctions.Core.Domains.KeyVaultSecretStore), in their own vault.
   Domains__KeyVaultUri: vault
   Domains__ManagedIdentityClientId: clientId
 }
@@ -223,7 +224,7 @@ var platformSettings = platformSettingsFor(
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
   monitoring.outputs.connectionString,
-  keyVault.outputs.uri
+  domainKeyVault.outputs.uri
 )
 
 var ingressPlatformSettings = platformSettingsFor(
@@ -232,7 +233,7 @@ var ingressPlatformSettings = platformSettingsFor(
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
   monitoring.outputs.connectionString,
-  keyVault.outputs.uri
+  domainKeyVault.outputs.uri
 )
 
 // Key Vault secrets the ingress reads besides its certificate and users file: its DKIM keys and its Key Vault-backed
@@ -304,6 +305,20 @@ module keyVault 'app/keyvault.bicep' = {
   }
 }
 
+// Registered sending domains' DKIM private keys, in a vault of their own: the function app writes them when a tenant
+// registers a domain, and the internet-facing ingress, which signs with them, may read this vault whole without reaching
+// any other secret (the main vault grants it its own secrets one by one).
+module domainKeyVault 'app/keyvault.bicep' = {
+  name: 'domain-key-vault'
+  scope: rg
+  params: {
+    name: names.domainKeyVault
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
 module network 'app/network.bicep' = {
   name: 'network'
   scope: rg
@@ -333,6 +348,7 @@ module rbac 'app/rbac.bicep' = {
     storageAccountName: names.storage
     shardQueueNames: [for shard in range(0, storageShards): shard == 0 ? 'outbound' : 'outbound-${shard}']
     keyVaultName: names.keyVault
+    domainKeyVaultName: names.domainKeyVault
     applicationInsightsName: names.applicationInsights
     registryName: names.registry
     identityName: names.identity
@@ -350,6 +366,7 @@ module rbac 'app/rbac.bicep' = {
     ingressIdentity
     storage
     keyVault
+    domainKeyVault
     monitoring
     registry
   ]
@@ -476,6 +493,7 @@ output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = ingress.outputs.environmentId
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_DOMAIN_KEY_VAULT_NAME string = domainKeyVault.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint

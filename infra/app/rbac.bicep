@@ -9,6 +9,9 @@ param storageAccountName string
 @description('Key Vault name.')
 param keyVaultName string
 
+@description('Key Vault holding only the registered sending domains\' DKIM private keys.')
+param domainKeyVaultName string
+
 @description('Application Insights name.')
 param applicationInsightsName string
 
@@ -86,6 +89,10 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
   name: keyVaultName
 }
 
+resource domainKeyVault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
+  name: domainKeyVaultName
+}
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -108,11 +115,21 @@ resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// Officer, not only User: registering a sending domain (POST /api/domains) writes its DKIM private keys as secrets, and
-// deleting one deletes them (SmtpFunctions.Core.Domains.KeyVaultSecretStore).
+// Reads its Key Vault references (smart-host password and the like); sending domains' keys are in the domain key vault.
 resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identity.id, roles.keyVaultSecretsOfficer)
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
   scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Registering a sending domain writes its keys here; deleting it deletes them.
+resource appDomainKeys 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(domainKeyVault.id, identity.id, roles.keyVaultSecretsOfficer)
+  scope: domainKeyVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
     principalId: identityPrincipalId
@@ -288,6 +305,17 @@ resource ingressSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     }
   }
 ]
+
+// The ingress signs its tenants' mail with their domains' keys: read-only on the vault that holds nothing else.
+resource ingressDomainKeys 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(domainKeyVault.id, ingressIdentity.id, roles.keyVaultSecretsUser)
+  scope: domainKeyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: ingressPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource ingressTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(applicationInsights.id, ingressIdentity.id, roles.monitoringMetricsPublisher)

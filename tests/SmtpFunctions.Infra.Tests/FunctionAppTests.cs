@@ -100,7 +100,7 @@ public sealed class FunctionAppTests(InfraFixture infra)
     {
         var site = infra.Full.One("Microsoft.Web/sites");
         var settings = infra.Full.FunctionAppSettings();
-        var vault = (string)infra.Full.One("Microsoft.KeyVault/vaults")["id"]!;
+        var vault = (string)infra.Full.Vault("kv-smtp-")["id"]!;
 
         Assert.Equal(IdentityId(infra.Full), (string?)site["properties"]!["keyVaultReferenceIdentity"]);
         for (var i = 0; i < InfraFixture.DkimKeys.Count; i++)

@@ -109,7 +109,7 @@ public sealed class IngressTests(InfraFixture infra)
     public void Secrets_AreFetchedFromKeyVault_WithTheIdentity_NeverGivenAsValues()
     {
         var identity = FunctionAppTests.IngressIdentityId(infra.Full);
-        var vault = (string)infra.Full.One("Microsoft.KeyVault/vaults")["id"]!;
+        var vault = (string)infra.Full.Vault("kv-smtp-")["id"]!;
         var secrets = Secrets(infra.Full);
 
         Assert.NotEmpty(secrets);

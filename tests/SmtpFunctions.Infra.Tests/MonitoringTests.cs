@@ -71,7 +71,7 @@ public sealed class MonitoringTests(InfraFixture infra)
     public void KeyVaultAndStorage_SendTheirLogsToTheWorkspace()
     {
         var workspace = (string)infra.Defaults.One("Microsoft.OperationalInsights/workspaces")["id"]!;
-        var vault = (string)infra.Defaults.One("Microsoft.KeyVault/vaults")["id"]!;
+        var vault = (string)infra.Defaults.Vault("kv-smtp-")["id"]!;
         var account = (string)infra.Defaults.One("Microsoft.Storage/storageAccounts")["id"]!;
         var settings = infra.Defaults.OfType("Microsoft.Insights/diagnosticSettings");
 

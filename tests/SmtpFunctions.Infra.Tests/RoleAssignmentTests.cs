@@ -59,8 +59,9 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageBlobDataOwner),
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageQueueDataContributor),
                 (Scope: Id(infra.Defaults, "Microsoft.Storage/storageAccounts"), Role: StorageTableDataContributor),
-                // Officer: registering a sending domain writes its DKIM keys as secrets.
-                (Scope: Id(infra.Defaults, "Microsoft.KeyVault/vaults"), Role: KeyVaultSecretsOfficer),
+                // Its Key Vault references; Officer only on the domain key vault: registering a sending domain writes its DKIM keys.
+                (Scope: (string)infra.Defaults.Vault("kv-smtp-")["id"]!, Role: KeyVaultSecretsUser),
+                (Scope: (string)infra.Defaults.Vault("kv-dkim-")["id"]!, Role: KeyVaultSecretsOfficer),
                 (Scope: Id(infra.Defaults, "Microsoft.Insights/components"), Role: MonitoringMetricsPublisher),
                 (Scope: Id(infra.Defaults, "Microsoft.ContainerRegistry/registries"), Role: AcrPull),
             }.Order(),
@@ -71,7 +72,7 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
     public void IngressIdentity_GetsOnlyWhatSubmissionNeeds_OnTheNarrowestScopes()
     {
         var account = Id(infra.Full, "Microsoft.Storage/storageAccounts");
-        var vault = Id(infra.Full, "Microsoft.KeyVault/vaults");
+        var vault = (string)infra.Full.Vault("kv-smtp-")["id"]!;
         var parameters = infra.Template["parameters"]!;
         var expected = new List<(string Scope, string Role)>
         {
@@ -85,6 +86,8 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
             // Its own secrets, one by one: certificate, users file, DKIM keys; not the smart-host password.
             ($"{vault}/secrets/{(string)parameters["ingressCertificateSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),
             ($"{vault}/secrets/{(string)parameters["ingressUsersSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),
+            // The registered sending domains' keys it signs with: read-only, on the vault that holds nothing else.
+            ((string)infra.Full.Vault("kv-dkim-")["id"]!, KeyVaultSecretsUser),
             (Id(infra.Full, "Microsoft.Insights/components"), MonitoringMetricsPublisher),
             (Id(infra.Full, "Microsoft.ContainerRegistry/registries"), AcrPull),
         };
@@ -105,7 +108,7 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         // The certificate and users secrets may not exist yet, and a grant on a secret needs the secret.
         var granted = Granted(infra.Defaults, FunctionAppTests.IngressIdentityId(infra.Defaults));
 
-        Assert.DoesNotContain(granted, a => a.Role == KeyVaultSecretsUser);
+        Assert.DoesNotContain(granted, a => a.Role == KeyVaultSecretsUser && !a.Scope.Contains("kv-dkim-", StringComparison.Ordinal));
         Assert.Contains(granted, a => a.Role == StorageBlobDataContributor);
     }
 

@@ -27,6 +27,16 @@ public sealed class Deployment(string scenario, JsonArray resources)
         return matches[0];
     }
 
+    /// <summary>
+    /// The vault of a name prefix: <c>kv-smtp-</c> (the app's secrets) or <c>kv-dkim-</c> (registered domains' DKIM keys).
+    /// </summary>
+    public JsonObject Vault(string prefix)
+    {
+        var matches = OfType("Microsoft.KeyVault/vaults").Where(v => ((string?)v["name"] ?? "").StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        Assert.True(matches.Count == 1, $"{Scenario}: expected one vault named {prefix}…, found {matches.Count}.");
+        return matches[0];
+    }
+
     /// <summary>The function app's settings, name to value.</summary>
     public IReadOnlyDictionary<string, string> FunctionAppSettings()
     {
