@@ -40,9 +40,9 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             .Order().ToArray();
 
         Assert.Equal(
-            ["DELETE /api/keys/{id}", "DELETE /api/suppressions", "DELETE /api/suppressions/{address}", "DELETE /api/webhooks/{id}", "GET /api/keys",
-             "GET /api/messages/{id}", "GET /api/openapi.json", "GET /api/suppressions", "GET /api/suppressions/{address}", "GET /api/webhooks",
-             "GET /api/webhooks/{id}", "POST /api/keys", "POST /api/messages", "POST /api/webhooks", "POST /api/webhooks/{id}/replay"],
+            ["DELETE /api/domains/{domain}", "DELETE /api/keys/{id}", "DELETE /api/suppressions", "DELETE /api/suppressions/{address}", "DELETE /api/webhooks/{id}",
+             "GET /api/domains", "GET /api/domains/{domain}", "GET /api/keys", "GET /api/messages/{id}", "GET /api/openapi.json", "GET /api/suppressions", "GET /api/suppressions/{address}", "GET /api/webhooks",
+             "GET /api/webhooks/{id}", "POST /api/domains", "POST /api/domains/{domain}/verify", "POST /api/keys", "POST /api/messages", "POST /api/webhooks", "POST /api/webhooks/{id}/replay"],
             documented.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/messages")).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PostAsync("/api/suppressions", null)).StatusCode);

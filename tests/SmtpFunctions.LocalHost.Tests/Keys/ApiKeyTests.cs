@@ -27,7 +27,7 @@ public sealed class ApiKeyTests(TenantHostsFixture hosts) : IClassFixture<Tenant
     public async Task Request_OutsideTheKeysScopes_Is403InsufficientScope(string scopes, string method, string path, string missing)
     {
         var token = await hosts.CreateKeyWithCommandAsync("scopes", scopes);
-        var content = method == "POST" ? (path == "/api/keys" ? Json("""{"name":"x","scopes":["send"]}""") : Message()) : null;
+        var content = method == "POST" ? (path == "/api/keys" ? Json("""{"name":"x","scopes":["send"]}""") : Message("scopes")) : null;
 
         using var response = await SendAsync(hosts.A, new HttpMethod(method), path, token, content);
 
@@ -41,7 +41,7 @@ public sealed class ApiKeyTests(TenantHostsFixture hosts) : IClassFixture<Tenant
     {
         var token = await hosts.CreateKeyWithCommandAsync("scopes-ok", "send,read,suppressions,admin");
 
-        using var submitted = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", token, Message());
+        using var submitted = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", token, Message("scopes-ok"));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
         using var read = await SendAsync(hosts.A, HttpMethod.Get, $"/api/messages/{id}", token);
@@ -162,7 +162,7 @@ public sealed class ApiKeyTests(TenantHostsFixture hosts) : IClassFixture<Tenant
         foreach (var token in tokens)
         {
             // Used on both instances: last-used, rate-limit and status rows get written too.
-            using var sent = await SendAsync(hosts.B, HttpMethod.Post, "/api/messages", token, Message());
+            using var sent = await SendAsync(hosts.B, HttpMethod.Post, "/api/messages", token, Message("hashes"));
             Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         }
 

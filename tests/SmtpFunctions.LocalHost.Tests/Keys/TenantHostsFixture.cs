@@ -22,6 +22,7 @@ public sealed class TenantHostsFixture : IAsyncLifetime
     public const int RateLimitChunk = 2;
 
     private readonly List<WebApplication> _apps = [];
+    private readonly string _secretsId = Guid.NewGuid().ToString("N")[..12];
 
     public AzuriteProcess Azurite { get; private set; } = null!;
 
@@ -60,6 +61,9 @@ public sealed class TenantHostsFixture : IAsyncLifetime
             .Build();
         var code = await KeysCommand.RunAsync(["create", "--tenant", tenant, "--name", "test " + scopes, "--scopes", scopes, .. extra], configuration, output);
         Assert.True(code == 0, output.ToString());
+        // A tenant sends only from its verified domains; the hosts trust registrations without DNS (domain tests check DNS).
+        var registration = await ServicesA.GetRequiredService<SmtpFunctions.Core.Domains.DomainRegistrar>().RegisterAsync(tenant, SenderDomain(tenant), CancellationToken.None);
+        Assert.True(registration.Domain?.Status == SmtpFunctions.Core.Domains.DomainStatus.Verified, registration.Problem);
         return output.ToString().Split('\n', StringSplitOptions.TrimEntries).Single(line => line.StartsWith("sf_", StringComparison.Ordinal));
     }
 
@@ -91,8 +95,12 @@ public sealed class TenantHostsFixture : IAsyncLifetime
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    public static StringContent Message(string subject = "Tenants") =>
-        Json($$"""{"from":"alice@example.com","to":["bob@example.net"],"subject":"{{subject}}","text":"Hello."}""");
+    /// <summary>A message from the tenant's own verified domain (<see cref="SenderDomain"/>).</summary>
+    public static StringContent Message(string tenant, string subject = "Tenants") =>
+        Json($$"""{"from":"alice@{{SenderDomain(tenant)}}","to":["bob@example.net"],"subject":"{{subject}}","text":"Hello."}""");
+
+    /// <summary>The sending domain each test tenant gets verified with its first key: a domain is one tenant's at most.</summary>
+    public static string SenderDomain(string tenant) => $"{tenant}.example";
 
     private async Task<HttpClient> StartHostAsync()
     {
@@ -106,6 +114,9 @@ public sealed class TenantHostsFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
             ["Sweeper:Enabled"] = "false",
             ["ApiKeys:DefaultTenantWithoutKey"] = "false",
+            ["Domains:TrustRegistrationsWithoutDns"] = "true",
+            ["Domains:CacheTtl"] = "00:00:00",
+            ["Domains:SecretStorePath"] = Path.Combine(Path.GetTempPath(), "tenant-hosts-secrets-" + _secretsId),
             ["ApiKeys:CacheTtl"] = CacheTtl.ToString(),
             ["ApiKeys:RateLimitChunk"] = RateLimitChunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

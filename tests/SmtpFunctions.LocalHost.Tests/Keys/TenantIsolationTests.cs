@@ -13,7 +13,7 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
     {
         var a = await hosts.CreateKeyWithCommandAsync("tenant-a", "send,read");
         var b = await hosts.CreateKeyWithCommandAsync("tenant-b", "send,read");
-        using var submitted = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", a, Message("of A"));
+        using var submitted = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", a, Message("tenant-a", "of A"));
         var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
 
         using var byB = await SendAsync(hosts.B, HttpMethod.Get, $"/api/messages/{id}", b);
@@ -30,9 +30,9 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
         var b = await hosts.CreateKeyWithCommandAsync("idem-b", "send,read");
         var key = "order-" + Guid.NewGuid().ToString("N");
 
-        var first = await SubmitAsync(a, key, "from A");
-        var other = await SubmitAsync(b, key, "from B, another body");
-        var again = await SubmitAsync(a, key, "from A");
+        var first = await SubmitAsync("idem-a", a, key, "from A");
+        var other = await SubmitAsync("idem-b", b, key, "from B, another body");
+        var again = await SubmitAsync("idem-a", a, key, "from A");
 
         Assert.Equal(HttpStatusCode.Accepted, first.Status);
         Assert.Equal(HttpStatusCode.Accepted, other.Status);
@@ -59,7 +59,7 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
         var listed = JsonDocument.Parse(await listedByB.Content.ReadAsStringAsync()).RootElement.GetProperty("keys").EnumerateArray().ToList();
         Assert.All(listed, k => Assert.Equal("keys-b", k.GetProperty("tenantId").GetString()));
         Assert.DoesNotContain(listed, k => k.GetProperty("id").GetString() == id);
-        using var stillWorks = await SendAsync(hosts.B, HttpMethod.Post, "/api/messages", ofA.GetProperty("key").GetString(), Message());
+        using var stillWorks = await SendAsync(hosts.B, HttpMethod.Post, "/api/messages", ofA.GetProperty("key").GetString(), Message("keys-a"));
         Assert.Equal(HttpStatusCode.Accepted, stillWorks.StatusCode);
     }
 
@@ -76,7 +76,7 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
             for (var i = 0; i < 4 * limit && refused is null; i++)
             {
                 // Alternating instances: each takes chunks of the same shared allowance.
-                var response = await SendAsync(i % 2 == 0 ? hosts.A : hosts.B, HttpMethod.Post, "/api/messages", token, Message());
+                var response = await SendAsync(i % 2 == 0 ? hosts.A : hosts.B, HttpMethod.Post, "/api/messages", token, Message("rate"));
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
                     accepted++;
@@ -115,10 +115,10 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
         }
     }
 
-    private async Task<(HttpStatusCode Status, string? Id, bool Replayed)> SubmitAsync(string token, string idempotencyKey, string text)
+    private async Task<(HttpStatusCode Status, string? Id, bool Replayed)> SubmitAsync(string tenant, string token, string idempotencyKey, string text)
     {
         using var response = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", token,
-            Json($$"""{"from":"alice@example.com","to":["bob@example.net"],"subject":"Idem","text":"{{text}}"}"""), idempotencyKey);
+            Json($$"""{"from":"alice@{{SenderDomain(tenant)}}","to":["bob@example.net"],"subject":"Idem","text":"{{text}}"}"""), idempotencyKey);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return (response.StatusCode, body.TryGetProperty("id", out var id) ? id.GetString() : null, response.Headers.Contains("Idempotent-Replayed"));
     }
