@@ -88,6 +88,8 @@ public sealed partial class EventDemand(StorageAccount account, EventGridSender 
         catch (Exception ex) when (ex is Azure.RequestFailedException || StorageFaults.IsUnavailable(ex))
         {
             _wanted = true;
+            // Tried again after the TTL, not on the next state change: during an outage the hot path starts no read.
+            Interlocked.Exchange(ref _checkedAtTicks, time.GetUtcNow().UtcTicks);
             LogRefreshFailed(logger, ex.Message);
         }
         finally

@@ -27,7 +27,7 @@ public sealed partial class EventIntentRecovery(EventQueue queue, MailMetrics me
 
         foreach (var intent in intents.Where(i => i.CreatedAt + _grace <= now))
         {
-            await queue.SendAsync(new EventQueueMessage { Kind = EventQueueMessage.IntentKind, MessageId = intent.PartitionKey, IntentRowKey = intent.RowKey }, TimeSpan.Zero, cancellationToken);
+            await queue.SendAsync(EventQueueMessage.ForIntent(intent), TimeSpan.Zero, cancellationToken);
             metrics.LateIntents.Add(1, new KeyValuePair<string, object?>("stage", "sweeper"));
             LogResent(logger, intent.PartitionKey, intent.RowKey, intent.CreatedAt);
         }

@@ -60,7 +60,7 @@ public sealed partial class EventPublisher(EventQueue queue, EventDemand demand,
 
         try
         {
-            await queue.SendAsync(new EventQueueMessage { Kind = EventQueueMessage.IntentKind, MessageId = intent.PartitionKey, IntentRowKey = intent.RowKey }, TimeSpan.Zero, cancellationToken);
+            await queue.SendAsync(EventQueueMessage.ForIntent(intent), TimeSpan.Zero, cancellationToken);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException || Storage.StorageFaults.IsUnavailable(ex))
         {

@@ -12,6 +12,13 @@ public sealed record EventQueueMessage
     /// <summary>One event to one target, to be tried (again).</summary>
     public const string DeliverKind = "deliver";
 
+    /// <summary>The message that has the dispatcher send an intent row's events.</summary>
+    public static EventQueueMessage ForIntent(EventIntentEntity intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        return new EventQueueMessage { Kind = IntentKind, MessageId = intent.PartitionKey, IntentRowKey = intent.RowKey };
+    }
+
     /// <summary>What to do.</summary>
     public required string Kind { get; init; }
 
