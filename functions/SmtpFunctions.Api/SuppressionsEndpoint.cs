@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -31,7 +33,7 @@ namespace SmtpFunctions.Api;
 /// </para>
 /// </remarks>
 public sealed partial class SuppressionsEndpoint(
-    ISuppressionStore store, SuppressionList list, IApiAuthenticator authenticator, ILogger<SuppressionsEndpoint> logger)
+    ISuppressionStore store, SuppressionList suppressions, IApiAuthenticator authenticator, ILogger<SuppressionsEndpoint> logger)
 {
     /// <summary>Page size when the request names none.</summary>
     public const int DefaultPageSize = 100;
@@ -39,7 +41,15 @@ public sealed partial class SuppressionsEndpoint(
     /// <summary>Query parameter naming one address.</summary>
     public const string AddressParameter = "address";
 
+    /// <summary>Largest body <c>POST /api/suppressions</c> reads.</summary>
+    public const int MaxBodyBytes = 4096;
+
+    /// <summary>Longest reason a person may give.</summary>
+    public const int MaxReasonLength = 500;
+
     private const string RoutePrefix = "/suppressions/";
+
+    private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
     /// <summary>
     /// Lists entries, a page at a time: <c>?domain=&amp;pageSize=&amp;continuationToken=</c>; or, with <c>?address=</c>,
@@ -48,7 +58,8 @@ public sealed partial class SuppressionsEndpoint(
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        var (list, refusal) = await AuthenticateAsync(request, cancellationToken);
+        if (refusal is not null)
         {
             return refusal;
         }
@@ -68,7 +79,7 @@ public sealed partial class SuppressionsEndpoint(
 
             return await AnswerAsync(async () =>
             {
-                var entry = await store.GetAsync(addressKey!, cancellationToken);
+                var entry = await suppressions.GetAsync(addressKey!.In(list), cancellationToken);
                 return Results.Json(
                     new SuppressionListView { Suppressions = entry is null ? [] : [SuppressionView.From(entry)] },
                     contentType: "application/json");
@@ -100,7 +111,7 @@ public sealed partial class SuppressionsEndpoint(
 
         return await AnswerAsync(async () =>
         {
-            var page = await store.ListAsync(domain, pageSize, token, cancellationToken);
+            var page = await store.ListAsync(list, domain, pageSize, token, cancellationToken);
             return Results.Json(
                 new SuppressionListView { Suppressions = page.Entries.Select(SuppressionView.From).ToList(), ContinuationToken = page.ContinuationToken },
                 contentType: "application/json");
@@ -110,7 +121,8 @@ public sealed partial class SuppressionsEndpoint(
     /// <summary>One entry, or 404.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string address, CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        var (list, refusal) = await AuthenticateAsync(request, cancellationToken);
+        if (refusal is not null)
         {
             return refusal;
         }
@@ -120,7 +132,7 @@ public sealed partial class SuppressionsEndpoint(
             return problem!;
         }
 
-        return await AnswerAsync(async () => await store.GetAsync(key!, cancellationToken) is { } entry
+        return await AnswerAsync(async () => await suppressions.GetAsync(key!.In(list), cancellationToken) is { } entry
             ? Results.Json(SuppressionView.From(entry), contentType: "application/json")
             : NotFound(key!), cancellationToken);
     }
@@ -128,7 +140,8 @@ public sealed partial class SuppressionsEndpoint(
     /// <summary>Lifts an entry: 204, or 404 when the address was not suppressed.</summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, string address, CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        var (list, refusal) = await AuthenticateAsync(request, cancellationToken);
+        if (refusal is not null)
         {
             return refusal;
         }
@@ -138,13 +151,14 @@ public sealed partial class SuppressionsEndpoint(
             return problem!;
         }
 
-        return await AnswerAsync(async () => await list.LiftAsync(key!, cancellationToken) ? Results.NoContent() : NotFound(key!), cancellationToken);
+        return await AnswerAsync(() => LiftAsync(key!.In(list), cancellationToken), cancellationToken);
     }
 
     /// <summary>Lifts the entry named by <c>?address=</c>: 204, or 404 when the address was not suppressed.</summary>
     public async Task<IResult> DeleteByQueryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(request, cancellationToken) is { } refusal)
+        var (list, refusal) = await AuthenticateAsync(request, cancellationToken);
+        if (refusal is not null)
         {
             return refusal;
         }
@@ -154,7 +168,84 @@ public sealed partial class SuppressionsEndpoint(
             return problem!;
         }
 
-        return await AnswerAsync(async () => await list.LiftAsync(key!, cancellationToken) ? Results.NoContent() : NotFound(key!), cancellationToken);
+        return await AnswerAsync(() => LiftAsync(key!.In(list), cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Suppresses an address on the caller's list by hand (an unsubscribe, a complaint, an address known to be wrong):
+    /// <c>{"address": "…", "reason": "…"}</c>. 201 with the entry; 200 with the entry that stands when the address is
+    /// already on the list (the first cause is kept). Mail to it stops at once on this instance and everywhere within
+    /// <c>Suppression:CacheTtl</c>.
+    /// </summary>
+    public async Task<IResult> AddAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (list, refusal) = await AuthenticateAsync(request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return InvalidBody("body", $"at most {MaxBodyBytes} octets");
+        }
+
+        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+                $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted; send application/json.",
+                [new FieldError("Content-Type", "must be application/json")]);
+        }
+
+        // Read at most one octet past the limit: a chunked body names no length up front.
+        var buffer = new byte[MaxBodyBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > MaxBodyBytes)
+        {
+            return InvalidBody("body", $"at most {MaxBodyBytes} octets");
+        }
+
+        AddSuppressionRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<AddSuppressionRequest>(buffer.AsSpan(0, length), BodyJson);
+        }
+        catch (JsonException ex)
+        {
+            return InvalidBody(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", "not valid JSON for a suppression: " + ex.Message);
+        }
+
+        if (body is null)
+        {
+            return InvalidBody("body", "a JSON object is required");
+        }
+
+        if (!SuppressionKey.TryParse(body.Address, out var key, out var reason))
+        {
+            return InvalidBody(AddressParameter, reason ?? "not an address");
+        }
+
+        var text = body.Reason ?? "";
+        if (text.Length > MaxReasonLength || text.Any(char.IsControl))
+        {
+            return InvalidBody("reason", $"at most {MaxReasonLength} characters, none of them control characters");
+        }
+
+        return await AnswerAsync(async () =>
+        {
+            var (entry, created) = await suppressions.AddManuallyAsync(key!.In(list), SuppressionSources.Api, text, cancellationToken);
+            var view = SuppressionView.From(entry);
+            return created
+                ? Results.Created($"/api/suppressions?{AddressParameter}={Uri.EscapeDataString(entry.Address)}", view)
+                : Results.Json(view, contentType: "application/json");
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -262,8 +353,26 @@ public sealed partial class SuppressionsEndpoint(
         return false;
     }
 
-    private async Task<IResult?> RefusalAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        (await authenticator.AuthenticateAsync(request, ApiScopes.Suppressions, cancellationToken)).Refusal;
+    // The caller's own list (each tenant has one; the global list is the operator's, read here but never changed).
+    private async Task<(string List, IResult? Refusal)> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var authentication = await authenticator.AuthenticateAsync(request, ApiScopes.Suppressions, cancellationToken);
+        return authentication.Caller is { } caller ? (SuppressionLists.For(caller.TenantId), null) : ("", authentication.Refusal);
+    }
+
+    private async Task<IResult> LiftAsync(SuppressionKey key, CancellationToken cancellationToken)
+    {
+        if (await suppressions.LiftAsync(key, cancellationToken))
+        {
+            return Results.NoContent();
+        }
+
+        return await store.GetAsync(key.In(SuppressionLists.Global), cancellationToken) is null
+            ? NotFound(key)
+            : ApiProblems.Create(StatusCodes.Status409Conflict, "suppressed-globally", "Suppressed by the operator",
+                $"'{key.Address}' is on the operator's global suppression list, which applies to every tenant; only the operator can lift it.",
+                [new FieldError(AddressParameter, "on the global list")]);
+    }
 
     private async Task<IResult> AnswerAsync(Func<Task<IResult>> read, CancellationToken cancellationToken)
     {
@@ -281,9 +390,19 @@ public sealed partial class SuppressionsEndpoint(
     private static IResult NotFound(SuppressionKey key) => ApiProblems.Create(StatusCodes.Status404NotFound, "not-found", "Address not suppressed",
         $"'{key.Address}' is not on the suppression list.", [new FieldError("address", "not suppressed")]);
 
+    private static IResult InvalidBody(string field, string detail) =>
+        ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-request", "Invalid suppression", detail, [new FieldError(field, detail)]);
+
     private static IResult InvalidQuery(string field, string detail) =>
         ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-query", "Invalid query parameter", detail, [new FieldError(field, detail)]);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Storage unavailable while reading or changing the suppression list")]
     private static partial void LogStorageUnavailable(ILogger logger, Exception exception);
 }
+
+/// <summary>The body of <c>POST /api/suppressions</c>.</summary>
+/// <param name="Address">The address to suppress (U-label or A-label domain).</param>
+/// <param name="Reason">Why, in a person's words; shown in the entry and in a suppressed recipient's status.</param>
+public sealed record AddSuppressionRequest(
+    [property: JsonPropertyName("address")] string? Address,
+    [property: JsonPropertyName("reason")] string? Reason);

@@ -68,6 +68,7 @@ public static class LocalHostApp
         app.MapGet("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.ListAsync(request, ct));
         app.MapGet("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.GetAsync(request, address, ct));
+        app.MapPost("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.AddAsync(request, ct));
         app.MapDelete("/api/suppressions", (HttpRequest request, SuppressionsEndpoint endpoint, CancellationToken ct) => endpoint.DeleteByQueryAsync(request, ct));
         app.MapDelete("/api/suppressions/{address}", (HttpRequest request, string address, SuppressionsEndpoint endpoint, CancellationToken ct) =>
             endpoint.DeleteAsync(request, address, ct));

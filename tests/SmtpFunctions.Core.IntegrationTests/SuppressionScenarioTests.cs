@@ -7,6 +7,7 @@ using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.IntegrationTests.Infrastructure;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.Testing.Azurite;
 using SmtpFunctions.Testing.Dns;
@@ -118,7 +119,7 @@ public sealed class SuppressionScenarioTests(AzuriteFixture azurite, ITestOutput
         var receipt = await host.SubmitJsonAsync(Json("late@late.test", "kept@late.test"));
         Assert.All(receipt.Recipients, r => Assert.Equal(RecipientStatus.Queued, r.Status));
         // Another message's delivery (on this instance) fails for good meanwhile.
-        await host.Get<SuppressionList>().AddAsync("late@late.test", FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", null, default);
+        await host.Get<SuppressionList>().AddAsync(TenantIds.Default, "late@late.test", FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", null, default);
         var view = await host.RunUntilFinalAsync(receipt.MessageId);
 
         Assert.Equal(RecipientStatus.Suppressed, view.Recipients.Single(r => r.Address == "late@late.test").Status);
@@ -150,9 +151,51 @@ public sealed class SuppressionScenarioTests(AzuriteFixture azurite, ITestOutput
         var view = await host.RunUntilFinalAsync(receipt.MessageId);
 
         Assert.All(view.Recipients, r => Assert.Equal(RecipientStatus.Failed, r.Status));
-        Assert.Empty(await host.Get<SuppressionList>().FindAsync(["policy@strict.test", "full@strict.test"], default));
+        Assert.Empty(await host.Get<SuppressionList>().FindAsync(TenantIds.Default, ["policy@strict.test", "full@strict.test"], default));
         var again = await host.SubmitJsonAsync(Json("policy@strict.test", "full@strict.test"));
         Assert.All(again.Recipients, r => Assert.Equal(RecipientStatus.Queued, r.Status));
+    }
+
+    [Fact]
+    public async Task ATenantsPermanentFailure_IsSuppressedOnItsOwnList_AndItsDsnIsCheckedAgainstThatList()
+    {
+        const string tenant = "supp-tenant";
+        const string sender = "sender@tenant-supp.test";
+        await using var world = await MailWorld.CreateAsync();
+        var postfix = await world.StartPostfixAsync(
+            o => o.Policy = r => r.ProtocolState == "RCPT" && r.Recipient.StartsWith("gone", StringComparison.Ordinal) ? "550 5.1.1 User unknown" : PostfixPolicies.Dunno,
+            "gone@tsupp.test", "gone2@tsupp.test", sender);
+        await world.ServeAsync(MailWorld.MxZone("tenant-supp.test", postfix.Address));
+        await world.ServeAsync(MailWorld.MxZone("tsupp.test", postfix.Address));
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output,
+            ("Domains:TrustRegistrationsWithoutDns", "true"), ("Domains:SecretStorePath", Path.Combine(Path.GetTempPath(), "supp-tenant-" + Guid.NewGuid().ToString("N"))));
+        var registered = await host.Get<SmtpFunctions.Core.Domains.DomainRegistrar>().RegisterAsync(tenant, "tenant-supp.test", default);
+        Assert.True(registered.Domain is not null, registered.Problem);
+        var store = host.Get<ISuppressionStore>();
+        var list = host.Get<SuppressionList>();
+        using var suppressed = new MetricCollector<long>(host.Get<IMeterFactory>(), MailMetrics.MeterName, MailMetrics.RecipientsSuppressed);
+        string TenantJson(string to) => $$"""{"from":"{{sender}}","to":["{{to}}"],"subject":"Tenant suppression","text":"Hello."}""";
+
+        // 1. The tenant's mail fails for good: the address goes on the tenant's list, not the default tenant's, and the DSN goes out.
+        var first = await host.SubmitJsonAsync(TenantJson("gone@tsupp.test"), tenantId: tenant);
+        Assert.Equal(RecipientStatus.Failed, Assert.Single((await host.RunUntilFinalAsync(first.MessageId)).Recipients).Status);
+        await host.RunUntilAsync(() => Task.FromResult(postfix.ReadMailbox(sender).Count > 0));
+        var entry = await store.GetAsync(SuppressionKey.ForEnvelope("gone@tsupp.test", tenant), default);
+        Assert.Equal(first.MessageId, entry?.MessageId);
+        Assert.Null(await store.GetAsync(SuppressionKey.ForEnvelope("gone@tsupp.test"), default));
+        Assert.Empty(await list.FindAsync(TenantIds.Default, ["gone@tsupp.test"], default));
+        Assert.Equal(RecipientStatus.Suppressed, Assert.Single((await host.SubmitJsonAsync(TenantJson("gone@tsupp.test"), tenantId: tenant)).Recipients).Status);
+
+        // 2. The tenant suppresses its own sender: the DSN about its next failure, which the system submits, obeys the
+        // tenant's list and is not sent.
+        await list.AddManuallyAsync(SuppressionKey.ForEnvelope(sender, tenant), SuppressionSources.Api, "no bounces here", default);
+        var second = await host.SubmitJsonAsync(TenantJson("gone2@tsupp.test"), tenantId: tenant);
+        Assert.Equal(RecipientStatus.Failed, Assert.Single((await host.RunUntilFinalAsync(second.MessageId)).Recipients).Status);
+        await host.RunUntilAsync(() => Task.FromResult(suppressed.GetMeasurementSnapshot().Sum(m => m.Value) >= 2));
+        await host.RunOnceAsync();
+
+        Assert.Single(postfix.ReadMailbox(sender));
+        Assert.Empty(host.HandlerFaults);
     }
 
     // Log lines of Postfix naming the address (its RCPT refused, or a delivery to it): whether anything reached it.

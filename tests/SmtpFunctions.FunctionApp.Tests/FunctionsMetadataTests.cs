@@ -11,7 +11,7 @@ public class FunctionsMetadataTests
         typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
     private static readonly string[] FunctionNames =
-        [.. new[] { "CreateKey", "CreateWebhook", "DeleteDomain", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetDomain", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListDomains", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedEvent", "RedrivePoisonedJob", "RegisterDomain", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages", "VerifyDomain" }
+        [.. new[] { "AddSuppression", "CreateKey", "CreateWebhook", "DeleteDomain", "DeleteSuppression", "DeleteSuppressionByQuery", "DeleteWebhook", "DeliverMessage", "DispatchEvents", "GetDomain", "GetMessage", "GetOpenApiDocument", "GetSuppression", "GetWebhook", "ListDomains", "ListKeys", "ListSuppressions", "ListWebhooks", "RedrivePoisonedEvent", "RedrivePoisonedJob", "RegisterDomain", "ReplayWebhook", "RevokeKey", "SubmitMessage", "SweepMessages", "VerifyDomain" }
             .Concat(Enumerable.Range(1, SmtpFunctions.Core.Storage.StorageShards.MaxShards - 1).SelectMany(s => new[] { $"DeliverMessageShard{s}", $"RedrivePoisonedJobShard{s}" }))
             .Order()];
 
@@ -37,6 +37,7 @@ public class FunctionsMetadataTests
     [InlineData("GetSuppression", "get", "suppressions/{address}")]
     [InlineData("DeleteSuppression", "delete", "suppressions/{address}")]
     [InlineData("DeleteSuppressionByQuery", "delete", "suppressions")]
+    [InlineData("AddSuppression", "post", "suppressions")]
     [InlineData("CreateKey", "post", "keys")]
     [InlineData("ListKeys", "get", "keys")]
     [InlineData("RevokeKey", "delete", "keys/{id}")]

@@ -63,7 +63,8 @@ public sealed partial class BounceCollector(StatusStore status, MessageBlobs blo
                     r.Address,
                     RecordedReply.From(r, ReplyKind.Permanent) ?? new DeliveryReply(ReplyKind.Permanent, null, "5.0.0", "delivery failed"),
                     RemoteMta(r.MxHost),
-                    r.UpdatedAt)).ToList());
+                    r.UpdatedAt)).ToList(),
+                message.SuppressionListId());
             await sender.SendAsync(report, IdempotencyKey(job.MessageId, pending), cancellationToken);
         }
 

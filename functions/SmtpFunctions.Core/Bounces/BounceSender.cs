@@ -37,6 +37,7 @@ public sealed partial class BounceSender(
         {
             // The system's namespace: no caller's Idempotency-Key can name (or pre-empt) a DSN's id.
             TenantId = TenantIds.System,
+            SuppressionList = report.SuppressionList,
             Source = SubmissionSource.Bounce,
             Payload = new MessagePayload(dsn),
             Envelope = new SubmissionEnvelope(null, [report.Sender]),

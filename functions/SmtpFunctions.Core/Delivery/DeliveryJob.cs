@@ -71,6 +71,17 @@ public sealed record DeliveryJob
     [JsonPropertyName("submitted")]
     public DateTimeOffset SubmittedAt { get; init; }
 
+    /// <summary>
+    /// The suppression list the recipients are checked against and a permanent failure is recorded on (a tenant id,
+    /// <see cref="Suppression.SuppressionLists.For"/>); null on jobs written before lists were per tenant: the default tenant's.
+    /// </summary>
+    [JsonPropertyName("sup")]
+    public string? SuppressionList { get; init; }
+
+    /// <summary><see cref="SuppressionList"/>, or the default tenant's for a job that names none.</summary>
+    [JsonIgnore]
+    public string SuppressionListId => SuppressionList ?? Tenants.TenantIds.Default;
+
     /// <summary>Delivery round: 0 for the first attempt, then one more for each re-enqueue.</summary>
     [JsonPropertyName("round")]
     public int Round { get; init; }

@@ -107,7 +107,7 @@ public sealed partial class DeliveryJobHandler(
 
         if (pending.Count > 0 && suppressions.Enabled)
         {
-            pending = await SkipSuppressedAsync(pending, now, cancellationToken);
+            pending = await SkipSuppressedAsync(job, pending, now, cancellationToken);
         }
 
         if (pending.Count == 0)
@@ -168,9 +168,9 @@ public sealed partial class DeliveryJobHandler(
 
     // A queued job re-checks the list: its recipients may have been suppressed since it was submitted. Cheap: the list's
     // cache answers most lookups, and a miss is one point read per recipient, in parallel.
-    private async Task<List<RecipientEntity>> SkipSuppressedAsync(List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<RecipientEntity>> SkipSuppressedAsync(DeliveryJob job, List<RecipientEntity> pending, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var found = await suppressions.FindAsync(pending.Select(r => r.Address), cancellationToken);
+        var found = await suppressions.FindAsync(job.SuppressionListId, pending.Select(r => r.Address), cancellationToken);
         if (found.Count == 0)
         {
             return pending;
@@ -426,7 +426,7 @@ public sealed partial class DeliveryJobHandler(
         // Before the final status: should we crash in between, the redelivered job finds the recipients suppressed.
         await Task.WhenAll(failed
             .Where(f => f.Outcome == "failed" && FailureClassifier.Suppresses(f.Reply))
-            .Select(f => suppressions.AddAsync(f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
+            .Select(f => suppressions.AddAsync(job.SuppressionListId, f.Row.Address, f.Reply, job.MessageId, result.Peer, cancellationToken)));
 
         var dsnOwed = job.Sender is { Length: > 0 };
         var expired = failed.Where(f => f.Outcome == "expired").Select(f => f.Row.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -30,6 +30,14 @@ public sealed class SuppressionOptions : IValidatableObject
     [Range(1, 10_000_000)]
     public int CacheSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// Most entries of the operator's global list an instance holds whole (read with one range query per
+    /// <see cref="CacheTtl"/>, so checking it costs no request per message). Default 10000 (a few MB); a larger global
+    /// list is looked up a point read per address, as a tenant's is.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int GlobalSnapshotSize { get; set; } = 10_000;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

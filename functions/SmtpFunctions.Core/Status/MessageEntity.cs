@@ -85,6 +85,15 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>The tenant the message belongs to, rows from before tenants included.</summary>
     public string OwnerTenantId() => TenantId.Length == 0 ? Tenants.TenantIds.Default : TenantId;
 
+    /// <summary>
+    /// The suppression list the message's recipients are checked against and fed into, when it is not its tenant's (a
+    /// DSN's, which the system submits for the original's tenant); empty: <see cref="SuppressionListId"/> derives it.
+    /// </summary>
+    public string SuppressionList { get; set; } = "";
+
+    /// <summary>The message's suppression list: <see cref="SuppressionList"/>, else its tenant's.</summary>
+    public string SuppressionListId() => SuppressionList.Length > 0 ? SuppressionList : Suppression.SuppressionLists.For(OwnerTenantId());
+
     /// <summary>How the message was signed ("unsigned", or the DKIM domains and selectors).</summary>
     public string Dkim { get; set; } = "unsigned";
 

@@ -11,6 +11,12 @@ public sealed record SubmissionRequest
     /// </summary>
     public string TenantId { get; init; } = TenantIds.Default;
 
+    /// <summary>
+    /// The suppression list the recipients are checked against, when it is not <see cref="TenantId"/>'s: a DSN, which
+    /// the system submits in its own namespace, is checked against the list of the tenant whose sender it reports to.
+    /// </summary>
+    public string? SuppressionList { get; init; }
+
     /// <summary>The door.</summary>
     public required SubmissionSource Source { get; init; }
 

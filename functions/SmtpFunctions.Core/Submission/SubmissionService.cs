@@ -108,12 +108,13 @@ public sealed partial class SubmissionService(
         var now = time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
+        var suppressionList = request.SuppressionList ?? SuppressionLists.For(request.TenantId);
         // The blob and the jobs go out together, the jobs after the suppression lookup (none when the list is off, usually
         // a cache hit when on), which overlaps the upload too: one round trip before the commit instead of two. A job never
         // outruns its blob: delivery reads the blob only after finding the commit that names it, and the commit comes after both.
         async Task<(IReadOnlyDictionary<string, SuppressionEntity> Suppressed, int Jobs)> EnqueueAsync()
         {
-            var suppressed = await suppressions.FindAsync(envelope.Recipients.Select(r => r.Address), cancellationToken);
+            var suppressed = await suppressions.FindAsync(suppressionList, envelope.Recipients.Select(r => r.Address), cancellationToken);
             var jobs = envelope.ByDomain().Select(group => new DeliveryJob
             {
                 MessageId = id,
@@ -126,6 +127,7 @@ public sealed partial class SubmissionService(
                 RequiresSmtpUtf8 = requiresUtf8,
                 EightBit = eightBit,
                 SubmittedAt = now,
+                SuppressionList = suppressionList,
             }).Where(job => job.Recipients.Count > 0).ToList();
             await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
             return (suppressed, jobs.Count);
@@ -163,6 +165,7 @@ public sealed partial class SubmissionService(
             AcceptedRecipientsJson = JsonSerializer.Serialize(accepted, ReceiptJson),
             Dkim = dkim,
             TenantId = request.TenantId,
+            SuppressionList = suppressionList == SuppressionLists.For(request.TenantId) ? "" : suppressionList,
             MetadataJson = prepared.Metadata is { Count: > 0 } metadata ? JsonSerializer.Serialize(metadata, ReceiptJson) : "",
             TagsJson = prepared.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags, ReceiptJson) : "",
         };

@@ -12,6 +12,6 @@ public interface ISuppressionStore
     /// <summary>Deletes the entry; false when there was none.</summary>
     Task<bool> DeleteAsync(SuppressionKey key, CancellationToken cancellationToken);
 
-    /// <summary>One page of entries in key order (domain, then address), optionally of one domain only.</summary>
-    Task<SuppressionPage> ListAsync(string? domain, int pageSize, string? continuation, CancellationToken cancellationToken);
+    /// <summary>One page of one list's entries in key order (domain, then address), optionally of one domain only.</summary>
+    Task<SuppressionPage> ListAsync(string list, string? domain, int pageSize, string? continuation, CancellationToken cancellationToken);
 }

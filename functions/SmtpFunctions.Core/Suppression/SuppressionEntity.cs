@@ -5,7 +5,10 @@ using SmtpFunctions.Core.Delivery;
 
 namespace SmtpFunctions.Core.Suppression;
 
-/// <summary>One suppressed address in the <c>suppressions</c> table: PartitionKey = its domain, RowKey = the escaped address.</summary>
+/// <summary>
+/// One suppressed address in the <c>suppressions</c> table: PartitionKey = its domain within its list
+/// (<see cref="SuppressionLists.PartitionKeyFor"/>), RowKey = the escaped address.
+/// </summary>
 /// <remarks>Partitioned by domain so that listing one domain's entries is a partition query; each lookup is a point read.</remarks>
 public sealed class SuppressionEntity : ITableEntity
 {
@@ -45,7 +48,23 @@ public sealed class SuppressionEntity : ITableEntity
     /// <summary>When the address was suppressed.</summary>
     public DateTimeOffset SuppressedAt { get; set; }
 
-    /// <summary>What a suppressed recipient's status says: since when, and the failure that caused it.</summary>
-    public string ToStatusText() => string.Create(CultureInfo.InvariantCulture,
-        $"suppressed since {SuppressedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({new DeliveryReply(ReplyKind.Permanent, ReplyCode, EnhancedCode, Text)})");
+    /// <summary>
+    /// Who put it there: empty for delivery (a permanent failure; every entry made before entries could be added by hand),
+    /// <see cref="SuppressionSources.Api"/> for a tenant's <c>POST /api/suppressions</c>, <see cref="SuppressionSources.Operator"/>
+    /// for the operator's command.
+    /// </summary>
+    public string AddedBy { get; set; } = "";
+
+    /// <summary>The list the entry is on (a tenant id, or <see cref="SuppressionLists.Global"/>), from its PartitionKey.</summary>
+    public string List => SuppressionLists.ListOf(PartitionKey);
+
+    /// <summary>What a suppressed recipient's status says: since when, and the failure (or the person) that caused it.</summary>
+    public string ToStatusText()
+    {
+        var since = SuppressedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var scope = List == SuppressionLists.Global ? "on the global list " : "";
+        return AddedBy.Length == 0
+            ? $"suppressed {scope}since {since} ({new DeliveryReply(ReplyKind.Permanent, ReplyCode, EnhancedCode, Text)})"
+            : $"suppressed {scope}since {since} (added by {AddedBy}{(Text.Length > 0 ? ": " + Text : "")})";
+    }
 }

@@ -1,4 +1,5 @@
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Core.Suppression;
 
@@ -7,19 +8,26 @@ namespace SmtpFunctions.Core.Suppression;
 /// detection, so <c>Jörg@Bücher.example</c>, <c>jörg@xn--bcher-kva.example</c> and <c>JÖRG@BÜCHER.EXAMPLE</c> are one entry.
 /// </summary>
 /// <param name="Address">The address, lower-case, domain as A-label.</param>
-/// <param name="Domain">The domain, lower-case A-label: the table partition.</param>
-public sealed record SuppressionKey(string Address, string Domain)
+/// <param name="Domain">The domain, lower-case A-label.</param>
+/// <param name="List">The list the entry is on (<see cref="SuppressionLists"/>): a tenant id, or the global list.</param>
+public sealed record SuppressionKey(string Address, string Domain, string List = TenantIds.Default)
 {
+    /// <summary>The table PartitionKey: the domain within its list.</summary>
+    public string PartitionKey => SuppressionLists.PartitionKeyFor(List, Domain);
+
+    /// <summary>The same address on <paramref name="list"/>.</summary>
+    public SuppressionKey In(string list) => this with { List = list };
+
     /// <summary>The table RowKey: the address percent-encoded, so any legal local part (<c>/</c>, <c>#</c>, <c>?</c>, <c>%</c>) is a legal key.</summary>
     public string RowKey => Uri.EscapeDataString(Address);
 
     /// <summary>The key of an address already in envelope form (as jobs and status rows carry it).</summary>
-    public static SuppressionKey ForEnvelope(string address)
+    public static SuppressionKey ForEnvelope(string address, string list = TenantIds.Default)
     {
         ArgumentNullException.ThrowIfNull(address);
         var folded = address.ToLowerInvariant();
         var at = folded.LastIndexOf('@');
-        return new SuppressionKey(folded, at < 0 ? "" : folded[(at + 1)..]);
+        return new SuppressionKey(folded, at < 0 ? "" : folded[(at + 1)..], list);
     }
 
     /// <summary>Parses a bare address given by a person (an API path): U-label or A-label domain, any case.</summary>

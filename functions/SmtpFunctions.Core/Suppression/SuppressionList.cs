@@ -8,14 +8,23 @@ using SmtpFunctions.Core.Telemetry;
 namespace SmtpFunctions.Core.Suppression;
 
 /// <summary>
-/// The suppression list as submission and delivery use it: which of these addresses are suppressed (through a short
-/// per-instance cache), record a new entry, lift one.
+/// The suppression lists as submission and delivery use them: which of these addresses are suppressed for a tenant (on
+/// its own list or the operator's global one), record a new entry, add or lift one by hand.
 /// </summary>
 /// <remarks>
-/// Cost: nothing at all when <see cref="SuppressionOptions.Enabled"/> is off; otherwise one point read per distinct
-/// address not in the cache, all in parallel, so a submission waits for one table round trip at most (and submission
-/// overlaps it with the blob upload). Both answers are cached for <see cref="SuppressionOptions.CacheTtl"/>: an entry
-/// added or lifted by another instance is seen here within that time; changes made here are seen at once.
+/// <para>
+/// Cost: nothing at all when <see cref="SuppressionOptions.Enabled"/> is off. Otherwise the tenant's list costs one point
+/// read per distinct address not in the per-instance cache, all in parallel, so a submission waits for one table round
+/// trip at most (and submission overlaps it with the blob upload). Both answers are cached for
+/// <see cref="SuppressionOptions.CacheTtl"/>: an entry added or lifted by another instance is seen here within that
+/// time; changes made here are seen at once.
+/// </para>
+/// <para>
+/// The global list is usually small (the operator's own addresses, complainers across all tenants), so each instance
+/// holds all of it, read with one range query and read again in the background once it is older than the TTL: checking
+/// it costs no request on the hot path. A global list larger than <see cref="SuppressionOptions.GlobalSnapshotSize"/>
+/// is looked up like a tenant's instead, a point read per address.
+/// </para>
 /// </remarks>
 public sealed partial class SuppressionList : IDisposable
 {
@@ -28,6 +37,11 @@ public sealed partial class SuppressionList : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<SuppressionList> _logger;
     private readonly MemoryCache? _cache;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _globalLock = new();
+    private GlobalSnapshot? _global;
+    private Task<GlobalSnapshot>? _globalLoad;
+    private long _globalGeneration;
 
     /// <summary>Creates the list and its cache.</summary>
     public SuppressionList(ISuppressionStore store, IOptions<SuppressionOptions> options, MailMetrics metrics, TimeProvider time, ILogger<SuppressionList> logger)
@@ -53,11 +67,13 @@ public sealed partial class SuppressionList : IDisposable
     public bool Enabled => _options.Enabled;
 
     /// <summary>
-    /// The suppressed ones among <paramref name="addresses"/> (envelope form), keyed by the address as given
-    /// (case-insensitive). Empty, without any read, when the list is off.
+    /// The suppressed ones among <paramref name="addresses"/> (envelope form) for mail on <paramref name="list"/> (a tenant's,
+    /// <see cref="SuppressionLists.For"/>), keyed by the address as given (case-insensitive): the tenant's own entry when
+    /// it has one, else the global list's. Empty, without any read, when the lists are off.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, SuppressionEntity>> FindAsync(IEnumerable<string> addresses, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, SuppressionEntity>> FindAsync(string list, IEnumerable<string> addresses, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(addresses);
         var found = new Dictionary<string, SuppressionEntity>(StringComparer.OrdinalIgnoreCase);
         if (!_options.Enabled)
@@ -65,33 +81,23 @@ public sealed partial class SuppressionList : IDisposable
             return found;
         }
 
-        var misses = new List<(string Address, SuppressionKey Key)>();
-        foreach (var address in addresses.Distinct(StringComparer.OrdinalIgnoreCase))
+        var distinct = addresses.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var global = GlobalAsync(cancellationToken);
+        var keys = distinct.Select(a => SuppressionKey.ForEnvelope(a, list)).ToList();
+        var snapshot = await global;
+        if (snapshot.Entries is null)
         {
-            var key = SuppressionKey.ForEnvelope(address);
-            if (_cache is not null && _cache.TryGetValue(key.Address, out var cached))
-            {
-                if (cached is SuppressionEntity entry)
-                {
-                    found[address] = entry;
-                }
-            }
-            else
-            {
-                misses.Add((address, key));
-            }
+            keys.AddRange(distinct.Select(a => SuppressionKey.ForEnvelope(a, SuppressionLists.Global)));
         }
 
-        if (misses.Count > 0)
+        var entries = await LookUpAsync(keys, cancellationToken);
+        for (var i = 0; i < distinct.Count; i++)
         {
-            var reads = await Task.WhenAll(misses.Select(m => _store.GetAsync(m.Key, cancellationToken)));
-            for (var i = 0; i < misses.Count; i++)
+            var entry = entries[i]
+                ?? (snapshot.Entries is { } all ? all.GetValueOrDefault(keys[i].Address) : entries[distinct.Count + i]);
+            if (entry is not null)
             {
-                Remember(misses[i].Key, reads[i]);
-                if (reads[i] is { } entry)
-                {
-                    found[misses[i].Address] = entry;
-                }
+                found[distinct[i]] = entry;
             }
         }
 
@@ -99,11 +105,23 @@ public sealed partial class SuppressionList : IDisposable
     }
 
     /// <summary>
-    /// Suppresses <paramref name="address"/> because delivery of <paramref name="messageId"/> failed with
-    /// <paramref name="reply"/> (which <see cref="FailureClassifier.Suppresses"/>); nothing when the list is off. An address
-    /// already on the list keeps its first entry.
+    /// The entry for <paramref name="key"/>'s address that applies to mail on <paramref name="key"/>'s list: its own, else
+    /// the global list's; null when neither has one. Reads the table (no cache): for the API, which must show what is there now.
     /// </summary>
-    public async Task AddAsync(string address, DeliveryReply reply, string messageId, string? mxHost, CancellationToken cancellationToken)
+    public async Task<SuppressionEntity?> GetAsync(SuppressionKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var reads = await Task.WhenAll(_store.GetAsync(key, cancellationToken),
+            key.List == SuppressionLists.Global ? Task.FromResult<SuppressionEntity?>(null) : _store.GetAsync(key.In(SuppressionLists.Global), cancellationToken));
+        return reads[0] ?? reads[1];
+    }
+
+    /// <summary>
+    /// Suppresses <paramref name="address"/> on <paramref name="list"/> because delivery of <paramref name="messageId"/>
+    /// failed with <paramref name="reply"/> (which <see cref="FailureClassifier.Suppresses"/>); nothing when the lists are
+    /// off. An address already on the list keeps its first entry.
+    /// </summary>
+    public async Task AddAsync(string list, string address, DeliveryReply reply, string messageId, string? mxHost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reply);
         if (!_options.Enabled)
@@ -111,55 +129,236 @@ public sealed partial class SuppressionList : IDisposable
             return;
         }
 
-        var key = SuppressionKey.ForEnvelope(address);
-        var entry = new SuppressionEntity
-        {
-            PartitionKey = key.Domain,
-            RowKey = key.RowKey,
-            Address = address,
-            Domain = key.Domain,
-            ReplyCode = reply.Code,
-            EnhancedCode = reply.EnhancedCode,
-            Text = reply.Text,
-            MessageId = messageId,
-            MxHost = mxHost,
-            SuppressedAt = _time.GetUtcNow(),
-        };
-        if (await _store.AddAsync(entry, cancellationToken))
+        var key = SuppressionKey.ForEnvelope(address, list);
+        var entry = NewEntry(key, address);
+        entry.ReplyCode = reply.Code;
+        entry.EnhancedCode = reply.EnhancedCode;
+        entry.Text = reply.Text;
+        entry.MessageId = messageId;
+        entry.MxHost = mxHost;
+        if (await AddAsync(entry, key, cancellationToken) is null)
         {
             _metrics.SuppressionAdds.Add(1, new KeyValuePair<string, object?>("code", reply.EnhancedCode));
-            LogAdded(_logger, address, reply.ToString());
-            Remember(key, entry);
-        }
-        else
-        {
-            _cache?.Remove(key.Address);
+            LogAdded(_logger, address, list, reply.ToString());
         }
     }
 
-    /// <summary>Lifts the entry for <paramref name="key"/>; false when there was none.</summary>
+    /// <summary>
+    /// Suppresses <paramref name="key"/>'s address by hand (<paramref name="addedBy"/>: <see cref="SuppressionSources"/>),
+    /// with a person's <paramref name="reason"/>. Returns the entry and whether it is new; an address already on the list
+    /// keeps its first entry, which is returned.
+    /// </summary>
+    public async Task<(SuppressionEntity Entry, bool Created)> AddManuallyAsync(SuppressionKey key, string addedBy, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var entry = NewEntry(key, key.Address);
+        entry.AddedBy = addedBy;
+        entry.Text = reason;
+        var earlier = await AddAsync(entry, key, cancellationToken);
+        if (earlier is null)
+        {
+            _metrics.SuppressionAdds.Add(1, new KeyValuePair<string, object?>("code", addedBy));
+            LogAddedByHand(_logger, key.Address, key.List, addedBy);
+        }
+
+        return (earlier ?? entry, earlier is null);
+    }
+
+    /// <summary>Lifts the entry for <paramref name="key"/> (on its list only); false when there was none.</summary>
     public async Task<bool> LiftAsync(SuppressionKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var deleted = await _store.DeleteAsync(key, cancellationToken);
-        _cache?.Remove(key.Address);
+        Forget(key);
         if (deleted)
         {
-            LogLifted(_logger, key.Address);
+            LogLifted(_logger, key.Address, key.List);
         }
 
         return deleted;
     }
 
     /// <inheritdoc />
-    public void Dispose() => _cache?.Dispose();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _cache?.Dispose();
+    }
+
+    private SuppressionEntity NewEntry(SuppressionKey key, string address) => new()
+    {
+        PartitionKey = key.PartitionKey,
+        RowKey = key.RowKey,
+        Address = address,
+        Domain = key.Domain,
+        SuppressedAt = _time.GetUtcNow(),
+    };
+
+    // Null when added; the entry already there otherwise (read back, so that a caller sees the cause that stands).
+    private async Task<SuppressionEntity?> AddAsync(SuppressionEntity entry, SuppressionKey key, CancellationToken cancellationToken)
+    {
+        if (await _store.AddAsync(entry, cancellationToken))
+        {
+            Forget(key);
+            Remember(key, entry);
+            return null;
+        }
+
+        Forget(key);
+        return await _store.GetAsync(key, cancellationToken) ?? entry;
+    }
+
+    private async Task<SuppressionEntity?[]> LookUpAsync(List<SuppressionKey> keys, CancellationToken cancellationToken)
+    {
+        var entries = new SuppressionEntity?[keys.Count];
+        var misses = new List<int>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (_cache is not null && _cache.TryGetValue(CacheKey(keys[i]), out var cached))
+            {
+                entries[i] = cached as SuppressionEntity;
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        if (misses.Count > 0)
+        {
+            var reads = await Task.WhenAll(misses.Select(i => _store.GetAsync(keys[i], cancellationToken)));
+            for (var m = 0; m < misses.Count; m++)
+            {
+                Remember(keys[misses[m]], reads[m]);
+                entries[misses[m]] = reads[m];
+            }
+        }
+
+        return entries;
+    }
+
+    // The global list as this instance holds it. The first call (and any after a change made here) waits for the read;
+    // later ones are answered at once, and one that finds it older than the TTL starts a read in the background.
+    private Task<GlobalSnapshot> GlobalAsync(CancellationToken cancellationToken)
+    {
+        if (_cache is null)
+        {
+            // No cache: every lookup reads the table, the global list as a point read per address.
+            return Task.FromResult(GlobalSnapshot.TooLarge);
+        }
+
+        Task<GlobalSnapshot> load;
+        lock (_globalLock)
+        {
+            if (_global is { } held && _time.GetUtcNow() - held.ReadAt < _options.CacheTtl)
+            {
+                return Task.FromResult(held);
+            }
+
+            _globalLoad ??= LoadGlobalAsync();
+            load = _globalLoad;
+            if (_global is { } stale)
+            {
+                return Task.FromResult(stale);
+            }
+        }
+
+        return load.WaitAsync(cancellationToken);
+    }
+
+    private async Task<GlobalSnapshot> LoadGlobalAsync()
+    {
+        // Off the caller's cancellation: the read serves every caller waiting for it.
+        await Task.Yield();
+        var readAt = _time.GetUtcNow();
+        var generation = Interlocked.Read(ref _globalGeneration);
+        try
+        {
+            var entries = new Dictionary<string, SuppressionEntity>(StringComparer.Ordinal);
+            string? continuation = null;
+            do
+            {
+                var page = await _store.ListAsync(SuppressionLists.Global, null, SuppressionStore.MaxPageSize, continuation, _stopping.Token);
+                foreach (var entry in page.Entries)
+                {
+                    entries[SuppressionKey.ForEnvelope(entry.Address).Address] = entry;
+                }
+
+                continuation = page.ContinuationToken;
+            }
+            while (continuation is not null && entries.Count <= _options.GlobalSnapshotSize);
+
+            var snapshot = entries.Count > _options.GlobalSnapshotSize ? GlobalSnapshot.TooLarge with { ReadAt = readAt } : new GlobalSnapshot(entries, readAt);
+            if (snapshot.Entries is null)
+            {
+                LogGlobalTooLarge(_logger, _options.GlobalSnapshotSize);
+            }
+
+            lock (_globalLock)
+            {
+                // A change made here while the read ran may be missing from it: the next call reads again.
+                _global = generation == _globalGeneration ? snapshot : null;
+                _globalLoad = null;
+            }
+
+            return snapshot;
+        }
+        catch (Exception ex)
+        {
+            lock (_globalLock)
+            {
+                _globalLoad = null;
+                if (_global is { } stale)
+                {
+                    // Keep answering from what was read before, and try again after another TTL rather than on every call.
+                    _global = stale with { ReadAt = readAt };
+                    LogGlobalReadFailed(_logger, ex);
+                    return _global;
+                }
+            }
+
+            throw;
+        }
+    }
 
     private void Remember(SuppressionKey key, SuppressionEntity? entry) =>
-        _cache?.Set(key.Address, entry ?? NotSuppressed, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.CacheTtl });
+        _cache?.Set(CacheKey(key), entry ?? NotSuppressed, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.CacheTtl });
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Suppressed <{Recipient}>: {Reply}")]
-    private static partial void LogAdded(ILogger logger, string recipient, string reply);
+    private void Forget(SuppressionKey key)
+    {
+        _cache?.Remove(CacheKey(key));
+        if (key.List == SuppressionLists.Global)
+        {
+            lock (_globalLock)
+            {
+                _global = null;
+                _globalGeneration++;
+            }
+        }
+    }
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Suppression of <{Recipient}> lifted")]
-    private static partial void LogLifted(ILogger logger, string recipient);
+    private static string CacheKey(SuppressionKey key) => key.PartitionKey + "\n" + key.RowKey;
+
+    // Entries: address (folded) to entry; null when the list is larger than the snapshot may be.
+    private sealed record GlobalSnapshot(Dictionary<string, SuppressionEntity>? Entries, DateTimeOffset ReadAt)
+    {
+        public static readonly GlobalSnapshot TooLarge = new(null, DateTimeOffset.MinValue);
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Suppressed <{Recipient}> on list {List}: {Reply}")]
+    private static partial void LogAdded(ILogger logger, string recipient, string list, string reply);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Suppression of <{Recipient}> on list {List} lifted")]
+    private static partial void LogLifted(ILogger logger, string recipient, string list);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Suppressed <{Recipient}> on list {List}, added by {AddedBy}")]
+    private static partial void LogAddedByHand(ILogger logger, string recipient, string list, string addedBy);
+
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Warning,
+        Message = "The global suppression list has more than {Limit} entries: it is looked up a point read per address instead of held whole")]
+    private static partial void LogGlobalTooLarge(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "Reading the global suppression list failed; the copy read before is kept for another TTL")]
+    private static partial void LogGlobalReadFailed(ILogger logger, Exception exception);
 }

@@ -39,7 +39,7 @@ public sealed class SuppressionStore : ISuppressionStore
     public async Task<SuppressionEntity?> GetAsync(SuppressionKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var response = await _table.GetEntityIfExistsAsync<SuppressionEntity>(key.Domain, key.RowKey, cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<SuppressionEntity>(key.PartitionKey, key.RowKey, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -49,7 +49,7 @@ public sealed class SuppressionStore : ISuppressionStore
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            var response = await _table.DeleteEntityAsync(key.Domain, key.RowKey, ETag.All, cancellationToken);
+            var response = await _table.DeleteEntityAsync(key.PartitionKey, key.RowKey, ETag.All, cancellationToken);
             return response.Status != 404;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -59,17 +59,25 @@ public sealed class SuppressionStore : ISuppressionStore
     }
 
     /// <summary>
-    /// One page of entries in key order (domain, then address), optionally of one domain only (a partition query).
+    /// One page of one list's entries in key order (domain, then address), optionally of one domain only (a partition
+    /// query); the whole list is one PartitionKey range (<see cref="SuppressionLists.RangeOf"/>).
     /// </summary>
+    /// <param name="list">The list: a tenant id, or <see cref="SuppressionLists.Global"/>.</param>
     /// <param name="domain">Lower-case A-label domain, or null for every domain.</param>
     /// <param name="pageSize">1 to <see cref="MaxPageSize"/>.</param>
     /// <param name="continuation">The <see cref="SuppressionPage.ContinuationToken"/> of the previous page, or null.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async Task<SuppressionPage> ListAsync(string? domain, int pageSize, string? continuation, CancellationToken cancellationToken)
+    public async Task<SuppressionPage> ListAsync(string list, string? domain, int pageSize, string? continuation, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(list);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
-        var filter = domain is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {domain}");
+        var (from, before) = SuppressionLists.RangeOf(list);
+        var filter = domain is not null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {SuppressionLists.PartitionKeyFor(list, domain)}")
+            : from is null
+                ? TableClient.CreateQueryFilter($"PartitionKey lt {before}")
+                : TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {before}");
         var pages = _table.QueryAsync<SuppressionEntity>(filter, pageSize, cancellationToken: cancellationToken)
             .AsPages(continuation is null ? null : ToServiceToken(continuation), pageSize);
         await foreach (var page in pages)

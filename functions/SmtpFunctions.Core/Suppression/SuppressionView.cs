@@ -13,13 +13,21 @@ public sealed record SuppressionView
     [JsonPropertyName("domain")]
     public required string Domain { get; init; }
 
-    /// <summary>Why: the failure that suppressed it.</summary>
+    /// <summary>Which list: <c>tenant</c> (the caller's own, which it may lift) or <c>global</c> (the operator's).</summary>
+    [JsonPropertyName("list")]
+    public required string List { get; init; }
+
+    /// <summary>Who added it: <c>delivery</c> (a permanent failure), <c>api</c> (a tenant's key) or <c>operator</c>.</summary>
+    [JsonPropertyName("addedBy")]
+    public required string AddedBy { get; init; }
+
+    /// <summary>Why: the failure that suppressed it, or the reason given by whoever added it.</summary>
     [JsonPropertyName("reason")]
     public required SuppressionReasonView Reason { get; init; }
 
-    /// <summary>The message whose delivery failed.</summary>
+    /// <summary>The message whose delivery failed; null for an entry added by hand.</summary>
     [JsonPropertyName("messageId")]
-    public required string MessageId { get; init; }
+    public string? MessageId { get; init; }
 
     /// <summary>The peer that answered, when one did.</summary>
     [JsonPropertyName("mxHost")]
@@ -37,8 +45,15 @@ public sealed record SuppressionView
         {
             Address = entry.Address,
             Domain = entry.Domain,
-            Reason = new SuppressionReasonView { ReplyCode = entry.ReplyCode, EnhancedCode = entry.EnhancedCode, Text = entry.Text },
-            MessageId = entry.MessageId,
+            List = entry.List == SuppressionLists.Global ? "global" : "tenant",
+            AddedBy = entry.AddedBy.Length == 0 ? "delivery" : entry.AddedBy,
+            Reason = new SuppressionReasonView
+            {
+                ReplyCode = entry.ReplyCode,
+                EnhancedCode = entry.EnhancedCode.Length == 0 ? null : entry.EnhancedCode,
+                Text = entry.Text,
+            },
+            MessageId = entry.MessageId.Length == 0 ? null : entry.MessageId,
             MxHost = entry.MxHost,
             SuppressedAt = entry.SuppressedAt,
         };

@@ -96,6 +96,7 @@ public sealed partial class Redriver(StatusStore status, OutboundQueue queue, Ma
             RequiresSmtpUtf8 = message.RequiresSmtpUtf8,
             EightBit = message.EightBit,
             SubmittedAt = message.SubmittedAt,
+            SuppressionList = message.SuppressionListId(),
             Round = round,
             DueAt = dueAt,
         };

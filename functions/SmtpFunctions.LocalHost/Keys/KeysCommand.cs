@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Tenants;
+using SmtpFunctions.LocalHost.Commands;
 
 namespace SmtpFunctions.LocalHost.Keys;
 
@@ -16,6 +17,8 @@ public static class KeysCommand
 {
     /// <summary>Exit code for bad arguments (as <c>sysexits.h</c> EX_USAGE).</summary>
     public const int UsageError = 64;
+
+    private static readonly string[] KnownOptions = ["tenant", "name", "scopes", "sender-domains", "rate-limit", "expires", "id"];
 
     private const string Usage =
         "usage: keys create --tenant <id> --name <name> --scopes send,read,suppressions,admin\n" +
@@ -33,7 +36,7 @@ public static class KeysCommand
         ArgumentNullException.ThrowIfNull(output);
         Dictionary<string, string> values = [];
         string? problem = null;
-        if (args.Length == 0 || args[0] is "-h" or "--help" || !TryParse(args[1..], out values, out problem))
+        if (args.Length == 0 || args[0] is "-h" or "--help" || !CommandArguments.TryParse(args[1..], KnownOptions, [], out values, out _, out problem))
         {
             if (problem is not null)
             {
@@ -145,38 +148,5 @@ public static class KeysCommand
         output.WriteLine($"keys: {problem}");
         output.WriteLine(Usage);
         return UsageError;
-    }
-
-    // --name value pairs; settings for the configuration (--Section:Key=value) are left to it.
-    private static bool TryParse(string[] args, out Dictionary<string, string> values, out string? problem)
-    {
-        values = new Dictionary<string, string>(StringComparer.Ordinal);
-        problem = null;
-        string[] known = ["tenant", "name", "scopes", "sender-domains", "rate-limit", "expires", "id"];
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            if (arg.Contains('=', StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var name = arg.TrimStart('-');
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || !known.Contains(name))
-            {
-                problem = $"unknown argument '{arg}'";
-                return false;
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                problem = $"{arg} needs a value";
-                return false;
-            }
-
-            values[name] = args[++i];
-        }
-
-        return true;
     }
 }

@@ -49,12 +49,12 @@ public sealed class PacingBenchmark : IBenchmark
 
         using var list = new SuppressionList(new MemoryStore(), MsOptions.Create(new SuppressionOptions()), metrics, TimeProvider.System, NullLogger<SuppressionList>.Instance);
         string[] recipients = ["a@one.example", "b@one.example", "c@two.example"];
-        await list.FindAsync(recipients, cancellationToken);
+        await list.FindAsync(SmtpFunctions.Core.Tenants.TenantIds.Default, recipients, cancellationToken);
         var started = Stopwatch.GetTimestamp();
         var before = ProcessCpu.Of(Environment.ProcessId);
         for (var i = 0; i < count; i++)
         {
-            await list.FindAsync(recipients, cancellationToken);
+            await list.FindAsync(SmtpFunctions.Core.Tenants.TenantIds.Default, recipients, cancellationToken);
         }
 
         Print("suppression lookup, 3 recipients, cached", Stopwatch.GetElapsedTime(started), ProcessCpu.Of(Environment.ProcessId) - before, count, "lookups");
@@ -111,7 +111,7 @@ public sealed class PacingBenchmark : IBenchmark
 
         public Task<bool> DeleteAsync(SuppressionKey key, CancellationToken cancellationToken) => Task.FromResult(false);
 
-        public Task<SuppressionPage> ListAsync(string? domain, int pageSize, string? continuation, CancellationToken cancellationToken) =>
+        public Task<SuppressionPage> ListAsync(string list, string? domain, int pageSize, string? continuation, CancellationToken cancellationToken) =>
             Task.FromResult(new SuppressionPage([], null));
     }
 }

@@ -106,10 +106,11 @@ internal sealed class DeliveryHost : IAsyncDisposable
     }
 
     /// <summary>Submits a JSON message as the HTTP door would.</summary>
-    public async Task<SubmissionReceipt> SubmitJsonAsync(string json, string? idempotencyKey = null)
+    public async Task<SubmissionReceipt> SubmitJsonAsync(string json, string? idempotencyKey = null, string tenantId = Tenants.TenantIds.Default)
     {
         var outcome = await Submission.SubmitAsync(new SubmissionRequest
         {
+            TenantId = tenantId,
             Source = SubmissionSource.HttpJson,
             Payload = new JsonPayload(Encoding.UTF8.GetBytes(json)),
             IdempotencyKey = idempotencyKey,

@@ -1,30 +1,39 @@
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.Core.Tests.Suppression;
 
-/// <summary>An in-memory suppression table that counts reads and can hold them until released.</summary>
+/// <summary>An in-memory suppression table (keyed as the real one) that counts reads and can hold them until released.</summary>
 internal sealed class FakeSuppressionStore : ISuppressionStore
 {
-    private readonly Dictionary<string, SuppressionEntity> _entries = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<(string Partition, string Row), SuppressionEntity> _entries = [];
     private int _reads;
+    private int _lists;
     private int _inFlight;
     private int _mostInFlight;
 
+    /// <summary>Point reads so far.</summary>
     public int Reads => Volatile.Read(ref _reads);
+
+    /// <summary>List (range) queries so far.</summary>
+    public int Lists => Volatile.Read(ref _lists);
 
     public int MostReadsInFlight => Volatile.Read(ref _mostInFlight);
 
     /// <summary>When set, reads wait for it (to see them overlap).</summary>
     public TaskCompletionSource? Hold { get; set; }
 
-    public void Put(string address, string code = "5.1.1")
+    /// <summary>When set, list queries throw it.</summary>
+    public Exception? ListFault { get; set; }
+
+    public void Put(string address, string code = "5.1.1", string list = TenantIds.Default)
     {
-        var key = SuppressionKey.ForEnvelope(address);
+        var key = SuppressionKey.ForEnvelope(address, list);
         lock (_entries)
         {
-            _entries[key.Address] = new SuppressionEntity
+            _entries[(key.PartitionKey, key.RowKey)] = new SuppressionEntity
             {
-                PartitionKey = key.Domain,
+                PartitionKey = key.PartitionKey,
                 RowKey = key.RowKey,
                 Address = address,
                 Domain = key.Domain,
@@ -40,7 +49,7 @@ internal sealed class FakeSuppressionStore : ISuppressionStore
     {
         lock (_entries)
         {
-            return Task.FromResult(_entries.TryAdd(entry.Address.ToLowerInvariant(), entry));
+            return Task.FromResult(_entries.TryAdd((entry.PartitionKey, entry.RowKey), entry));
         }
     }
 
@@ -62,7 +71,7 @@ internal sealed class FakeSuppressionStore : ISuppressionStore
 
             lock (_entries)
             {
-                return _entries.GetValueOrDefault(key.Address);
+                return _entries.GetValueOrDefault((key.PartitionKey, key.RowKey));
             }
         }
         finally
@@ -75,15 +84,25 @@ internal sealed class FakeSuppressionStore : ISuppressionStore
     {
         lock (_entries)
         {
-            return Task.FromResult(_entries.Remove(key.Address));
+            return Task.FromResult(_entries.Remove((key.PartitionKey, key.RowKey)));
         }
     }
 
-    public Task<SuppressionPage> ListAsync(string? domain, int pageSize, string? continuation, CancellationToken cancellationToken)
+    public Task<SuppressionPage> ListAsync(string list, string? domain, int pageSize, string? continuation, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _lists);
+        if (ListFault is { } fault)
+        {
+            throw fault;
+        }
+
+        var (from, before) = SuppressionLists.RangeOf(list);
         lock (_entries)
         {
-            return Task.FromResult(new SuppressionPage(_entries.Values.Where(e => domain is null || e.Domain == domain).ToList(), null));
+            return Task.FromResult(new SuppressionPage(_entries.Values
+                .Where(e => (from is null || string.CompareOrdinal(e.PartitionKey, from) >= 0) && string.CompareOrdinal(e.PartitionKey, before) < 0)
+                .Where(e => domain is null || e.Domain == domain)
+                .ToList(), null));
         }
     }
 }

@@ -7,6 +7,7 @@ using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 using SmtpFunctions.Core.Telemetry;
 using SmtpFunctions.FunctionApp.Storage;
 
@@ -97,12 +98,17 @@ public sealed class TriggerTests(FunctionAppFixture fixture) : IClassFixture<Fun
         var list = App.Services.GetRequiredService<SuppressionList>();
         foreach (var address in new[] { "one/slash@wiring.example", "two@wiring.example" })
         {
-            await list.AddAsync(address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", null, default);
+            await list.AddAsync(TenantIds.Default, address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", null, default);
         }
+
+        var addRequest = App.Request("POST", "/api/suppressions", """{"address":"three@wiring.example","reason":"unsubscribed"}""", "application/json");
+        var added = await FunctionAppHost.ExecuteAsync(addRequest, await App.Trigger<AddSuppression>().RunAsync(addRequest, default));
+        Assert.Equal(201, added.Status);
+        Assert.Equal("api", JsonDocument.Parse(added.Body).RootElement.GetProperty("addedBy").GetString());
 
         var listed = await ListAsync("/api/suppressions?domain=wiring.example");
         Assert.Equal(200, listed.Status);
-        Assert.Equal(["one/slash@wiring.example", "two@wiring.example"], Addresses(listed));
+        Assert.Equal(["one/slash@wiring.example", "three@wiring.example", "two@wiring.example"], Addresses(listed));
 
         var byQuery = await ListAsync("/api/suppressions?address=one%2Fslash%40wiring.example");
         Assert.Equal(["one/slash@wiring.example"], Addresses(byQuery));
@@ -122,7 +128,7 @@ public sealed class TriggerTests(FunctionAppFixture fixture) : IClassFixture<Fun
         Assert.Equal(204, liftedByQuery.Status);
         Assert.Equal(204, liftedByPath.Status);
         Assert.Equal(404, liftedAgain.Status);
-        Assert.Empty(Addresses(await ListAsync("/api/suppressions?domain=wiring.example")));
+        Assert.Equal(["three@wiring.example"], Addresses(await ListAsync("/api/suppressions?domain=wiring.example")));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Submission;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 using SmtpFunctions.Api.Keys;
 
 namespace SmtpFunctions.LocalHost.Tests.Api;
@@ -42,10 +43,10 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(
             ["DELETE /api/domains/{domain}", "DELETE /api/keys/{id}", "DELETE /api/suppressions", "DELETE /api/suppressions/{address}", "DELETE /api/webhooks/{id}",
              "GET /api/domains", "GET /api/domains/{domain}", "GET /api/keys", "GET /api/messages/{id}", "GET /api/openapi.json", "GET /api/suppressions", "GET /api/suppressions/{address}", "GET /api/webhooks",
-             "GET /api/webhooks/{id}", "POST /api/domains", "POST /api/domains/{domain}/verify", "POST /api/keys", "POST /api/messages", "POST /api/webhooks", "POST /api/webhooks/{id}/replay"],
+             "GET /api/webhooks/{id}", "POST /api/domains", "POST /api/domains/{domain}/verify", "POST /api/keys", "POST /api/messages", "POST /api/suppressions", "POST /api/webhooks", "POST /api/webhooks/{id}/replay"],
             documented.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.DeleteAsync("/api/messages")).StatusCode);
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PostAsync("/api/suppressions", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PutAsync("/api/suppressions", null)).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await host.Client.PostAsync("/api/suppressions/a%40b.example", null)).StatusCode);
     }
 
@@ -57,6 +58,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(JsonNames(typeof(JsonMessageRequest)), SchemaProperties(document, "MessageRequest"));
         Assert.Equal(JsonNames(typeof(JsonAttachment)), SchemaProperties(document, "Attachment"));
         Assert.Equal(JsonNames(typeof(CreateKeyRequest)), SchemaProperties(document, "KeyRequest"));
+        Assert.Equal(JsonNames(typeof(SmtpFunctions.Api.AddSuppressionRequest)), SchemaProperties(document, "AddSuppressionRequest"));
     }
 
     [Fact]
@@ -114,8 +116,20 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         var suppressions = host.Services.GetRequiredService<SuppressionList>();
         foreach (var address in new[] { "listed@openapi.example", "lifted@openapi.example", "lifted-by-query@openapi.example" })
         {
-            await suppressions.AddAsync(address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), id, null, default);
+            await suppressions.AddAsync(TenantIds.Default, address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), id, null, default);
         }
+
+        await suppressions.AddManuallyAsync(SuppressionKey.ForEnvelope("global@openapi.example", SuppressionLists.Global), SuppressionSources.Operator, "operator's", default);
+        var addSuppression = new Dictionary<int, Func<Task<HttpResponseMessage>>>
+        {
+            [201] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{\"address\":\"added@openapi.example\",\"reason\":\"unsubscribed\"}", "application/json"),
+            [200] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{\"address\":\"listed@openapi.example\"}", "application/json"),
+            [400] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{\"address\":\"not-an-address\"}", "application/json"),
+            [401] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{}", "application/json", withKey: false),
+            [403] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{}", "application/json", bearer: noScope),
+            [415] = () => SendAsync(HttpMethod.Post, "/api/suppressions", "{}", "text/plain"),
+            [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Post, "/api/suppressions", "{\"address\":\"down@openapi.example\"}", "application/json")),
+        };
 
         var list = new Dictionary<int, Func<Task<HttpResponseMessage>>>
         {
@@ -132,6 +146,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [401] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example", withKey: false),
             [403] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=never%40openapi.example"),
+            [409] = () => SendAsync(HttpMethod.Delete, "/api/suppressions?address=global%40openapi.example"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/suppressions?address=listed%40openapi.example")),
         };
         var openApi = new Dictionary<int, Func<Task<HttpResponseMessage>>>
@@ -154,6 +169,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
             [401] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example", withKey: false),
             [403] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example", bearer: noScope),
             [404] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/never%40openapi.example"),
+            [409] = () => SendAsync(HttpMethod.Delete, "/api/suppressions/global%40openapi.example"),
             [503] = () => WithStorageDownAsync(() => SendAsync(HttpMethod.Delete, "/api/suppressions/listed%40openapi.example")),
         };
 
@@ -190,6 +206,7 @@ public class OpenApiConformanceTests(LocalHostFixture host) : IClassFixture<Loca
         await CheckOperationAsync(document, "/messages/{id}", "get", get, "MessageStatus");
         await CheckOperationAsync(document, "/suppressions", "get", list, "SuppressionList");
         await CheckOperationAsync(document, "/suppressions", "delete", deleteByQuery, null);
+        await CheckOperationAsync(document, "/suppressions", "post", addSuppression, "Suppression");
         await CheckOperationAsync(document, "/openapi.json", "get", openApi, null);
         await CheckOperationAsync(document, "/suppressions/{address}", "get", getSuppression, "Suppression");
         await CheckOperationAsync(document, "/suppressions/{address}", "delete", deleteSuppression, null);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Suppression;
+using SmtpFunctions.Core.Tenants;
 
 namespace SmtpFunctions.LocalHost.Tests.Api;
 
@@ -85,7 +86,7 @@ public class SuppressionsApiTests(LocalHostFixture host) : IClassFixture<LocalHo
         Assert.Empty(await byQuery.Content.ReadAsByteArrayAsync());
         await ProblemAssert.IsAsync(again, HttpStatusCode.NotFound, "address");
         Assert.Equal(HttpStatusCode.NoContent, byPath.StatusCode);
-        Assert.Empty(await List.FindAsync(["a/b@query-del.example", "c/d@query-del.example"], default));
+        Assert.Empty(await List.FindAsync(TenantIds.Default, ["a/b@query-del.example", "c/d@query-del.example"], default));
     }
 
     [Theory]
@@ -130,7 +131,7 @@ public class SuppressionsApiTests(LocalHostFixture host) : IClassFixture<LocalHo
         Assert.Empty(await deleted.Content.ReadAsByteArrayAsync());
         await ProblemAssert.IsAsync(get, HttpStatusCode.NotFound, "address");
         await ProblemAssert.IsAsync(again, HttpStatusCode.NotFound, "address");
-        Assert.Empty(await List.FindAsync(["lift@del.example"], default));
+        Assert.Empty(await List.FindAsync(TenantIds.Default, ["lift@del.example"], default));
     }
 
     [Fact]
@@ -240,5 +241,5 @@ public class SuppressionsApiTests(LocalHostFixture host) : IClassFixture<LocalHo
     }
 
     private Task SuppressAsync(string address) =>
-        List.AddAsync(address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", "mx.example[192.0.2.1]:25", default);
+        List.AddAsync(TenantIds.Default, address, FailureClassifier.FromReply(550, "5.1.1 User unknown"), "01m8j01vmaatx2gphqhz6sc4f1", "mx.example[192.0.2.1]:25", default);
 }

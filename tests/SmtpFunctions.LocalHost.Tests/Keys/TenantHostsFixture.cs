@@ -67,6 +67,17 @@ public sealed class TenantHostsFixture : IAsyncLifetime
         return output.ToString().Split('\n', StringSplitOptions.TrimEntries).Single(line => line.StartsWith("sf_", StringComparison.Ordinal));
     }
 
+    /// <summary>Runs the operator's <c>suppressions</c> command against the same Azurite; returns its exit code and output.</summary>
+    public async Task<(int Code, string Output)> SuppressionsCommandAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Azurite.ConnectionString })
+            .Build();
+        var code = await SmtpFunctions.LocalHost.Suppressions.SuppressionsCommand.RunAsync(args, configuration, output);
+        return (code, output.ToString());
+    }
+
     /// <summary>Makes a key through <c>POST /api/keys</c> with an admin key; returns the created key's JSON.</summary>
     public static async Task<JsonElement> CreateKeyAsync(HttpClient client, string adminToken, string body)
     {
@@ -118,6 +129,7 @@ public sealed class TenantHostsFixture : IAsyncLifetime
             ["Domains:CacheTtl"] = "00:00:00",
             ["Domains:SecretStorePath"] = Path.Combine(Path.GetTempPath(), "tenant-hosts-secrets-" + _secretsId),
             ["ApiKeys:CacheTtl"] = CacheTtl.ToString(),
+            ["Suppression:CacheTtl"] = CacheTtl.ToString(),
             ["ApiKeys:RateLimitChunk"] = RateLimitChunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         var args = new List<string> { "--urls", url };

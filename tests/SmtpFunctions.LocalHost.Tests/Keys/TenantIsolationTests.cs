@@ -45,6 +45,81 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
     }
 
     [Fact]
+    public async Task Suppressions_AreEachTenantsOwn_AndTheOperatorsGlobalListAppliesToEvery()
+    {
+        var a = await hosts.CreateKeyWithCommandAsync("sup-a", "send,suppressions");
+        var b = await hosts.CreateKeyWithCommandAsync("sup-b", "send,suppressions");
+        var unsubscribed = $"unsub-{Guid.NewGuid():N}@example.net";
+        var complainer = $"complainer-{Guid.NewGuid():N}@example.net";
+
+        using var added = await SendAsync(hosts.A, HttpMethod.Post, "/api/suppressions", a, Json($$"""{"address":"{{unsubscribed}}","reason":"unsubscribed"}"""));
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        using var seenByB = await SendAsync(hosts.B, HttpMethod.Get, $"/api/suppressions/{Uri.EscapeDataString(unsubscribed)}", b);
+        using var liftedByB = await SendAsync(hosts.B, HttpMethod.Delete, $"/api/suppressions?address={Uri.EscapeDataString(unsubscribed)}", b);
+        using var listedByB = await SendAsync(hosts.B, HttpMethod.Get, "/api/suppressions?domain=example.net", b);
+        await ProblemAssert.IsAsync(seenByB, HttpStatusCode.NotFound, "address");
+        await ProblemAssert.IsAsync(liftedByB, HttpStatusCode.NotFound, "address");
+        Assert.DoesNotContain(unsubscribed, await listedByB.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The instance that added it knows at once; the other within its cache TTL, and then for A only.
+        Assert.Equal("suppressed", await StatusOfAsync(hosts.A, "sup-a", a, unsubscribed));
+        Assert.Equal("queued", await StatusOfAsync(hosts.B, "sup-b", b, unsubscribed));
+        await WaitForStatusAsync(hosts.B, "sup-a", a, unsubscribed, "suppressed");
+
+        var (code, output) = await hosts.SuppressionsCommandAsync("add", "--global", "--address", complainer, "--reason", "complained");
+        Assert.True(code == 0, output);
+        await WaitForStatusAsync(hosts.A, "sup-a", a, complainer, "suppressed");
+        await WaitForStatusAsync(hosts.B, "sup-b", b, complainer, "suppressed");
+        using var globalSeenByB = await SendAsync(hosts.B, HttpMethod.Get, $"/api/suppressions/{Uri.EscapeDataString(complainer)}", b);
+        var entry = JsonDocument.Parse(await globalSeenByB.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("global", entry.GetProperty("list").GetString());
+        Assert.Equal("operator", entry.GetProperty("addedBy").GetString());
+        using var globalLiftedByB = await SendAsync(hosts.B, HttpMethod.Delete, $"/api/suppressions/{Uri.EscapeDataString(complainer)}", b);
+        await ProblemAssert.IsAsync(globalLiftedByB, HttpStatusCode.Conflict, "address");
+
+        (code, output) = await hosts.SuppressionsCommandAsync("remove", "--global", "--address", complainer);
+        Assert.True(code == 0, output);
+        await WaitForStatusAsync(hosts.B, "sup-b", b, complainer, "queued");
+    }
+
+    [Fact]
+    public async Task FromOutsideTheTenantsVerifiedDomains_Is403NamingTheField_InJsonAndRawMime()
+    {
+        var a = await hosts.CreateKeyWithCommandAsync("door-a", "send");
+        await hosts.CreateKeyWithCommandAsync("door-b", "send");
+
+        using var foreign = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", a,
+            Json("""{"from":"alice@elsewhere.example","to":["bob@example.net"],"subject":"s","text":"t"}"""));
+        using var othersDomain = await SendAsync(hosts.A, HttpMethod.Post, "/api/messages", a,
+            Json($$"""{"from":"alice@{{SenderDomain("door-b")}}","to":["bob@example.net"],"subject":"s","text":"t"}"""));
+        using var raw = await SendAsync(hosts.B, HttpMethod.Post, "/api/messages", a,
+            new StringContent("From: boss@elsewhere.example\r\nTo: bob@example.net\r\nSubject: s\r\n\r\nt\r\n", System.Text.Encoding.UTF8, "message/rfc822"));
+
+        var problem = await ProblemAssert.IsAsync(foreign, HttpStatusCode.Forbidden, "from");
+        Assert.Equal("urn:smtpfunctions:problem:domain-not-verified", problem.GetProperty("type").GetString());
+        Assert.Contains("elsewhere.example", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await ProblemAssert.IsAsync(othersDomain, HttpStatusCode.Forbidden, "from");
+        await ProblemAssert.IsAsync(raw, HttpStatusCode.Forbidden, "from");
+    }
+
+    [Fact]
+    public async Task SuppressionsCommand_NamesExactlyOneList()
+    {
+        Assert.Equal(64, (await hosts.SuppressionsCommandAsync("add", "--address", "x@example.net")).Code);
+        Assert.Equal(64, (await hosts.SuppressionsCommandAsync("add", "--global", "--tenant", "t", "--address", "x@example.net")).Code);
+        Assert.Equal(64, (await hosts.SuppressionsCommandAsync("add", "--tenant", "Not_A_Tenant", "--address", "x@example.net")).Code);
+        Assert.Equal(64, (await hosts.SuppressionsCommandAsync("add", "--global", "--address", "not-an-address")).Code);
+        var (code, output) = await hosts.SuppressionsCommandAsync("remove", "--tenant", "cmd-t", "--address", "never@example.net");
+        Assert.Equal(1, code);
+        Assert.Contains("is not on tenant cmd-t's list", output, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await hosts.SuppressionsCommandAsync("add", "--tenant", "cmd-t", "--address", "Listed@Example.NET")).Code);
+        (code, output) = await hosts.SuppressionsCommandAsync("list", "--tenant", "cmd-t");
+        Assert.Equal(0, code);
+        Assert.Contains("listed@example.net  suppressed since", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("listed@example.net", (await hosts.SuppressionsCommandAsync("list", "--global")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task KeysOfAnotherTenant_CannotBeListedOrRevoked()
     {
         var adminA = await hosts.CreateKeyWithCommandAsync("keys-a", "admin");
@@ -113,6 +188,29 @@ public sealed class TenantIsolationTests(TenantHostsFixture hosts) : IClassFixtu
             Assert.InRange(accepted, limit - ((RateLimitChunk - 1) * 2), limit);
             return;
         }
+    }
+
+    // The status a new submission of the tenant gives the recipient (suppressed, or queued).
+    private static async Task<string?> StatusOfAsync(HttpClient client, string tenant, string token, string recipient)
+    {
+        using var response = await SendAsync(client, HttpMethod.Post, "/api/messages", token,
+            Json($$"""{"from":"alice@{{SenderDomain(tenant)}}","to":["{{recipient}}"],"subject":"suppressed?","text":"Hello."}"""));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("recipients")[0].GetProperty("status").GetString();
+    }
+
+    // Another instance sees a change within its cache TTL: submit until the recipient's status is the one expected.
+    private static async Task WaitForStatusAsync(HttpClient client, string tenant, string token, string recipient, string expected)
+    {
+        var deadline = DateTime.UtcNow + (CacheTtl * 10);
+        string? status;
+        while ((status = await StatusOfAsync(client, tenant, token, recipient)) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(CacheTtl / 4);
+        }
+
+        Assert.Equal(expected, status);
     }
 
     private async Task<(HttpStatusCode Status, string? Id, bool Replayed)> SubmitAsync(string tenant, string token, string idempotencyKey, string text)
