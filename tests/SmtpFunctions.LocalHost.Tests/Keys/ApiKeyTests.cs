@@ -20,6 +20,7 @@ public sealed class ApiKeyTests(TenantHostsFixture hosts) : IClassFixture<Tenant
     [InlineData("send,read,admin", "GET", "/api/suppressions", "suppressions")]
     [InlineData("send,read,admin", "GET", "/api/suppressions/bob%40example.net", "suppressions")]
     [InlineData("send,read,admin", "DELETE", "/api/suppressions?address=bob%40example.net", "suppressions")]
+    [InlineData("send,read,admin", "POST", "/api/suppressions", "suppressions")]
     [InlineData("send,read,admin", "DELETE", "/api/suppressions/bob%40example.net", "suppressions")]
     [InlineData("send,read,suppressions", "GET", "/api/keys", "admin")]
     [InlineData("send,read,suppressions", "POST", "/api/keys", "admin")]
@@ -27,7 +28,10 @@ public sealed class ApiKeyTests(TenantHostsFixture hosts) : IClassFixture<Tenant
     public async Task Request_OutsideTheKeysScopes_Is403InsufficientScope(string scopes, string method, string path, string missing)
     {
         var token = await hosts.CreateKeyWithCommandAsync("scopes", scopes);
-        var content = method == "POST" ? (path == "/api/keys" ? Json("""{"name":"x","scopes":["send"]}""") : Message("scopes")) : null;
+        var content = method != "POST" ? null
+            : path == "/api/keys" ? Json("""{"name":"x","scopes":["send"]}""")
+            : path == "/api/suppressions" ? Json("""{"address":"bob@example.net"}""")
+            : Message("scopes");
 
         using var response = await SendAsync(hosts.A, new HttpMethod(method), path, token, content);
 
