@@ -303,6 +303,45 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Index_FilesSubmissionsThatArriveTogether_InOneTransaction_AndEveryRowIsThere()
+    {
+        var requests = new RequestCountingPolicy();
+        var held = new HeldRequestPolicy("/" + StorageNames.ScheduleTable);
+        await using var host = await DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, new Dictionary<string, string?>(),
+            services => services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(requests).AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(held));
+        var index = host.Get<SweepIndex>();
+        await new SweepDriver(host).ResetAsync();
+        var now = DateTimeOffset.UtcNow;
+        var ids = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+
+        // The first filing is in flight (held); the other 19 arrive meanwhile and must wait for one transaction together.
+        requests.Reset();
+        held.Arm();
+        var first = index.AddAsync(ids[0], now, CancellationToken.None);
+        await held.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        var rest = ids.Skip(1).Select(id => index.AddAsync(id, now, CancellationToken.None)).ToList();
+        held.Release();
+        await first;
+        await Task.WhenAll(rest);
+        var filings = requests.Requests.Select(r => $"{r.Method} {r.Resource}").ToList();
+
+        var filed = new Dictionary<string, string>();
+        await foreach (var row in index.Table.QueryAsync<SweepIndexEntity>())
+        {
+            filed[row.RowKey] = row.PartitionKey;
+        }
+
+        // One request per partition (minute and shard) for the 19 that waited: each row stays in its own shard.
+        var options = host.Get<Microsoft.Extensions.Options.IOptions<SmtpFunctions.Core.Options.SweeperOptions>>().Value;
+        var partitions = ids.Skip(1).GroupBy(id => SweepIndex.BucketFor(now + options.FirstCheckDelay, id, options.IndexShards)).ToList();
+        output.WriteLine($"20 filings: {string.Join(", ", filings)}");
+        Assert.Equal("PUT schedule", filings[0]);
+        Assert.Equal(partitions.Count, filings.Count - 1);
+        Assert.Equal(partitions.Count(p => p.Count() > 1), filings.Count(f => f == "POST $batch"));
+        Assert.All(ids, id => Assert.Equal(SweepIndex.BucketFor(now + options.FirstCheckDelay, id, options.IndexShards), filed[id]));
+    }
+
+    [Fact]
     public async Task Index_CostsOneRequestAtSubmission_AndThreeAtTheFirstLookOfAFinishedMessage()
     {
         await using var world = await MailWorld.CreateAsync();
