@@ -9,9 +9,10 @@ using Xunit.Abstractions;
 namespace SmtpFunctions.Core.IntegrationTests;
 
 /// <summary>
-/// Submission uploads the blob and sends the jobs at once and commits after both, so a fast worker can ask for the
-/// content before it exists. Only the commit says the content must be there: accepted mail is never bounced for a
-/// download that raced the upload.
+/// Submission sends a message's jobs only after its commit, which comes after the upload, so a job never outruns its
+/// content. Jobs sent before their commit (by the version before, or after a commit whose answer was lost) still can:
+/// for those only the commit says the content must be there, and accepted mail is never bounced for a download that
+/// raced the upload.
 /// </summary>
 [Collection(DeliveryCollection.Name)]
 public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper output)
@@ -19,7 +20,32 @@ public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper o
     private const string Json = """{"from":"sender@sender.test","to":["rcpt@race.test"],"subject":"race","text":"hello"}""";
 
     [Fact]
-    public async Task Handle_WhenTheDownloadRacesASlowUpload_DeliversInsteadOfFailingTheMessage()
+    public async Task Submit_WhileTheUploadIsSlow_PutsNoJobOnTheQueue_UntilTheMessageIsCommitted()
+    {
+        await using var world = await MailWorld.CreateAsync();
+        var sink = await world.StartSinkAsync(new SmtpSinkOptions());
+        await world.ServeAsync(MailWorld.MxZone("race.test", sink.Address));
+        var policy = new HeldUploadPolicy();
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output, services => services.AddSingleton<HttpPipelinePolicy>(policy));
+        policy.Arm();
+
+        var submission = host.SubmitJsonAsync(Json);
+        await policy.UploadHeld.WaitAsync(TimeSpan.FromSeconds(30));
+        var whileHeld = await host.VisibleJobsAsync();
+        policy.Release();
+        var receipt = await submission;
+        var queued = Assert.Single((await host.Queue.Client.PeekMessagesAsync(32)).Value);
+
+        Assert.Equal(0, whileHeld);
+        Assert.NotNull(SmtpFunctions.Core.Storage.OutboundQueue.Deserialize(queued.Body).CommittedETags);
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
+        Assert.Equal(0, policy.MissingDownloads);
+        Assert.Single(await sink.WaitForMessagesAsync(1, timeout: TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Handle_AJobSentBeforeItsCommit_WhenTheDownloadRacesASlowUpload_DeliversInsteadOfFailingTheMessage()
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
@@ -30,15 +56,31 @@ public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper o
             ("Delivery:CommitWaitTimeout", "00:00:30"));
         policy.Arm();
 
-        // The submission's upload waits for the handler's download to be answered 404; its job is already on the queue.
-        var submission = host.SubmitJsonAsync(Json);
-        var job = await ReceiveJobAsync(host);
-        await host.Handler.HandleAsync(job.Body, job.DequeueCount, CancellationToken.None);
-        var receipt = await submission;
+        // The order of a job sent before its commit: the job is handled first; the upload waits until the handler's
+        // download was answered 404; the commit comes last.
+        var id = Guid.NewGuid().ToString("N");
+        var token = Guid.NewGuid().ToString("N");
+        var blobName = SmtpFunctions.Core.Storage.MessageBlobs.NameFor(id, token);
+        var mime = "From: sender@sender.test\r\nTo: rcpt@race.test\r\nSubject: race\r\n\r\nhello\r\n"u8.ToArray();
+        var now = DateTimeOffset.UtcNow;
+        var job = new SmtpFunctions.Core.Delivery.DeliveryJob
+        {
+            MessageId = id, SubmissionToken = token, Domain = "race.test", Recipients = ["rcpt@race.test"], Sender = "sender@sender.test",
+            BlobName = blobName, Size = mime.Length, SubmittedAt = now,
+        };
+        var handled = host.Handler.HandleAsync(SmtpFunctions.Core.Storage.OutboundQueue.Serialize(job), 1, CancellationToken.None);
+        await host.Get<SmtpFunctions.Core.Storage.MessageBlobs>().UploadAsync(blobName, mime, CancellationToken.None);
+        var message = new MessageEntity
+        {
+            PartitionKey = id, RowKey = MessageEntity.RowKeyFor(id), SubmittedAt = now, Sender = "sender@sender.test", Source = "http-json",
+            Size = mime.Length, BlobName = blobName, SubmissionToken = token, BodyHash = "", RecipientCount = 1, AcceptedRecipientsJson = "[]",
+        };
+        Assert.True(await host.Status.CommitAsync(message, [RecipientEntity.Committed(id, "rcpt@race.test", "race.test", token, now, 0)], CancellationToken.None));
+        await handled;
 
         Assert.Equal(1, policy.HeldUploads);
         Assert.True(policy.MissingDownloads >= 1, "the handler's first download should have been answered 404");
-        var view = await host.Status.GetViewAsync(receipt.MessageId, CancellationToken.None);
+        var view = await host.Status.GetViewAsync(id, CancellationToken.None);
         var rcpt = Assert.Single(view!.Recipients);
         Assert.Equal(RecipientStatus.Delivered, rcpt.Status);
         Assert.Equal(1, rcpt.Attempts);
@@ -63,22 +105,5 @@ public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(RecipientStatus.Failed, rcpt.Status);
         Assert.Equal("5.3.0", rcpt.LastEnhancedCode);
         Assert.Empty(sink.ReadAcceptedMessages());
-    }
-
-    private static async Task<Azure.Storage.Queues.Models.QueueMessage> ReceiveJobAsync(DeliveryHost host)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var received = (await host.Queue.Client.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value;
-            if (received.Length == 1)
-            {
-                return received[0];
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException("The submission's job never reached the queue.");
     }
 }

@@ -86,6 +86,22 @@ public sealed record DeliveryJob
     [JsonPropertyName("round")]
     public int Round { get; init; }
 
+    /// <summary>
+    /// The ETag each recipient's row got from the submission's commit (address → ETag), on a first-round job sent after
+    /// the commit; null on every other job. While a row still has it, it is exactly as committed (queued, round 0, this
+    /// submission's token, no lease): delivery claims it with that ETag and no read. Any change since (another copy's
+    /// claim, the sweeper, an older layout) makes the claim fail with 412, and the job reads the rows as any other does.
+    /// </summary>
+    [JsonPropertyName("etags")]
+    public IReadOnlyDictionary<string, string>? CommittedETags { get; init; }
+
+    /// <summary>
+    /// The event sequence number the commit gave the rows of <see cref="CommittedETags"/> (1 when events were on, their
+    /// accepted event; null: 0). The claim rebuilds the committed row, so it must know it.
+    /// </summary>
+    [JsonPropertyName("eseq")]
+    public int? CommittedEventSeq { get; init; }
+
     /// <summary>When this job was meant to run (null on a first-round job: <see cref="SubmittedAt"/>); queue age counts from here.</summary>
     [JsonPropertyName("due")]
     public DateTimeOffset? DueAt { get; init; }

@@ -67,7 +67,82 @@ public sealed partial class DeliveryJobHandler(
 
         var now = time.GetUtcNow();
         metrics.Age.Record(Math.Max(0, (now - (job.DueAt ?? job.SubmittedAt)).TotalSeconds), Domain(job));
+        string? attempt = null;
+        if (job.CommittedETags is { Count: > 0 } && !job.LegacyRowKeys)
+        {
+            attempt = Guid.NewGuid().ToString("N");
+            if (await TryDeliverAsCommittedAsync(job, attempt, cancellationToken))
+            {
+                return;
+            }
+        }
 
+        await HandleByReadingAsync(job, now, dequeueCount, attempt, cancellationToken);
+    }
+
+    // A first-round job sent after its commit carries the ETags the commit gave its rows. While a row has that ETag it is
+    // exactly as committed: queued, round 0, this submission's token, no lease — everything the read below would check.
+    // So the claim replaces the committed row, checked by that ETag, without reading it first: one table operation before
+    // the send instead of two. Anything that changed a row since (another copy's claim, the sweeper, a suppression) fails
+    // the claim with 412 and the job is handled by reading, as any other is. False when it has to be.
+    private async Task<bool> TryDeliverAsCommittedAsync(DeliveryJob job, string attempt, CancellationToken cancellationToken)
+    {
+        var rows = new List<RecipientEntity>();
+        foreach (var address in job.Recipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (!job.CommittedETags!.TryGetValue(address, out var etag))
+            {
+                return false;
+            }
+
+            var row = RecipientEntity.Committed(job.MessageId, address, job.Domain, job.SubmissionToken, job.SubmittedAt, job.CommittedEventSeq ?? 0);
+            row.ETag = new ETag(etag);
+            rows.Add(row);
+        }
+
+        // The list is re-checked (mostly from its cache): a recipient suppressed since the submission is marked by the
+        // reading path, which has the row's real ETag.
+        if (suppressions.Enabled && (await suppressions.FindAsync(job.SuppressionListId, job.Recipients, cancellationToken)).Count > 0)
+        {
+            return false;
+        }
+
+        var pacing = await pacer.AcquireAsync(job.Domain, cancellationToken);
+        using var lease = pacing.Lease;
+        if (lease is null)
+        {
+            // Held back: back on the queue with its ETags, so the next try reads nothing either. Past its lifetime the
+            // reading path expires the recipients with their last reply.
+            return await DeferAsync(job, pacing, cancellationToken);
+        }
+
+        // The job was sent after the commit, which came after the upload: a 404 here is not a race.
+        var content = DownloadAsync(job, cancellationToken);
+        var now = time.GetUtcNow();
+        foreach (var row in rows)
+        {
+            Lease(row, job, attempt, now);
+        }
+
+        try
+        {
+            await status.UpdateRecipientsAsync(rows, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            // Changed since the commit (or our own claim applied and its answer lost: the reading path knows the attempt).
+            await IgnoreAsync(content);
+            return false;
+        }
+
+        await DeliverAsync(job, rows, content, pacing, cancellationToken);
+        return true;
+    }
+
+    // The job's rows are read (point reads) and checked: committed by this job's submission, not final, of this round or an
+    // earlier one, not leased by a live attempt of someone else; the rest are claimed with the ETags just read.
+    private async Task HandleByReadingAsync(DeliveryJob job, DateTimeOffset now, long dequeueCount, string? ownAttempt, CancellationToken cancellationToken)
+    {
         // The content is fetched while the status is read: one storage round trip less on the hot path. An orphan's
         // download is wasted (and its failure ignored), which is rare. Not ahead of the lease when pacing is holding the
         // destination back: those jobs mostly go back on the queue, and would download it again each time.
@@ -89,7 +164,7 @@ public sealed partial class DeliveryJobHandler(
             {
                 LogStale(logger, row.Address, job.Round, row.Round);
             }
-            else if (LeaseHolder(row, now) is { } holder)
+            else if (LeaseHolder(row, now) is { } holder && holder.Owner != ownAttempt)
             {
                 LogLeased(logger, row.Address, holder.Owner, holder.Until);
                 leased.Add(row);
@@ -129,7 +204,7 @@ public sealed partial class DeliveryJobHandler(
         // the blob and sends the jobs at once, and commits after both): its 404 says nothing. Only a download made after
         // the commit may find the content missing.
         content = content is null ? DownloadAsync(job, cancellationToken) : DownloadAgainIfMissingAsync(content, job, cancellationToken);
-        var attempt = Guid.NewGuid().ToString("N");
+        var attempt = ownAttempt ?? Guid.NewGuid().ToString("N");
         var claimed = await ClaimAsync(job, pending, attempt, time.GetUtcNow(), cancellationToken);
         if (claimed.Count == 0)
         {
@@ -162,7 +237,7 @@ public sealed partial class DeliveryJobHandler(
     private async Task ComeBackWhenLeasesLapseAsync(DeliveryJob job, List<RecipientEntity> leased, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lapse = leased.Max(LeaseEnd);
-        var copy = job with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse };
+        var copy = job with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse, CommittedETags = null, CommittedEventSeq = null };
         await persistent.RunAsync("the job's return for leased recipients", ct => queue.SendAsync(copy, WholeSeconds(lapse - now), ct), cancellationToken);
     }
 
@@ -405,6 +480,9 @@ public sealed partial class DeliveryJobHandler(
                 Recipients = transient.Select(o => o.Row.Address).ToList(),
                 Round = job.Round + 1,
                 DueAt = nextAttempt,
+                // The rows are deferred now, no longer as committed: the retry reads them.
+                CommittedETags = null,
+                CommittedEventSeq = null,
             };
             await persistent.RunAsync("the retry job", ct => queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), ct), cancellationToken);
             foreach (var (row, reply) in transient)
@@ -452,7 +530,7 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
-        var collect = job with { Kind = DeliveryJob.BounceKind, Domain = "", Recipients = [], DueAt = time.GetUtcNow() + _options.BounceCollectDelay };
+        var collect = job with { Kind = DeliveryJob.BounceKind, Domain = "", Recipients = [], DueAt = time.GetUtcNow() + _options.BounceCollectDelay, CommittedETags = null, CommittedEventSeq = null };
         await persistent.RunAsync("the bounce collection job", ct => queue.SendAsync(collect, WholeSeconds(_options.BounceCollectDelay), ct), cancellationToken);
     }
 
@@ -532,18 +610,9 @@ public sealed partial class DeliveryJobHandler(
     // its own to find out which ones are still ours. A claim is a lease: owner, expiry, and the round it was taken in.
     private async Task<List<RecipientEntity>> ClaimAsync(DeliveryJob job, List<RecipientEntity> pending, string attempt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        void Lease(RecipientEntity row)
-        {
-            row.Status = RecipientStatus.Delivering;
-            row.LeaseOwner = attempt;
-            row.LeaseUntil = now + _options.LeaseDuration;
-            row.Round = Math.Max(row.Round, job.Round);
-            row.UpdatedAt = now;
-        }
-
         if (pending.Count > 1)
         {
-            pending.ForEach(Lease);
+            pending.ForEach(row => Lease(row, job, attempt, now));
             try
             {
                 await status.UpdateRecipientsAsync(pending, cancellationToken);
@@ -558,7 +627,7 @@ public sealed partial class DeliveryJobHandler(
         var claims = pending.Select(async row =>
         {
             var etag = row.ETag;
-            Lease(row);
+            Lease(row, job, attempt, now);
             try
             {
                 row.ETag = await status.UpdateRecipientAsync(row, etag, cancellationToken);
@@ -580,6 +649,15 @@ public sealed partial class DeliveryJobHandler(
         });
         var results = await Task.WhenAll(claims);
         return results.OfType<RecipientEntity>().ToList();
+    }
+
+    private void Lease(RecipientEntity row, DeliveryJob job, string attempt, DateTimeOffset now)
+    {
+        row.Status = RecipientStatus.Delivering;
+        row.LeaseOwner = attempt;
+        row.LeaseUntil = now + _options.LeaseDuration;
+        row.Round = Math.Max(row.Round, job.Round);
+        row.UpdatedAt = now;
     }
 
     // Like the claim: one transaction for the recipients that share an outcome, row by row if any of them changed meanwhile;

@@ -95,6 +95,32 @@ public sealed class RecipientEntity : ITableEntity
     public int EventSeq { get; set; }
 
     /// <summary>
+    /// The row a submission commits for a recipient: the one place it is built, because delivery's claim rebuilds it from
+    /// the job (<see cref="Delivery.DeliveryJob.CommittedETags"/>) and replaces it, checked by the commit's ETag, without
+    /// reading it first. A property added here at submission must be derivable from the job, or the claim drops it
+    /// (<paramref name="eventSeq"/>: the job carries it).
+    /// </summary>
+    public static RecipientEntity Committed(
+        string messageId, string address, string domain, string submissionToken, DateTimeOffset submittedAt, int eventSeq,
+        string status = RecipientStatus.Queued, string? lastResponse = null)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        ArgumentNullException.ThrowIfNull(address);
+        return new RecipientEntity
+        {
+            PartitionKey = messageId,
+            RowKey = RowKeyFor(messageId, address),
+            Address = address,
+            Domain = domain,
+            SubmissionToken = submissionToken,
+            Status = status,
+            LastResponse = lastResponse,
+            UpdatedAt = submittedAt,
+            EventSeq = eventSeq,
+        };
+    }
+
+    /// <summary>
     /// The RowKey for a recipient of a message: escaped so any local part is a legal key, case-folded like duplicate
     /// detection, and carrying the message id so that it is unique across the table (Azurite looks entities up by RowKey
     /// first: a common address shared by thousands of partitions made each point read scan them).

@@ -25,6 +25,7 @@ public sealed class StatusStore
     /// <remarks>
     /// One transaction holds at most 100 entities, hence <c>Submission:MaxRecipients</c> ≤ 99. Each recipient row is
     /// stamped with the message row's <see cref="MessageEntity.SubmissionToken"/>: delivery reads only the rows it needs.
+    /// The recipient entities get the ETags the commit gave them, which the first-round jobs carry.
     /// </remarks>
     public async Task<bool> CommitAsync(MessageEntity message, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken)
     {
@@ -45,13 +46,20 @@ public sealed class StatusStore
             new(TableTransactionActionType.Add, message),
         };
         actions.AddRange(recipients.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)));
+        Response<IReadOnlyList<Response>> response;
         try
         {
-            await _table.SubmitTransactionAsync(actions, cancellationToken);
+            response = await _table.SubmitTransactionAsync(actions, cancellationToken);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
             return false;
+        }
+
+        // The responses come in the order of the actions: the message row first.
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            recipients[i].ETag = response.Value[i + 1].Headers.ETag ?? default;
         }
 
         return true;

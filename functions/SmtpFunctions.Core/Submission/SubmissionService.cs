@@ -19,9 +19,10 @@ namespace SmtpFunctions.Core.Submission;
 /// status rows, enqueue one delivery job per recipient domain — and only then say yes.
 /// </summary>
 /// <remarks>
-/// Write order: blob and jobs (in parallel), then the status rows in one table transaction. The transaction is the commit
-/// point: a job whose message row is missing or carries another submission token belongs to an attempt that never
-/// committed, and delivery drops it. So a failure anywhere before the commit leaves nothing that claims to be queued.
+/// Write order: blob and the sweeper's index row (in parallel), then the status rows in one table transaction, then the
+/// jobs, carrying the ETags the commit gave the rows. The transaction is the commit point: a failure anywhere before it
+/// leaves nothing that claims to be queued, and a committed message is in the sweeper's index, so a job lost after it
+/// is re-driven.
 /// Recipients on the suppression list are accepted as <c>suppressed</c>: no job carries them and no DSN is sent (the
 /// caller is told here).
 /// </remarks>
@@ -109,40 +110,17 @@ public sealed partial class SubmissionService(
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
         var suppressionList = request.SuppressionList ?? SuppressionLists.For(request.TenantId);
-        // The blob and the jobs go out together, the jobs after the suppression lookup (none when the list is off, usually
-        // a cache hit when on), which overlaps the upload too: one round trip before the commit instead of two. A job never
-        // outruns its blob: delivery reads the blob only after finding the commit that names it, and the commit comes after both.
-        async Task<(IReadOnlyDictionary<string, SuppressionEntity> Suppressed, int Jobs)> EnqueueAsync()
-        {
-            var suppressed = await suppressions.FindAsync(suppressionList, envelope.Recipients.Select(r => r.Address), cancellationToken);
-            var jobs = envelope.ByDomain().Select(group => new DeliveryJob
-            {
-                MessageId = id,
-                SubmissionToken = token,
-                Domain = group.Key,
-                Recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList(),
-                Sender = envelope.Sender?.Address,
-                BlobName = blobName,
-                Size = prepared.Size,
-                RequiresSmtpUtf8 = requiresUtf8,
-                EightBit = eightBit,
-                SubmittedAt = now,
-                SuppressionList = suppressionList,
-            }).Where(job => job.Recipients.Count > 0).ToList();
-            await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
-            return (suppressed, jobs.Count);
-        }
-
-        var enqueue = EnqueueAsync();
-        // The sweeper's index row goes out with them: written before the commit, it can only be early (an orphan's row is
-        // dropped after the orphan grace), never missing for a committed message.
-        // EVENTS HOOK (accepted/suppressed): queued with the jobs, before the commit, which the dispatcher checks like delivery does.
+        // One round trip before the commit: the blob, the sweeper's index row (written before the commit, it can only be
+        // early — an orphan's row is dropped after the orphan grace — never missing for a committed message) and the
+        // suppression lookup (none when the list is off, usually a cache hit when on) go out together.
+        // EVENTS HOOK (accepted/suppressed): queued with them, before the commit, which the dispatcher checks like delivery does.
+        var lookup = suppressions.FindAsync(suppressionList, envelope.Recipients.Select(r => r.Address), cancellationToken);
         await Task.WhenAll(
             blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken),
-            enqueue,
+            lookup,
             sweepIndex.AddAsync(id, now, cancellationToken),
             events.AcceptedAsync(id, token, now, cancellationToken));
-        var (suppressed, jobCount) = await enqueue;
+        var suppressed = await lookup;
 
         var accepted = envelope.Recipients
             .Select(r => new AcceptedRecipient(r.Address, suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued))
@@ -169,29 +147,36 @@ public sealed partial class SubmissionService(
             MetadataJson = prepared.Metadata is { Count: > 0 } metadata ? JsonSerializer.Serialize(metadata, ReceiptJson) : "",
             TagsJson = prepared.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags, ReceiptJson) : "",
         };
-        var recipientRows = envelope.Recipients.Select(r => new RecipientEntity
-        {
-            PartitionKey = id,
-            RowKey = RecipientEntity.RowKeyFor(id, r.Address),
-            Address = r.Address,
-            Domain = r.Domain,
-            Status = suppressed.ContainsKey(r.Address) ? RecipientStatus.Suppressed : RecipientStatus.Queued,
-            LastResponse = suppressed.GetValueOrDefault(r.Address)?.ToStatusText(),
-            UpdatedAt = now,
-            EventSeq = events.Enabled ? 1 : 0,
-        }).ToList();
+        var eventSeq = events.Enabled ? 1 : 0;
+        var recipientRows = envelope.Recipients.Select(r => suppressed.TryGetValue(r.Address, out var entry)
+            ? RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq, RecipientStatus.Suppressed, entry.ToStatusText())
+            : RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq)).ToList();
 
-        // A conflict can also be our own transaction, applied although its response was lost and the SDK retried it:
-        // then the message is ours and its blob must stay.
-        if (!await CommitAsync(messageRow, recipientRows, cancellationToken)
-            && (await status.GetMessageAsync(id, cancellationToken))?.SubmissionToken != token)
+        // A conflict is another request with the same idempotency key that committed first (answered from its row, read
+        // only now: a first use costs no read), or our own transaction, applied although its response was lost and the
+        // SDK retried it: then the message is ours and its blob must stay.
+        Commit commit;
+        try
         {
-            // Another request with the same idempotency key committed first: ours is an orphan, answer as it did.
+            commit = await CommitAsync(messageRow, recipientRows, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            // Nobody can tell whether the commit applied. Should it have, the message must not wait for the sweeper once
+            // the client's retry (same Idempotency-Key) is answered from it: its jobs go out now, without ETags. Should it
+            // not have, they are orphans, which delivery drops after the orphan grace.
+            await EnqueueAsync(id, token, envelope, suppressed, messageRow, null, suppressionList, eventSeq, cancellationToken);
+            throw;
+        }
+
+        if (commit == Commit.Exists && (await status.GetMessageAsync(id, cancellationToken))?.SubmissionToken != token)
+        {
             await blobs.DeleteIfExistsAsync(blobName, cancellationToken);
             return await ReplayOrConflictAsync(request.TenantId, id, bodyHash, cancellationToken)
                 ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
         }
 
+        var jobCount = await EnqueueAsync(id, token, envelope, suppressed, messageRow, commit == Commit.Applied ? recipientRows : null, suppressionList, eventSeq, cancellationToken);
         LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobCount, prepared.Size, messageRow.Source);
         if (suppressed.Count > 0)
         {
@@ -201,15 +186,56 @@ public sealed partial class SubmissionService(
         return SubmissionOutcome.Accepted(new SubmissionReceipt { MessageId = id, Recipients = accepted });
     }
 
+    // The jobs go out after the commit, so each can carry the ETags its rows got from it and delivery claims them without
+    // reading them first. The message is accepted already (committed and in the sweeper's index): should the enqueue fail,
+    // the sweeper re-drives the recipients at its first look, so the answer is still yes rather than a 503 that a client
+    // without an Idempotency-Key would turn into a second message.
+    private async Task<int> EnqueueAsync(
+        string id, string token, Envelope envelope, IReadOnlyDictionary<string, SuppressionEntity> suppressed, MessageEntity messageRow,
+        IReadOnlyList<RecipientEntity>? committed, string suppressionList, int eventSeq, CancellationToken cancellationToken)
+    {
+        var etags = committed?.ToDictionary(r => r.Address, r => r.ETag.ToString(), StringComparer.OrdinalIgnoreCase);
+        var jobs = envelope.ByDomain().Select(group =>
+        {
+            var recipients = group.Where(r => !suppressed.ContainsKey(r.Address)).Select(r => r.Address).ToList();
+            return new DeliveryJob
+            {
+                MessageId = id,
+                SubmissionToken = token,
+                Domain = group.Key,
+                Recipients = recipients,
+                Sender = envelope.Sender?.Address,
+                BlobName = messageRow.BlobName,
+                Size = messageRow.Size,
+                RequiresSmtpUtf8 = messageRow.RequiresSmtpUtf8,
+                EightBit = messageRow.EightBit,
+                SubmittedAt = messageRow.SubmittedAt,
+                SuppressionList = suppressionList,
+                CommittedETags = etags is null ? null : recipients.ToDictionary(a => a, a => etags[a], StringComparer.OrdinalIgnoreCase),
+                CommittedEventSeq = etags is null || eventSeq == 0 ? null : eventSeq,
+            };
+        }).Where(job => job.Recipients.Count > 0).ToList();
+        try
+        {
+            await Task.WhenAll(jobs.Select(job => queue.SendAsync(job, TimeSpan.Zero, cancellationToken)));
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogEnqueueFailed(logger, id, jobs.Count, ex);
+        }
+
+        return jobs.Count;
+    }
+
     // A transaction can be applied although no answer came back (a timeout, a dropped connection, every retry alike). Then
     // the message is queued, and answering 503 would make a client without an Idempotency-Key send it twice: so before
-    // giving up, read the message row once; our token on it means the commit is ours. If that read fails too, the 503
-    // stands (its problem says to retry with the same key).
-    private async Task<bool> CommitAsync(MessageEntity messageRow, IReadOnlyList<RecipientEntity> recipientRows, CancellationToken cancellationToken)
+    // giving up, read the message row once; our token on it means the commit is ours (but its rows' ETags are unknown:
+    // its jobs read the rows). If that read fails too, the 503 stands (its problem says to retry with the same key).
+    private async Task<Commit> CommitAsync(MessageEntity messageRow, IReadOnlyList<RecipientEntity> recipientRows, CancellationToken cancellationToken)
     {
         try
         {
-            return await status.CommitAsync(messageRow, recipientRows, cancellationToken);
+            return await status.CommitAsync(messageRow, recipientRows, cancellationToken) ? Commit.Applied : Commit.Exists;
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -229,8 +255,20 @@ public sealed partial class SubmissionService(
             }
 
             LogCommitConfirmedByReadBack(logger, messageRow.PartitionKey, ex);
-            return true;
+            return Commit.ConfirmedByReadBack;
         }
+    }
+
+    private enum Commit
+    {
+        /// <summary>The transaction applied and answered: the rows' ETags are known.</summary>
+        Applied,
+
+        /// <summary>The transaction applied, as reading the message row back showed, but its answer was lost.</summary>
+        ConfirmedByReadBack,
+
+        /// <summary>A message with this id exists already (ours, if our own retried transaction made it).</summary>
+        Exists,
     }
 
     private async Task<SubmissionOutcome?> ReplayOrConflictAsync(string tenantId, string id, string bodyHash, CancellationToken cancellationToken)
@@ -294,6 +332,10 @@ public sealed partial class SubmissionService(
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
         Message = "Storage failed to confirm the commit of {MessageId}, but reading it back shows it applied; accepted")]
     private static partial void LogCommitConfirmedByReadBack(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "Committed {MessageId} but could not enqueue its {JobCount} jobs; the sweeper re-drives them at its first look")]
+    private static partial void LogEnqueueFailed(ILogger logger, string messageId, int jobCount, Exception exception);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Storage unavailable while accepting {MessageId}; nothing acknowledged")]
     private static partial void LogStorageUnavailable(ILogger logger, string messageId, Exception exception);

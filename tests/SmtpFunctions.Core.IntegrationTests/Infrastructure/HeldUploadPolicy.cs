@@ -11,6 +11,7 @@ namespace SmtpFunctions.Core.IntegrationTests.Infrastructure;
 public sealed class HeldUploadPolicy : HttpPipelinePolicy
 {
     private readonly TaskCompletionSource _missingSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _armed;
 
     /// <summary>Downloads of a message blob answered 404.</summary>
@@ -25,12 +26,19 @@ public sealed class HeldUploadPolicy : HttpPipelinePolicy
     /// <summary>Holds the next uploads.</summary>
     public void Arm() => _armed = true;
 
+    /// <summary>Completes when an upload is being held.</summary>
+    public Task UploadHeld => _held.Task;
+
+    /// <summary>Lets held uploads go on without waiting for a 404.</summary>
+    public void Release() => _missingSeen.TrySetResult();
+
     /// <inheritdoc />
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         if (_armed && IsMessageBlob(message) && message.Request.Method == RequestMethod.Put)
         {
             HeldUploads++;
+            _held.TrySetResult();
             await _missingSeen.Task.WaitAsync(message.CancellationToken);
         }
 
@@ -44,6 +52,7 @@ public sealed class HeldUploadPolicy : HttpPipelinePolicy
         if (_armed && IsMessageBlob(message) && message.Request.Method == RequestMethod.Put)
         {
             HeldUploads++;
+            _held.TrySetResult();
             _missingSeen.Task.Wait(message.CancellationToken);
         }
 
