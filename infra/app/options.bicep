@@ -121,6 +121,7 @@ var optionDefaults = {
   Suppression__CacheTtl: '00:00:30'
   Suppression__CacheSize: '100000'
   Suppression__GlobalSnapshotSize: '10000'
+  Suppression__DomainSnapshotSize: '100'
   // SmtpFunctions.Core.Options.ApiKeyOptions (function app: API keys and tenants; DefaultTenantWithoutKey keeps a
   // deployment from before keys working with the function key alone: set it false once callers send API keys)
   ApiKeys__DefaultTenantWithoutKey: 'true'

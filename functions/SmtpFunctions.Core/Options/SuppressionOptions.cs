@@ -26,6 +26,15 @@ public sealed class SuppressionOptions : IValidatableObject
     /// </summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A recipient domain with at most this many entries on a tenant's list is read whole (one partition query) and held
+    /// for <see cref="CacheTtl"/>: every lookup of an address of that domain is then answered without a read, where each
+    /// new address would cost a point read of its own. Default 100; a larger domain is looked up address by address. Zero
+    /// turns it off.
+    /// </summary>
+    [Range(0, 1000)]
+    public int DomainSnapshotSize { get; set; } = 100;
+
     /// <summary>Most addresses the cache holds per instance (about 200 bytes each). Default 100000.</summary>
     [Range(1, 10_000_000)]
     public int CacheSize { get; set; } = 100_000;

@@ -13,9 +13,11 @@ namespace SmtpFunctions.Core.Suppression;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Cost: nothing at all when <see cref="SuppressionOptions.Enabled"/> is off. Otherwise the tenant's list costs one point
-/// read per distinct address not in the per-instance cache, all in parallel, so a submission waits for one table round
-/// trip at most (and submission overlaps it with the blob upload). Both answers are cached for
+/// Cost: nothing at all when <see cref="SuppressionOptions.Enabled"/> is off. Otherwise, for an address of the tenant's
+/// list not in the per-instance cache, one partition query for its whole domain on that list when the domain has at most
+/// <see cref="SuppressionOptions.DomainSnapshotSize"/> entries (held: the domain's later new addresses cost nothing), else
+/// one point read per distinct address; all in parallel, so a submission waits for one table round trip at most (and
+/// submission overlaps it with the blob upload). Both answers are cached for
 /// <see cref="SuppressionOptions.CacheTtl"/>: an entry added or lifted by another instance is seen here within that
 /// time; changes made here are seen at once.
 /// </para>
@@ -31,6 +33,9 @@ public sealed partial class SuppressionList : IDisposable
     // A cached "not suppressed" answer (MemoryCache cannot hold null).
     private static readonly object NotSuppressed = new();
 
+    // A cached "this domain has too many entries to hold".
+    private static readonly object TooLarge = new();
+
     private readonly ISuppressionStore _store;
     private readonly SuppressionOptions _options;
     private readonly MailMetrics _metrics;
@@ -42,6 +47,8 @@ public sealed partial class SuppressionList : IDisposable
     private GlobalSnapshot? _global;
     private Task<GlobalSnapshot>? _globalLoad;
     private long _globalGeneration;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<DomainSnapshot?>> _domainLoads = new(StringComparer.Ordinal);
+    private long _domainGeneration;
 
     /// <summary>Creates the list and its cache.</summary>
     public SuppressionList(ISuppressionStore store, IOptions<SuppressionOptions> options, MailMetrics metrics, TimeProvider time, ILogger<SuppressionList> logger)
@@ -225,6 +232,26 @@ public sealed partial class SuppressionList : IDisposable
             }
         }
 
+        if (misses.Count > 0 && _cache is not null && _options.DomainSnapshotSize > 0)
+        {
+            // A small domain of a tenant's list is read whole: its next new address costs no read.
+            var partitions = misses.Select(i => keys[i]).Where(k => k.List != SuppressionLists.Global)
+                .Select(k => (k.List, k.Domain)).Distinct().ToList();
+            var snapshots = await Task.WhenAll(partitions.Select(p => DomainSnapshotAsync(p.List, p.Domain, cancellationToken)));
+            var whole = new Dictionary<string, DomainSnapshot>(StringComparer.Ordinal);
+            foreach (var snapshot in snapshots.OfType<DomainSnapshot>())
+            {
+                whole[snapshot.PartitionKey] = snapshot;
+            }
+
+            foreach (var i in misses.Where(i => whole.ContainsKey(keys[i].PartitionKey)))
+            {
+                entries[i] = whole[keys[i].PartitionKey].Entries.GetValueOrDefault(keys[i].Address);
+            }
+
+            misses.RemoveAll(i => whole.ContainsKey(keys[i].PartitionKey));
+        }
+
         if (misses.Count > 0)
         {
             var reads = await Task.WhenAll(misses.Select(i => _store.GetAsync(keys[i], cancellationToken)));
@@ -236,6 +263,44 @@ public sealed partial class SuppressionList : IDisposable
         }
 
         return entries;
+    }
+
+    // A domain's entries on one list as one partition query found them, when there were few enough to hold; null when it
+    // has more (then each address is read on its own). Queries of one partition at a time are shared.
+    private async Task<DomainSnapshot?> DomainSnapshotAsync(string list, string domain, CancellationToken cancellationToken)
+    {
+        var partition = SuppressionLists.PartitionKeyFor(list, domain);
+        if (_cache!.Get(DomainCacheKey(partition)) is { } cached)
+        {
+            return cached as DomainSnapshot;
+        }
+
+        var load = _domainLoads.GetOrAdd(partition, _ => LoadDomainAsync(list, domain, partition));
+        try
+        {
+            return await load.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _domainLoads.TryRemove(new KeyValuePair<string, Task<DomainSnapshot?>>(partition, load));
+        }
+    }
+
+    private async Task<DomainSnapshot?> LoadDomainAsync(string list, string domain, string partition)
+    {
+        await Task.Yield();
+        var generation = Interlocked.Read(ref _domainGeneration);
+        var page = await _store.ListAsync(list, domain, _options.DomainSnapshotSize, null, _stopping.Token);
+        object remembered = page.ContinuationToken is null
+            ? new DomainSnapshot(partition, page.Entries.ToDictionary(e => SuppressionKey.ForEnvelope(e.Address).Address, StringComparer.Ordinal))
+            : TooLarge;
+        // An entry added or lifted here while the query ran may be missing from its answer: not remembered then.
+        if (Interlocked.Read(ref _domainGeneration) == generation)
+        {
+            _cache!.Set(DomainCacheKey(partition), remembered, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.CacheTtl });
+        }
+
+        return remembered as DomainSnapshot;
     }
 
     // The global list as this instance holds it. The first call (and any after a change made here) waits for the read;
@@ -328,6 +393,8 @@ public sealed partial class SuppressionList : IDisposable
     private void Forget(SuppressionKey key)
     {
         _cache?.Remove(CacheKey(key));
+        Interlocked.Increment(ref _domainGeneration);
+        _cache?.Remove(DomainCacheKey(key.PartitionKey));
         if (key.List == SuppressionLists.Global)
         {
             lock (_globalLock)
@@ -339,6 +406,12 @@ public sealed partial class SuppressionList : IDisposable
     }
 
     private static string CacheKey(SuppressionKey key) => key.PartitionKey + "\n" + key.RowKey;
+
+    // Addresses are cached under partition and row; a domain's snapshot under a key no address's can be (no newline).
+    private static string DomainCacheKey(string partition) => "domain " + partition;
+
+    // A small domain's entries on one list, keyed by SuppressionKey.Address.
+    private sealed record DomainSnapshot(string PartitionKey, Dictionary<string, SuppressionEntity> Entries);
 
     // Entries: address (folded) to entry; null when the list is larger than the snapshot may be.
     private sealed record GlobalSnapshot(Dictionary<string, SuppressionEntity>? Entries, DateTimeOffset ReadAt)

@@ -7,10 +7,10 @@ namespace SmtpFunctions.Core.IntegrationTests.Infrastructure;
 /// <summary>Counts the storage requests that go out (every try), by method and the resource they name (table, queue, container).</summary>
 public sealed class RequestCountingPolicy : HttpPipelinePolicy
 {
-    private readonly ConcurrentQueue<(string Method, string Resource)> _requests = new();
+    private readonly ConcurrentQueue<(string Method, string Resource, int Port)> _requests = new();
 
-    /// <summary>The requests seen so far.</summary>
-    public IReadOnlyList<(string Method, string Resource)> Requests => [.. _requests];
+    /// <summary>The requests seen so far (the port tells the service: Azurite's blob, queue and table ports differ).</summary>
+    public IReadOnlyList<(string Method, string Resource, int Port)> Requests => [.. _requests];
 
     /// <summary>Forgets what was counted.</summary>
     public void Reset() => _requests.Clear();
@@ -38,6 +38,6 @@ public sealed class RequestCountingPolicy : HttpPipelinePolicy
     {
         var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var resource = segments.Length > 1 ? segments[1].Split('(')[0] : "";
-        _requests.Enqueue((message.Request.Method.ToString(), resource));
+        _requests.Enqueue((message.Request.Method.ToString(), resource, message.Request.Uri.Port));
     }
 }

@@ -97,12 +97,16 @@ internal sealed class FakeSuppressionStore : ISuppressionStore
         }
 
         var (from, before) = SuppressionLists.RangeOf(list);
+        var skip = continuation is null ? 0 : int.Parse(continuation, System.Globalization.CultureInfo.InvariantCulture);
         lock (_entries)
         {
-            return Task.FromResult(new SuppressionPage(_entries.Values
+            var all = _entries.Values
                 .Where(e => (from is null || string.CompareOrdinal(e.PartitionKey, from) >= 0) && string.CompareOrdinal(e.PartitionKey, before) < 0)
                 .Where(e => domain is null || e.Domain == domain)
-                .ToList(), null));
+                .ToList();
+            var page = all.Skip(skip).Take(pageSize).ToList();
+            var next = skip + page.Count < all.Count ? (skip + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+            return Task.FromResult(new SuppressionPage(page, next));
         }
     }
 }

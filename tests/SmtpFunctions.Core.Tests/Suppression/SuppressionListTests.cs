@@ -267,6 +267,51 @@ public sealed class SuppressionListTests : IDisposable
     }
 
     [Fact]
+    public async Task Find_ASmallDomainIsReadWhole_SoItsNewAddressesCostNoRead()
+    {
+        _store.Put("gone@example.net", list: "tenant-a");
+        _store.Put("other@example.net", list: "tenant-b");
+        var list = Create(o => o.DomainSnapshotSize = 100);
+
+        Assert.Empty(await list.FindAsync("tenant-a", ["first@example.net"], default));
+        var found = await list.FindAsync("tenant-a", ["gone@example.net", "second@example.net", "other@example.net"], default);
+
+        Assert.Equal("gone@example.net", Assert.Single(found).Key);
+        Assert.Equal(0, _store.Reads);
+        // The global list once, and tenant-a's example.net once.
+        Assert.Equal(2, _store.Lists);
+    }
+
+    [Fact]
+    public async Task Find_ADomainLargerThanTheSnapshot_IsLookedUpAddressByAddress()
+    {
+        _store.Put("one@example.net", list: "tenant-a");
+        _store.Put("two@example.net", list: "tenant-a");
+        var list = Create(o => o.DomainSnapshotSize = 1);
+
+        Assert.Single(await list.FindAsync("tenant-a", ["two@example.net", "new@example.net"], default));
+        Assert.Single(await list.FindAsync("tenant-a", ["one@example.net"], default));
+
+        Assert.Equal(3, _store.Reads);
+        // Its size is remembered too: the domain is not queried again within the TTL.
+        Assert.Equal(2, _store.Lists);
+    }
+
+    [Fact]
+    public async Task Find_AnAdditionHereIsSeenAtOnce_OverASnapshotOfItsDomain()
+    {
+        var list = Create(o => o.DomainSnapshotSize = 100);
+        Assert.Empty(await list.FindAsync("tenant-a", ["unsub@example.net"], default));
+
+        await list.AddManuallyAsync(SuppressionKey.ForEnvelope("unsub@example.net", "tenant-a"), SuppressionSources.Api, "", default);
+        await list.AddManuallyAsync(SuppressionKey.ForEnvelope("later@example.net", "tenant-a"), SuppressionSources.Api, "", default);
+
+        Assert.Equal(2, (await list.FindAsync("tenant-a", ["unsub@example.net", "later@example.net", "fine@example.net"], default)).Count);
+        Assert.True(await list.LiftAsync(SuppressionKey.ForEnvelope("later@example.net", "tenant-a"), default));
+        Assert.Empty(await list.FindAsync("tenant-a", ["later@example.net"], default));
+    }
+
+    [Fact]
     public void Options_RejectANegativeOrHugeTtl()
     {
         foreach (var ttl in new[] { TimeSpan.FromSeconds(-1), TimeSpan.FromHours(2) })
@@ -288,7 +333,8 @@ public sealed class SuppressionListTests : IDisposable
 
     private SuppressionList Create(Action<SuppressionOptions>? configure = null)
     {
-        var options = new SuppressionOptions();
+        // Address by address unless a test says otherwise: most tests count point reads.
+        var options = new SuppressionOptions { DomainSnapshotSize = 0 };
         configure?.Invoke(options);
         var list = new SuppressionList(_store, Microsoft.Extensions.Options.Options.Create(options),
             new MailMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), _time, NullLogger<SuppressionList>.Instance);

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpFunctions.Core.IntegrationTests.Infrastructure;
+using SmtpFunctions.Core.Status;
+using SmtpFunctions.Core.Storage;
+using SmtpFunctions.Testing.Azurite;
+using SmtpFunctions.Testing.Postfix;
+using Xunit.Abstractions;
+
+namespace SmtpFunctions.Core.IntegrationTests;
+
+/// <summary>
+/// What a one-recipient message costs in storage requests, counted on the wire: submission writes the blob, the index row,
+/// the commit and one job; delivery claims and records the outcome (two table operations, no read), downloads the blob once.
+/// </summary>
+[Collection(DeliveryCollection.Name)]
+public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task OneRecipient_SubmitsInFourRequests_AndIsDeliveredWithTwoTableOperationsAndOneBlobRead()
+    {
+        await using var world = await MailWorld.CreateAsync();
+        var sink = await world.StartSinkAsync(new SmtpSinkOptions());
+        await world.ServeAsync(MailWorld.MxZone("budget.test", sink.Address));
+        var requests = new RequestCountingPolicy();
+        await using var host = await DeliveryHost.StartAsync(azurite.Azurite.ConnectionString, output, new Dictionary<string, string?>
+        {
+            ["Delivery:Port"] = world.Port.ToString(CultureInfo.InvariantCulture),
+            ["Routing:NameServers"] = $"{world.Dns.EndPoint.Address}:{world.Dns.EndPoint.Port}",
+        }, services => services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(requests));
+        await host.Queue.Client.ClearMessagesAsync();
+
+        // The first submission fills the per-instance caches (the tenant's domains, the global suppression list, the
+        // recipient domain's suppressions); the second, to a new address of that domain, is the steady state.
+        await host.SubmitJsonAsync("""{"from":"sender@sender.test","to":["first@budget.test"],"subject":"Warm","text":"Hello."}""");
+        requests.Reset();
+        var receipt = await host.SubmitJsonAsync("""{"from":"sender@sender.test","to":["rcpt@budget.test"],"subject":"Budget","text":"Hello."}""");
+        var atSubmission = requests.Requests;
+        var job = await host.TakeNextVisibleJobAsync(TimeSpan.FromSeconds(30));
+        while (job.MessageId != receipt.MessageId)
+        {
+            job = await host.TakeNextVisibleJobAsync(TimeSpan.FromSeconds(30));
+        }
+
+        requests.Reset();
+        await host.Handler.HandleAsync(OutboundQueue.Serialize(job), 1, CancellationToken.None);
+        var atDelivery = requests.Requests;
+
+        output.WriteLine($"submission: {Describe(atSubmission)}");
+        output.WriteLine($"delivery (the queue's receive and delete aside): {Describe(atDelivery)}");
+        Assert.Single(sink.ReadAcceptedMessages(), m => System.Text.Encoding.UTF8.GetString(m.Bytes).Contains("Subject: Budget", StringComparison.Ordinal));
+        var view = await host.Status.GetViewAsync(receipt.MessageId, CancellationToken.None);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view!.Recipients).Status);
+        // Blob, index row, commit, job, and no read: the index row is shared by submissions filing at once, so under
+        // load fewer.
+        Assert.Equal(4, atSubmission.Count);
+        Assert.DoesNotContain(atSubmission, r => r.Method == "GET");
+        Assert.Equal(1, atSubmission.Count(r => r.Port == azurite.Azurite.BlobPort));
+        Assert.Equal(1, atSubmission.Count(r => r.Port == azurite.Azurite.QueuePort));
+        // No status read before the claim: the job carries the commit's ETag.
+        var tableOperations = atDelivery.Where(r => r.Port == azurite.Azurite.TablePort).ToList();
+        Assert.Equal(2, tableOperations.Count);
+        Assert.DoesNotContain(tableOperations, r => r.Method == "GET");
+        Assert.Equal(["GET"], atDelivery.Where(r => r.Port == azurite.Azurite.BlobPort).Select(r => r.Method));
+        Assert.DoesNotContain(atDelivery, r => r.Port == azurite.Azurite.QueuePort);
+    }
+
+    private static string Describe(IReadOnlyList<(string Method, string Resource, int Port)> requests) =>
+        $"{requests.Count} requests ({string.Join(", ", requests.Select(r => $"{r.Method} {r.Resource}"))})";
+}
