@@ -21,6 +21,7 @@ var metricNames = {
   pacingBackoffs: 'smtpfunctions.pacing.backoffs'
   pacingWait: 'smtpfunctions.pacing.wait'
   deliveryPoisoned: 'smtpfunctions.delivery.poisoned'
+  jobsLeftToSweeper: 'smtpfunctions.submission.jobs_left_to_sweeper'
   recipientsRedriven: 'smtpfunctions.recipients.redriven'
   deliveryUnconfirmed: 'smtpfunctions.delivery.unconfirmed'
   eventsDispatched: 'smtpfunctions.events.dispatched'

@@ -255,6 +255,13 @@ var content = {
       '50'
     )
     kql(
+      'left-to-sweeper',
+      'Jobs of accepted messages left to the sweeper: their enqueue after the commit failed (${metricNames.jobsLeftToSweeper})',
+      'customMetrics | where name == "${metricNames.jobsLeftToSweeper}" | summarize Jobs = sum(valueSum) by bin(timestamp, {TimeRange:grain})',
+      'timechart',
+      '50'
+    )
+    kql(
       'unconfirmed',
       'Recipients sent the whole message without a reply to it (the duplicate window), by domain (${metricNames.deliveryUnconfirmed})',
       counterBy(metricNames.deliveryUnconfirmed, 'domain'),

@@ -40,6 +40,38 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
     }
 
     [Fact]
+    public async Task EnqueueFailingAfterTheCommit_IsAccepted_Counted_AndRedrivenByTheSweeper()
+    {
+        await using var world = await MailWorld.CreateAsync();
+        var sink = await world.StartSinkAsync(new SmtpSinkOptions());
+        await world.ServeAsync(MailWorld.MxZone("enqueue.test", sink.Address));
+        var queueDown = new QueueSendFailurePolicy();
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output,
+            services => services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(queueDown), ("Storage:MaxRetries", "0"));
+        var sweep = new SweepDriver(host);
+        await sweep.ResetAsync();
+        using var left = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            host.Get<System.Diagnostics.Metrics.IMeterFactory>(), SmtpFunctions.Core.Telemetry.MailMetrics.MeterName, SmtpFunctions.Core.Telemetry.MailMetrics.JobsLeftToSweeper);
+
+        // The commit lands, the job does not: the message is accepted all the same (a 503 would make a client without an
+        // Idempotency-Key send it twice), and counted as left to the sweeper.
+        queueDown.Failing = true;
+        var receipt = await host.SubmitJsonAsync(Json("rcpt@enqueue.test"));
+        queueDown.Failing = false;
+        var (message, _) = await host.Status.GetAsync(receipt.MessageId, default);
+        Assert.NotNull(message);
+        Assert.True(queueDown.Failed > 0);
+        Assert.Equal(1, Assert.Single(left.GetMeasurementSnapshot()).Value);
+        Assert.Empty(await sweep.JobsAsync(receipt.MessageId));
+
+        var swept = await sweep.SweepAsync(message!.SubmittedAt + FirstCheck + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, swept.Redriven);
+        var view = await host.RunUntilFinalAsync(receipt.MessageId);
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(view.Recipients).Status);
+        Assert.Single(await sink.WaitForMessagesAsync(1));
+    }
+
+    [Fact]
     public async Task LostJob_IsRedrivenByTheSweeper_AndDelivered()
     {
         var (world, sink, host, sweep) = await WorldAsync("lost.test");
@@ -419,4 +451,36 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
     private void PrintNonFinal(string scenario, TimeSpan simulated, TimeSpan real) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{scenario}] longest non-final: {simulated.TotalSeconds:F1} s until the sweep that re-drove it (sweeper clock) + {real.TotalSeconds:F1} s from re-drive to final (real)"));
+
+    // Every send to the outbound queue fails as a dropped connection does while Failing is set; the rest passes.
+    private sealed class QueueSendFailurePolicy : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private int _failed;
+
+        public volatile bool Failing;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public override ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            ThrowIfQueueSend(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            ThrowIfQueueSend(message);
+            ProcessNext(message, pipeline);
+        }
+
+        private void ThrowIfQueueSend(Azure.Core.HttpMessage message)
+        {
+            if (Failing && message.Request.Method == Azure.Core.RequestMethod.Post
+                && message.Request.Uri.Path.Contains("/" + StorageNames.OutboundQueue + "/messages", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _failed);
+                throw new IOException("The queue is away (test).");
+            }
+        }
+    }
 }

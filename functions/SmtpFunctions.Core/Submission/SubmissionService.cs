@@ -222,6 +222,7 @@ public sealed partial class SubmissionService(
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
             LogEnqueueFailed(logger, id, jobs.Count, ex);
+            metrics.LeftToSweeper.Add(jobs.Count);
         }
 
         return jobs.Count;

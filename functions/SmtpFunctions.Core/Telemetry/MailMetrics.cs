@@ -60,6 +60,12 @@ public sealed class MailMetrics
     /// </summary>
     public const string DeliveryPoisoned = "smtpfunctions.delivery.poisoned";
 
+    /// <summary>
+    /// Counter: jobs of committed (so accepted) messages that could not be enqueued after the commit and wait for the
+    /// sweeper's first look (event 1004).
+    /// </summary>
+    public const string JobsLeftToSweeper = "smtpfunctions.submission.jobs_left_to_sweeper";
+
     /// <summary>Counter: recipients put on the queue again by the sweeper or the poison watcher, by <c>reason</c> (overdue/poisoned) and <c>domain</c>.</summary>
     public const string RecipientsRedriven = "smtpfunctions.recipients.redriven";
 
@@ -98,6 +104,7 @@ public sealed class MailMetrics
         Backoffs = meter.CreateCounter<long>(PacingBackoffs, "{backoff}", "Destination backoffs started by throttling replies.");
         PacingWaited = meter.CreateHistogram<double>(PacingWait, "s", "Time a job waited for a session slot or rate turn.");
         Poisoned = meter.CreateCounter<long>(DeliveryPoisoned, "{job}", "Jobs taken from the poison queue.");
+        LeftToSweeper = meter.CreateCounter<long>(JobsLeftToSweeper, "{job}", "Jobs of accepted messages not enqueued after the commit: the sweeper re-drives them.");
         Redriven = meter.CreateCounter<long>(RecipientsRedriven, "{recipient}", "Recipients re-driven outside their job's retry chain.");
         Unconfirmed = meter.CreateCounter<long>(DeliveryUnconfirmed, "{recipient}", "Recipients sent the whole message without a reply to it.");
         Dispatched = meter.CreateCounter<long>(EventsDispatched, "{event}", "Recipient events handed to webhooks and Event Grid.");
@@ -150,6 +157,9 @@ public sealed class MailMetrics
 
     /// <summary>See <see cref="DeliveryPoisoned"/>.</summary>
     public Counter<long> Poisoned { get; }
+
+    /// <summary>See <see cref="JobsLeftToSweeper"/>.</summary>
+    public Counter<long> LeftToSweeper { get; }
 
     /// <summary>See <see cref="RecipientsRedriven"/>.</summary>
     public Counter<long> Redriven { get; }
