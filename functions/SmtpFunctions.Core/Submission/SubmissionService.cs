@@ -152,9 +152,9 @@ public sealed partial class SubmissionService(
             ? RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq, RecipientStatus.Suppressed, entry.ToStatusText())
             : RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq)).ToList();
 
-        // A conflict is another request with the same idempotency key that committed first (answered from its row, read
-        // only now: a first use costs no read), or our own transaction, applied although its response was lost and the
-        // SDK retried it: then the message is ours and its blob must stay.
+        // A conflict is another request with the same idempotency key that committed between our replay check and our
+        // commit (answered from its row), or our own transaction, applied although its response was lost and the SDK
+        // retried it: then the message is ours and its blob must stay.
         Commit commit;
         try
         {
