@@ -81,6 +81,20 @@ public static class ApiProblems
         $"Content-Type '{contentType ?? "(none)"}' is not accepted; send application/json or message/rfc822.",
         [new FieldError("Content-Type", "must be application/json or message/rfc822")]);
 
+    /// <summary>
+    /// 415 from an endpoint that takes a JSON body only (keys, domains, suppressions), when <paramref name="request"/>'s
+    /// Content-Type is not JSON; null when it is.
+    /// </summary>
+    public static IResult? JsonRequired(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return (request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+                $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted; send application/json.",
+                [new FieldError("Content-Type", "must be application/json")]);
+    }
+
     /// <summary>503 when the door holds as many request octets as it may (<c>Submission:MaxBytesInFlight</c>).</summary>
     public static IResult Busy(long limit) => Create(StatusCodes.Status503ServiceUnavailable, "busy",
         "Too many submissions in progress",

@@ -74,11 +74,9 @@ public sealed partial class DomainsEndpoint(
             return refusal;
         }
 
-        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (ApiProblems.JsonRequired(request) is { } notJson)
         {
-            return ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-                $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted; send application/json.",
-                [new FieldError("Content-Type", "must be application/json")]);
+            return notJson;
         }
 
         string? name;

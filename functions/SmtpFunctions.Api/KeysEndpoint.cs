@@ -33,11 +33,9 @@ public sealed partial class KeysEndpoint(ApiKeyManager manager, IApiAuthenticato
             return Invalid("body", $"at most {MaxBodyBytes} octets");
         }
 
-        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (ApiProblems.JsonRequired(request) is { } notJson)
         {
-            return ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-                $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted; send application/json.",
-                [new FieldError("Content-Type", "must be application/json")]);
+            return notJson;
         }
 
         CreateKeyRequest? body;

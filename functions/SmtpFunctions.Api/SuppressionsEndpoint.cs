@@ -191,11 +191,9 @@ public sealed partial class SuppressionsEndpoint(
             return InvalidBody("body", $"at most {MaxBodyBytes} octets");
         }
 
-        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (ApiProblems.JsonRequired(request) is { } notJson)
         {
-            return ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-                $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted; send application/json.",
-                [new FieldError("Content-Type", "must be application/json")]);
+            return notJson;
         }
 
         // Read at most one octet past the limit: a chunked body names no length up front.

@@ -102,6 +102,12 @@ public sealed record DeliveryJob
     [JsonPropertyName("eseq")]
     public int? CommittedEventSeq { get; init; }
 
+    /// <summary>
+    /// This job without <see cref="CommittedETags"/> and <see cref="CommittedEventSeq"/>: for a copy whose rows are no
+    /// longer as committed (a retry, a come-back copy, a bounce collection), which reads them instead of trying a stale claim.
+    /// </summary>
+    public DeliveryJob WithoutCommittedRows() => this with { CommittedETags = null, CommittedEventSeq = null };
+
     /// <summary>When this job was meant to run (null on a first-round job: <see cref="SubmittedAt"/>); queue age counts from here.</summary>
     [JsonPropertyName("due")]
     public DateTimeOffset? DueAt { get; init; }

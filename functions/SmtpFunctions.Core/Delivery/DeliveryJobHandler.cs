@@ -237,7 +237,7 @@ public sealed partial class DeliveryJobHandler(
     private async Task ComeBackWhenLeasesLapseAsync(DeliveryJob job, List<RecipientEntity> leased, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lapse = leased.Max(LeaseEnd);
-        var copy = job with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse, CommittedETags = null, CommittedEventSeq = null };
+        var copy = job.WithoutCommittedRows() with { Recipients = leased.Select(r => r.Address).ToList(), DueAt = lapse };
         await persistent.RunAsync("the job's return for leased recipients", ct => queue.SendAsync(copy, WholeSeconds(lapse - now), ct), cancellationToken);
     }
 
@@ -475,14 +475,12 @@ public sealed partial class DeliveryJobHandler(
             // The row moves to the next round before its job exists: a lost enqueue leaves an overdue row the sweeper
             // finds, never a job whose row has not caught up (and would look stale).
             await RecordAllAsync(transient, RecipientStatus.Deferred, recording with { NextAttempt = nextAttempt, Round = job.Round + 1 }, cancellationToken);
-            var retryJob = job with
+            // The rows are deferred now, no longer as committed: the retry reads them.
+            var retryJob = job.WithoutCommittedRows() with
             {
                 Recipients = transient.Select(o => o.Row.Address).ToList(),
                 Round = job.Round + 1,
                 DueAt = nextAttempt,
-                // The rows are deferred now, no longer as committed: the retry reads them.
-                CommittedETags = null,
-                CommittedEventSeq = null,
             };
             await persistent.RunAsync("the retry job", ct => queue.SendAsync(retryJob, WholeSeconds(nextAttempt - now), ct), cancellationToken);
             foreach (var (row, reply) in transient)
@@ -530,7 +528,7 @@ public sealed partial class DeliveryJobHandler(
             return;
         }
 
-        var collect = job with { Kind = DeliveryJob.BounceKind, Domain = "", Recipients = [], DueAt = time.GetUtcNow() + _options.BounceCollectDelay, CommittedETags = null, CommittedEventSeq = null };
+        var collect = job.WithoutCommittedRows() with { Kind = DeliveryJob.BounceKind, Domain = "", Recipients = [], DueAt = time.GetUtcNow() + _options.BounceCollectDelay };
         await persistent.RunAsync("the bounce collection job", ct => queue.SendAsync(collect, WholeSeconds(_options.BounceCollectDelay), ct), cancellationToken);
     }
 

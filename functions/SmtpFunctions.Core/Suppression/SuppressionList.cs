@@ -205,14 +205,14 @@ public sealed partial class SuppressionList : IDisposable
     // Null when added; the entry already there otherwise (read back, so that a caller sees the cause that stands).
     private async Task<SuppressionEntity?> AddAsync(SuppressionEntity entry, SuppressionKey key, CancellationToken cancellationToken)
     {
-        if (await _store.AddAsync(entry, cancellationToken))
+        var added = await _store.AddAsync(entry, cancellationToken);
+        Forget(key);
+        if (added)
         {
-            Forget(key);
             Remember(key, entry);
             return null;
         }
 
-        Forget(key);
         return await _store.GetAsync(key, cancellationToken) ?? entry;
     }
 
