@@ -214,10 +214,39 @@ resource suppressionsTable 'Microsoft.Storage/storageAccounts/tableServices/tabl
   name: 'suppressions'
 }
 
-// Submission files each message in the sweeper's due-time index, so the ingress writes there too.
-resource scheduleTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
-  parent: tableService
-  name: 'schedule'
+// Submission files each message in the sweeper's due-time index by a blob index tag that its MIME's upload sets. Blob
+// Data Contributor does not include setting tags, and Owner gives far more than the ingress needs: this role gives that
+// one data action, and only the messages container is granted it.
+resource blobIndexTagWriter 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'smtpfunctions-blob-index-tag-writer')
+  properties: {
+    roleName: 'SmtpFunctions blob index tag writer ${uniqueString(resourceGroup().id)}'
+    description: 'Sets blob index tags: the SMTP ingress files each message it stores in the sweeper\'s index.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: []
+        notActions: []
+        dataActions: [
+          'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/write'
+        ]
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource ingressBlobTags 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(messagesContainer.id, ingressIdentity.id, blobIndexTagWriter.id)
+  scope: messagesContainer
+  properties: {
+    roleDefinitionId: blobIndexTagWriter.id
+    principalId: ingressPrincipalId
+    principalType: 'ServicePrincipal'
+  }
 }
 
 resource ingressBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -256,16 +285,6 @@ resource ingressEvents 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource ingressStatus 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(messagesTable.id, ingressIdentity.id, roles.storageTableDataContributor)
   scope: messagesTable
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: ingressPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource ingressSchedule 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(scheduleTable.id, ingressIdentity.id, roles.storageTableDataContributor)
-  scope: scheduleTable
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: ingressPrincipalId

@@ -61,12 +61,6 @@ public sealed class EventRecoveryTests(AzuriteFixture azurite, ITestOutputHelper
 
     private static async Task<SweepIndexEntity> IndexRowAsync(DeliveryHost host, string messageId)
     {
-        var rows = new List<SweepIndexEntity>();
-        await foreach (var row in host.Get<SweepIndex>().Table.QueryAsync<SweepIndexEntity>(e => e.RowKey == messageId))
-        {
-            rows.Add(row);
-        }
-
-        return Assert.Single(rows);
+        return Assert.Single(await host.Get<SweepIndex>().EntriesOfAsync(messageId, CancellationToken.None));
     }
 }

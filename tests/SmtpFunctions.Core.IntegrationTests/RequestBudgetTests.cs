@@ -10,14 +10,14 @@ using Xunit.Abstractions;
 namespace SmtpFunctions.Core.IntegrationTests;
 
 /// <summary>
-/// What a one-recipient message costs in storage requests, counted on the wire: submission writes the blob, the index row,
-/// the commit and one job; delivery claims and records the outcome (two table operations, no read), downloads the blob once.
+/// What a one-recipient message costs in storage requests, counted on the wire: submission writes the blob (which files
+/// the message in the sweeper's index by its tag), the commit and one job; delivery claims and records the outcome (two table operations, no read), downloads the blob once.
 /// </summary>
 [Collection(DeliveryCollection.Name)]
 public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     [Fact]
-    public async Task OneRecipient_SubmitsInFourRequests_AndIsDeliveredWithTwoTableOperationsAndOneBlobRead()
+    public async Task OneRecipient_SubmitsInThreeRequests_AndIsDeliveredWithTwoTableOperationsAndOneBlobRead()
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
@@ -51,11 +51,14 @@ public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Single(sink.ReadAcceptedMessages(), m => System.Text.Encoding.UTF8.GetString(m.Bytes).Contains("Subject: Budget", StringComparison.Ordinal));
         var view = await host.Status.GetViewAsync(receipt.MessageId, CancellationToken.None);
         Assert.Equal(RecipientStatus.Delivered, Assert.Single(view!.Recipients).Status);
-        // Blob, index row, commit, job, and no read: the index row is shared by submissions filing at once, so under
-        // load fewer.
-        Assert.Equal(4, atSubmission.Count);
+        // Blob (tagged: the index entry), commit, job, and no read.
+        Assert.Equal(3, atSubmission.Count);
+        Assert.DoesNotContain(atSubmission, r => r.Resource == StorageNames.ScheduleTable);
         Assert.DoesNotContain(atSubmission, r => r.Method == "GET");
         Assert.Equal(1, atSubmission.Count(r => r.Port == azurite.Azurite.BlobPort));
+        var filed = Assert.Single(await host.Get<SmtpFunctions.Core.Sweeping.SweepIndex>().EntriesOfAsync(receipt.MessageId, CancellationToken.None));
+        Assert.Equal(view.SubmittedAt + host.Get<Microsoft.Extensions.Options.IOptions<SmtpFunctions.Core.Options.SweeperOptions>>().Value.FirstCheckDelay, filed.DueAt);
+        Assert.NotNull(filed.BlobName);
         Assert.Equal(1, atSubmission.Count(r => r.Port == azurite.Azurite.QueuePort));
         // No status read before the claim: the job carries the commit's ETag.
         var tableOperations = atDelivery.Where(r => r.Port == azurite.Azurite.TablePort).ToList();

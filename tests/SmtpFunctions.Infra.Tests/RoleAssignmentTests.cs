@@ -78,10 +78,11 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         {
             // Write the MIME (and delete an orphan), send jobs and accepted events, write and read the status rows, read the suppression list.
             ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", StorageBlobDataContributor),
+            // The MIME's upload sets the blob index tag that files the message for the sweeper: a role of one data action.
+            ($"{account}/blobServices/default/containers/{StorageNames.MessagesContainer}", BlobIndexTagWriter(infra.Full)),
             // The accepted events of what it submits go out beside the jobs.
             ($"{account}/queueServices/default/queues/{StorageNames.EventsQueue}", StorageQueueDataMessageSender),
             ($"{account}/tableServices/default/tables/{StorageNames.MessagesTable}", StorageTableDataContributor),
-            ($"{account}/tableServices/default/tables/{StorageNames.ScheduleTable}", StorageTableDataContributor),
             ($"{account}/tableServices/default/tables/{StorageNames.SuppressionsTable}", StorageTableDataReader),
             // Its own secrets, one by one: certificate, users file, DKIM keys; not the smart-host password.
             ($"{vault}/secrets/{(string)parameters["ingressCertificateSecretName"]!["defaultValue"]!}", KeyVaultSecretsUser),
@@ -122,6 +123,25 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         var roles = user.Select(a => a.Role).ToHashSet();
         Assert.Superset(new HashSet<string> { StorageBlobDataOwner, StorageQueueDataContributor, StorageTableDataContributor, KeyVaultSecretsOfficer, MonitoringMetricsPublisher }, roles);
     }
+
+    [Fact]
+    public void BlobIndexTagWriter_IsACustomRoleOfOneDataAction_AssignableInTheResourceGroupOnly()
+    {
+        var role = infra.Full.One("Microsoft.Authorization/roleDefinitions");
+        var properties = role["properties"]!;
+        var permission = Assert.Single(properties["permissions"]!.AsArray())!;
+
+        Assert.Equal("CustomRole", (string)properties["type"]!);
+        Assert.Equal(["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/write"], permission["dataActions"]!.AsArray().Select(a => (string)a!));
+        Assert.Empty(permission["actions"]!.AsArray());
+        var scope = Assert.Single(properties["assignableScopes"]!.AsArray())!;
+        Assert.DoesNotContain("/providers/", (string)scope!, StringComparison.Ordinal);
+        // Only the ingress holds it, on the messages container.
+        var holders = Assignments(infra.Full).Where(a => a.Role == BlobIndexTagWriter(infra.Full)).ToList();
+        Assert.Equal($"{Id(infra.Full, "Microsoft.Storage/storageAccounts")}/blobServices/default/containers/{StorageNames.MessagesContainer}", Assert.Single(holders).Scope);
+    }
+
+    private static string BlobIndexTagWriter(Deployment deployment) => ((string)deployment.One("Microsoft.Authorization/roleDefinitions")["id"]!).Split('/')[^1];
 
     private static string Id(Deployment deployment, string type) => (string)deployment.One(type)["id"]!;
 

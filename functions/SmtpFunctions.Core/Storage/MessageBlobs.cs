@@ -30,12 +30,13 @@ public sealed class MessageBlobs
 
     /// <summary>
     /// Stores the MIME from a seekable stream, sent as it is read (one request up to the SDK's single-upload size): the
-    /// octets are not copied into another buffer on the way. The stream is disposed.
+    /// octets are not copied into another buffer on the way. The stream is disposed. <paramref name="tags"/> are blob index
+    /// tags set by the same request (the sweeper's first filing, see <see cref="Sweeping.SweepIndex"/>).
     /// </summary>
-    public async Task UploadAsync(string blobName, Stream mime, CancellationToken cancellationToken)
+    public async Task UploadAsync(string blobName, Stream mime, CancellationToken cancellationToken, IDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(mime);
-        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" }, Tags = tags };
         await using (mime)
         {
             await _container.GetBlobClient(blobName).UploadAsync(mime, options, cancellationToken);

@@ -110,15 +110,14 @@ public sealed partial class SubmissionService(
         var token = Guid.NewGuid().ToString("N");
         var blobName = MessageBlobs.NameFor(id, token);
         var suppressionList = request.SuppressionList ?? SuppressionLists.For(request.TenantId);
-        // One round trip before the commit: the blob, the sweeper's index row (written before the commit, it can only be
-        // early — an orphan's row is dropped after the orphan grace — never missing for a committed message) and the
-        // suppression lookup (none when the list is off, usually a cache hit when on) go out together.
+        // One round trip before the commit: the blob, which files the message in the sweeper's index by its tag (stored
+        // before the commit, the entry can only be early — an orphan's is dropped after the orphan grace — never missing
+        // for a committed message), and the suppression lookup (none when the list is off, usually a cache hit when on).
         // EVENTS HOOK (accepted/suppressed): queued with them, before the commit, which the dispatcher checks like delivery does.
         var lookup = suppressions.FindAsync(suppressionList, envelope.Recipients.Select(r => r.Address), cancellationToken);
         await Task.WhenAll(
-            blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken),
+            blobs.UploadAsync(blobName, prepared.OpenRead(), cancellationToken, sweepIndex.FilingTags(now)),
             lookup,
-            sweepIndex.AddAsync(id, now, cancellationToken),
             events.AcceptedAsync(id, token, now, cancellationToken));
         var suppressed = await lookup;
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Storage;
@@ -9,30 +11,42 @@ using SmtpFunctions.Core.Storage;
 namespace SmtpFunctions.Core.Sweeping;
 
 /// <summary>
-/// The due-time index the sweeper reads: table <c>schedule</c>, one row per message that is not known to be finished,
-/// PartitionKey = the UTC minute it is due and a shard (<c>yyyyMMddHHmm-ss</c>), RowKey = the message id.
+/// The due-time index the sweeper reads, in two parts. A message is filed at submission by a blob index tag on its MIME
+/// (<c>sweep</c> = due time and submission time), set by the blob's own upload: filing costs the submission no request.
+/// At its first look the sweeper moves it to table <c>schedule</c>, one row per message that is not known to be
+/// finished, PartitionKey = the UTC minute it is due and a shard (<c>yyyyMMddHHmm-ss</c>), RowKey = the message id,
+/// and clears the tag.
 /// </summary>
 /// <remarks>
-/// Keys sort by due time, so every due row is in one range query (<c>PartitionKey lt</c> the next minute) that returns
-/// only what is due: deferred messages due days later cost nothing until then. The shard spreads one minute's submissions
-/// over <c>Sweeper:IndexShards</c> partitions, since all of them write into the same minute.
+/// Both parts sort by due time, so every due entry is in one query each (<c>"sweep" &lt;</c> and <c>PartitionKey lt</c>
+/// the next minute) that returns only what is due: deferred messages due days later cost nothing until then. The tags
+/// hold only messages submitted in the last <c>Sweeper:FirstCheckDelay</c> or so (tags are billed per tag and month,
+/// table rows by size): a retained message is a table row. The shard spreads one minute's rows over
+/// <c>Sweeper:IndexShards</c> partitions. The blob index is eventually consistent, so a tag cleared a moment ago can still
+/// be found: the sweeper then files the message again, a second row that is moved and purged like the first.
 /// </remarks>
 public sealed class SweepIndex
 {
+    /// <summary>The blob index tag that files a message at submission.</summary>
+    public const string FilingTag = "sweep";
+
     private const string MinuteFormat = "yyyyMMddHHmm";
+    private const string InstantFormat = "yyyyMMddHHmmssfffffff";
     private const int PageSize = 1000;
     private const int MaxBatch = 100;
     private readonly TableClient _table;
+    private readonly BlobContainerClient _blobs;
     private readonly SweeperOptions _options;
     private readonly List<Filing> _toFile = [];
     private bool _filingUnderWay;
 
-    /// <summary>Binds to the <c>schedule</c> table.</summary>
+    /// <summary>Binds to the <c>schedule</c> table and the <c>messages</c> container.</summary>
     public SweepIndex(StorageAccount account, IOptions<SweeperOptions> options)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(options);
         _table = account.Tables.GetTableClient(StorageNames.ScheduleTable);
+        _blobs = account.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer);
         _options = options.Value;
     }
 
@@ -40,19 +54,31 @@ public sealed class SweepIndex
     public TableClient Table => _table;
 
     /// <summary>
-    /// Files a message at submission, due <c>Sweeper:FirstCheckDelay</c> later. An upsert: two attempts with the same
-    /// idempotency key file the same row, whichever commits. Completes when the row is stored.
+    /// The blob index tags that file a message submitted at <paramref name="submittedAt"/>, due
+    /// <c>Sweeper:FirstCheckDelay</c> later: its MIME's upload sets them.
+    /// </summary>
+    public IDictionary<string, string> FilingTags(DateTimeOffset submittedAt) => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        // Due time first: values compare as strings, so "sweep" < the next minute finds exactly what is due. Digits and a
+        // dot only, which blob index tags allow.
+        [FilingTag] = Instant(submittedAt + _options.FirstCheckDelay) + "." + Instant(submittedAt),
+    };
+
+    /// <summary>
+    /// Files a table row for <paramref name="messageId"/>, due at <paramref name="dueAt"/>. An upsert, completed when the
+    /// row is stored.
     /// </summary>
     /// <remarks>
-    /// Submissions that file at the same time share a request (group commit): the rows waiting while one transaction is
-    /// under way go together in the next, up to 100 of one partition (minute and shard). Idle, a row goes out at once,
-    /// alone; under load the index costs a fraction of a request per message (more so with fewer
-    /// <c>Sweeper:IndexShards</c>). A failed transaction fails every submission in it, as a failed upsert did.
+    /// Rows filed at the same time share a request (group commit): the rows waiting while one transaction is under way go
+    /// together in the next, up to 100 of one partition (minute and shard). Alone, a row goes out at once; a sweep that
+    /// moves many first filings sends a fraction of a request per message. A failed transaction fails every row in it.
     /// </remarks>
-    public async Task AddAsync(string messageId, DateTimeOffset submittedAt, CancellationToken cancellationToken)
+    public async Task FileAsync(string messageId, DateTimeOffset dueAt, DateTimeOffset submittedAt, CancellationToken cancellationToken, int checks = 0, bool retention = false)
     {
         ArgumentNullException.ThrowIfNull(messageId);
-        var filing = new Filing(Row(messageId, submittedAt + _options.FirstCheckDelay, submittedAt, 0));
+        var row = Row(messageId, dueAt, submittedAt, checks);
+        row.Retention = retention;
+        var filing = new Filing(row);
         bool lead;
         lock (_toFile)
         {
@@ -63,13 +89,12 @@ public sealed class SweepIndex
 
         if (lead)
         {
-            // Not awaited: the batches it sends serve every waiting submission, each of which waits for its own row.
+            // Not awaited: the batches it sends serve every waiting caller, each of which waits for its own row.
             _ = FileWaitingAsync();
         }
 
         await filing.Stored.Task.WaitAsync(cancellationToken);
     }
-
     private async Task FileWaitingAsync()
     {
         while (true)
@@ -83,8 +108,7 @@ public sealed class SweepIndex
                     return;
                 }
 
-                // One partition per transaction, each row in its own: a message's row is where BucketFor puts it, so
-                // two submissions with one idempotency key file one row, never two in different shards.
+                // One partition per transaction, each row in its own: a transaction may not name a row twice.
                 var partition = _toFile[0].Row.PartitionKey;
                 batch = _toFile.Where(f => f.Row.PartitionKey == partition).Take(MaxBatch).ToList();
                 _toFile.RemoveAll(batch.Contains);
@@ -118,8 +142,11 @@ public sealed class SweepIndex
         public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>The rows due by <paramref name="now"/>'s minute, earliest first, at most <paramref name="max"/>.</summary>
-    /// <remarks>Rows of the current minute not due yet come too (the caller skips them): the minute is the index's grain.</remarks>
+    /// <summary>
+    /// The entries due by <paramref name="now"/>'s minute, at most <paramref name="max"/>: table rows earliest first, then
+    /// first filings (<see cref="SweepIndexEntity.BlobName"/> set).
+    /// </summary>
+    /// <remarks>Entries of the current minute not due yet come too (the caller skips them): the minute is the index's grain.</remarks>
     public async IAsyncEnumerable<SweepIndexEntity> DueAsync(DateTimeOffset now, int max, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var bound = Minute(now.UtcDateTime.AddMinutes(1));
@@ -133,6 +160,85 @@ public sealed class SweepIndex
                 yield break;
             }
         }
+
+        await foreach (var filed in _blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" < '{bound}'", cancellationToken))
+        {
+            if (FromTag(filed.BlobName, filed.Tags) is not { } row)
+            {
+                continue;
+            }
+
+            yield return row;
+            if (++count >= max)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Every entry of <paramref name="messageId"/>, table rows and first filings (tests and diagnostics).</summary>
+    public async Task<List<SweepIndexEntity>> EntriesOfAsync(string messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        var entries = new List<SweepIndexEntity>();
+        await foreach (var row in _table.QueryAsync<SweepIndexEntity>(r => r.RowKey == messageId, cancellationToken: cancellationToken))
+        {
+            entries.Add(row);
+        }
+
+        await foreach (var blob in _blobs.GetBlobsAsync(BlobTraits.Tags, BlobStates.None, messageId + "/", cancellationToken))
+        {
+            if (FromTag(blob.Name, blob.Tags) is { } filed)
+            {
+                entries.Add(filed);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>Empties the index: every table row deleted, every first filing's tag cleared (tests).</summary>
+    public async Task ClearAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var row in _table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+        }
+
+        await foreach (var filed in _blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" > ''", cancellationToken))
+        {
+            await ClearTagAsync(filed.BlobName, cancellationToken);
+        }
+    }
+
+    // A first filing as the sweeper handles it; null for a tag this code did not write.
+    private static SweepIndexEntity? FromTag(string blobName, IDictionary<string, string>? tags)
+    {
+        if (tags is null || !tags.TryGetValue(FilingTag, out var value))
+        {
+            return null;
+        }
+
+        var parts = value.Split('.');
+        var slash = blobName.IndexOf('/', StringComparison.Ordinal);
+        if (parts.Length != 2 || slash <= 0 || !TryInstant(parts[0], out var dueAt) || !TryInstant(parts[1], out var submittedAt))
+        {
+            return null;
+        }
+
+        return new SweepIndexEntity { RowKey = blobName[..slash], DueAt = dueAt, SubmittedAt = submittedAt, BlobName = blobName };
+    }
+
+    private async Task ClearTagAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _blobs.GetBlobClient(blobName).SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Gone already (an orphan deleted by another sweeper): nothing left to clear.
+        }
     }
 
     /// <summary>
@@ -145,9 +251,20 @@ public sealed class SweepIndex
     /// <param name="retention">The message is finished: the row waits for its retention to end, not for a next step.</param>
     /// <param name="cancellationToken">Cancels the requests.</param>
     /// <returns>False when another sweeper had moved the row first.</returns>
+    /// <remarks>
+    /// A first filing moves into the table: its row is filed (group-committed with the others of the sweep), then its tag
+    /// cleared. Two sweepers moving it at once file two rows, both looked at and purged in their turn.
+    /// </remarks>
     public async Task<bool> MoveAsync(SweepIndexEntity row, DateTimeOffset dueAt, CancellationToken cancellationToken, bool retention = false)
     {
         ArgumentNullException.ThrowIfNull(row);
+        if (row.BlobName is { } blobName)
+        {
+            await FileAsync(row.RowKey, dueAt, row.SubmittedAt, cancellationToken, row.Checks + 1, retention);
+            await ClearTagAsync(blobName, cancellationToken);
+            return true;
+        }
+
         var next = Row(row.RowKey, dueAt, row.SubmittedAt, row.Checks + 1);
         next.Retention = retention;
         if (next.PartitionKey == row.PartitionKey)
@@ -188,10 +305,42 @@ public sealed class SweepIndex
         return false;
     }
 
-    /// <summary>Deletes a row if nobody changed it since it was read; false when it had changed or was gone.</summary>
+    /// <summary>
+    /// Looks at a message that has not committed (yet) again at <paramref name="dueAt"/>: a first filing stays a tag on its
+    /// blob, which is all there is of it, so that the blob goes when the entry does; a table row moves.
+    /// </summary>
+    public async Task<bool> PostponeAsync(SweepIndexEntity row, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.BlobName is not { } blobName)
+        {
+            return await MoveAsync(row, dueAt, cancellationToken);
+        }
+
+        try
+        {
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [FilingTag] = Instant(dueAt) + "." + Instant(row.SubmittedAt) };
+            await _blobs.GetBlobClient(blobName).SetTagsAsync(tags, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Deletes a row if nobody changed it since it was read; false when it had changed or was gone. A first filing is
+    /// removed with its blob: only a blob that is not its message's MIME is removed (an orphan).
+    /// </summary>
     public async Task<bool> RemoveAsync(SweepIndexEntity row, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
+        if (row.BlobName is { } blobName)
+        {
+            return (await _blobs.GetBlobClient(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
+        }
+
         try
         {
             await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
@@ -230,4 +379,13 @@ public sealed class SweepIndex
     };
 
     private static string Minute(DateTime utc) => utc.ToString(MinuteFormat, CultureInfo.InvariantCulture);
+
+    private static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
+
+    private static bool TryInstant(string text, out DateTimeOffset at)
+    {
+        var parsed = DateTime.TryParseExact(text, InstantFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var utc);
+        at = parsed ? new DateTimeOffset(utc, TimeSpan.Zero) : default;
+        return parsed;
+    }
 }

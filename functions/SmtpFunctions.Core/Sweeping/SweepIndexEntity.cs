@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -32,6 +33,13 @@ public sealed class SweepIndexEntity : ITableEntity
     /// submission), when the sweeper deletes the message's status rows.
     /// </summary>
     public bool Retention { get; set; }
+
+    /// <summary>
+    /// Set on a first filing: the entry is the blob index tag on this blob (the message's MIME, or an orphan of an attempt
+    /// that never committed), not a table row.
+    /// </summary>
+    [IgnoreDataMember]
+    public string? BlobName { get; set; }
 
     /// <summary>How many times the sweeper has looked at the message so far (diagnostics).</summary>
     public int Checks { get; set; }

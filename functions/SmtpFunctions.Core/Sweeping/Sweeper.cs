@@ -14,13 +14,13 @@ namespace SmtpFunctions.Core.Sweeping;
 /// </summary>
 /// <remarks>
 /// The queue message is the normal scheduler; a job can still be lost (it reached the poison queue, the function timed
-/// out, an enqueue failed after its rows were updated). Each message has a row in the due-time index (<see cref="SweepIndex"/>),
-/// filed at submission. A due row costs one partition query of the message's status: all final and nothing waiting for a
+/// out, an enqueue failed after its rows were updated). Each message has an entry in the due-time index (<see cref="SweepIndex"/>),
+/// filed at submission by a tag on its MIME and moved to a table row at the first look. A due entry costs one partition query of the message's status: all final and nothing waiting for a
 /// DSN deletes the row; otherwise every non-final recipient overdue by more than <c>Sweeper:OverdueGrace</c> is re-driven
 /// (<see cref="Redriver"/>) and the row moves to the next time something is due. A finished message's row is filed once
 /// more, due when its retention ends (<c>Storage:Retention</c> after submission); then its status rows, the idempotency
-/// record among them, are deleted and the row with them: no request per message on the hot path, one more at the first
-/// look and three at the end (the blob lifecycle rule deletes the MIME after as many days). Past the queue lifetime recipients are
+/// record among them, are deleted and the row with them: no request per message on the hot path, two at the first look
+/// (its status read; its tag cleared, its row filed with others in one transaction) and three at the end (the blob lifecycle rule deletes the MIME after as many days). Past the queue lifetime recipients are
 /// re-driven all the same: the attempt that follows expires them with their DSN. Two sweepers at once are safe: the
 /// re-drive and the index moves are ETag-checked.
 /// </remarks>
@@ -97,9 +97,21 @@ public sealed partial class Sweeper(
                     LogOrphan(logger, row.RowKey);
                 }
             }
-            else if (await index.MoveAsync(row, row.SubmittedAt + _orphanGrace, cancellationToken))
+            else if (await index.PostponeAsync(row, row.SubmittedAt + _orphanGrace, cancellationToken))
             {
                 Interlocked.Increment(ref tally.Moved);
+            }
+
+            return;
+        }
+
+        if (row.BlobName is { } blobName && !string.Equals(blobName, message.BlobName, StringComparison.Ordinal))
+        {
+            // The MIME of an attempt that lost to another with the same idempotency key: the message is the other's.
+            if (await index.RemoveAsync(row, cancellationToken))
+            {
+                Interlocked.Increment(ref tally.Orphans);
+                LogOrphan(logger, row.RowKey);
             }
 
             return;
@@ -177,6 +189,6 @@ public sealed partial class Sweeper(
     [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Sweeping {MessageId} failed; looking again next sweep")]
     private static partial void LogCheckFailed(ILogger logger, string messageId, Exception exception);
 
-    [LoggerMessage(EventId = 8012, Level = LogLevel.Information, Message = "Index row of {MessageId} dropped: its submission never committed")]
+    [LoggerMessage(EventId = 8012, Level = LogLevel.Information, Message = "Index entry of {MessageId} dropped: its submission attempt never committed")]
     private static partial void LogOrphan(ILogger logger, string messageId);
 }

@@ -154,7 +154,12 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
             }
 
             case "blob":
-                return new ModelRequest($"blob {method.ToLowerInvariant()}", AzureLimits.BlobLatency, null, false, NoPartitions);
+            {
+                // A blob's index tags (the sweeper's first filing: cleared, or found by tag) apart from its content.
+                var query = request.Uri.Query;
+                var kind = query.Contains("comp=tags", StringComparison.Ordinal) ? "tags " : query.Contains("comp=blobs", StringComparison.Ordinal) ? "find-by-tags " : "";
+                return new ModelRequest($"blob {kind}{method.ToLowerInvariant()}", AzureLimits.BlobLatency, null, false, NoPartitions);
+            }
             default:
                 return new ModelRequest("other", AzureLimits.TableLatency, null, false, NoPartitions);
         }

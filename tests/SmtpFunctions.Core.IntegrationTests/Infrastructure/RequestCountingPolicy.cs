@@ -33,11 +33,18 @@ public sealed class RequestCountingPolicy : HttpPipelinePolicy
     }
 
     // Azurite's paths are /<account>/<resource>[...]; a table's entity paths are "<table>(PartitionKey='…',RowKey='…')"
-    // or "<table>()", a transaction is "$batch".
+    // or "<table>()", a transaction is "$batch". A blob's index tags (set or found) are "<container>?comp=tags" and
+    // "<container>?comp=blobs", apart from its content.
     private void Record(HttpMessage message)
     {
         var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var resource = segments.Length > 1 ? segments[1].Split('(')[0] : "";
+        var query = message.Request.Uri.Query;
+        if (query.Contains("comp=tags", StringComparison.Ordinal) || query.Contains("comp=blobs", StringComparison.Ordinal))
+        {
+            resource += query.Contains("comp=tags", StringComparison.Ordinal) ? "?comp=tags" : "?comp=blobs";
+        }
+
         _requests.Enqueue((message.Request.Method.ToString(), resource, message.Request.Uri.Port));
     }
 }

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Storage;
@@ -24,27 +23,14 @@ internal sealed class SweepDriver(DeliveryHost host)
     /// </summary>
     public async Task ResetAsync()
     {
-        await foreach (var row in Index.Table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
-        {
-            await Index.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
-        }
-
+        await Index.ClearAsync(CancellationToken.None);
         await Poison.ClearMessagesAsync();
     }
 
     public Task<SweepResult> SweepAsync(DateTimeOffset now) => Sweeper.SweepAsync(now, CancellationToken.None);
 
-    /// <summary>The message's rows in the index.</summary>
-    public async Task<List<SweepIndexEntity>> IndexRowsAsync(string messageId)
-    {
-        var rows = new List<SweepIndexEntity>();
-        await foreach (var row in Index.Table.QueryAsync<SweepIndexEntity>(r => r.RowKey == messageId))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    /// <summary>The message's entries in the index: table rows and the first filing's tag.</summary>
+    public Task<List<SweepIndexEntity>> IndexRowsAsync(string messageId) => Index.EntriesOfAsync(messageId, CancellationToken.None);
 
     /// <summary>Visible jobs on <c>outbound</c> (peeked, left there).</summary>
     public async Task<List<DeliveryJob>> JobsAsync(string? messageId = null)
