@@ -246,8 +246,7 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
 
         // Filed as submission files it (the tag on its MIME), for an attempt that failed before its commit.
         var blobs = host.Get<MessageBlobs>();
-        var blobName = MessageBlobs.NameFor(id, "lost");
-        await blobs.UploadAsync(blobName, new MemoryStream("Subject: lost\r\n\r\nx\r\n"u8.ToArray()), default, sweep.Index.FilingTags(clock.GetUtcNow()));
+        var blobName = await sweep.FileAttemptAsync(id, "lost", sweep.Index.FilingTags(clock.GetUtcNow()));
         Assert.Single(await sweep.IndexRowsAsync(id));
         clock.Advance(FirstCheck);
         var swept = await sweep.SweepAsync(clock.GetUtcNow());
@@ -269,8 +268,7 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         var message = await host.Status.GetMessageAsync(receipt.MessageId, default);
         // The other attempt's MIME, filed as its upload filed it; its commit found the message there and it crashed.
         var blobs = host.Get<MessageBlobs>();
-        var lost = MessageBlobs.NameFor(receipt.MessageId, "lost-attempt");
-        await blobs.UploadAsync(lost, new MemoryStream("Subject: lost\r\n\r\nx\r\n"u8.ToArray()), default, sweep.Index.FilingTags(view.SubmittedAt));
+        var lost = await sweep.FileAttemptAsync(receipt.MessageId, "lost-attempt", sweep.Index.FilingTags(view.SubmittedAt));
         Assert.Equal(2, (await sweep.IndexRowsAsync(receipt.MessageId)).Count);
 
         var swept = await sweep.SweepAsync(view.SubmittedAt + FirstCheck);
@@ -290,11 +288,8 @@ public sealed class SweeperScenarioTests(AzuriteFixture azurite, ITestOutputHelp
         var submittedAt = DateTimeOffset.UtcNow;
         var id = host.Get<SmtpFunctions.Core.Submission.MessageIds>().New();
         var blobs = host.Get<MessageBlobs>();
-        var blobName = MessageBlobs.NameFor(id, "young");
         // Filed due at once (a Sweeper:FirstCheckDelay shorter than the orphan grace).
-        var stamp = submittedAt.UtcDateTime.ToString("yyyyMMddHHmmssfffffff", CultureInfo.InvariantCulture);
-        await blobs.UploadAsync(blobName, new MemoryStream("Subject: young\r\n\r\nx\r\n"u8.ToArray()), default,
-            new Dictionary<string, string> { [SweepIndex.FilingTag] = stamp + "." + stamp });
+        var blobName = await sweep.FileAttemptAsync(id, "young", SweepIndex.FilingTagsFor(submittedAt, submittedAt));
 
         var young = await sweep.SweepAsync(submittedAt + TimeSpan.FromSeconds(30));
         Assert.Equal((1, 0, 1), (young.Examined, young.Orphans, young.Moved));

@@ -57,11 +57,14 @@ public sealed class SweepIndex
     /// The blob index tags that file a message submitted at <paramref name="submittedAt"/>, due
     /// <c>Sweeper:FirstCheckDelay</c> later: its MIME's upload sets them.
     /// </summary>
-    public IDictionary<string, string> FilingTags(DateTimeOffset submittedAt) => new Dictionary<string, string>(StringComparer.Ordinal)
+    public IDictionary<string, string> FilingTags(DateTimeOffset submittedAt) => FilingTagsFor(submittedAt + _options.FirstCheckDelay, submittedAt);
+
+    /// <summary>The blob index tags that file a message submitted at <paramref name="submittedAt"/>, due at <paramref name="dueAt"/>.</summary>
+    public static IDictionary<string, string> FilingTagsFor(DateTimeOffset dueAt, DateTimeOffset submittedAt) => new Dictionary<string, string>(StringComparer.Ordinal)
     {
         // Due time first: values compare as strings, so "sweep" < the next minute finds exactly what is due. Digits and a
         // dot only, which blob index tags allow.
-        [FilingTag] = Instant(submittedAt + _options.FirstCheckDelay) + "." + Instant(submittedAt),
+        [FilingTag] = Instant(dueAt) + "." + Instant(submittedAt),
     };
 
     /// <summary>
@@ -76,9 +79,7 @@ public sealed class SweepIndex
     public async Task FileAsync(string messageId, DateTimeOffset dueAt, DateTimeOffset submittedAt, CancellationToken cancellationToken, int checks = 0, bool retention = false)
     {
         ArgumentNullException.ThrowIfNull(messageId);
-        var row = Row(messageId, dueAt, submittedAt, checks);
-        row.Retention = retention;
-        var filing = new Filing(row);
+        var filing = new Filing(Row(messageId, dueAt, submittedAt, checks, retention));
         bool lead;
         lock (_toFile)
         {
@@ -95,6 +96,7 @@ public sealed class SweepIndex
 
         await filing.Stored.Task.WaitAsync(cancellationToken);
     }
+
     private async Task FileWaitingAsync()
     {
         while (true)
@@ -265,8 +267,7 @@ public sealed class SweepIndex
             return true;
         }
 
-        var next = Row(row.RowKey, dueAt, row.SubmittedAt, row.Checks + 1);
-        next.Retention = retention;
+        var next = Row(row.RowKey, dueAt, row.SubmittedAt, row.Checks + 1, retention);
         if (next.PartitionKey == row.PartitionKey)
         {
             try
@@ -319,8 +320,7 @@ public sealed class SweepIndex
 
         try
         {
-            var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [FilingTag] = Instant(dueAt) + "." + Instant(row.SubmittedAt) };
-            await _blobs.GetBlobClient(blobName).SetTagsAsync(tags, cancellationToken: cancellationToken);
+            await _blobs.GetBlobClient(blobName).SetTagsAsync(FilingTagsFor(dueAt, row.SubmittedAt), cancellationToken: cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -369,13 +369,14 @@ public sealed class SweepIndex
         return Minute(dueAt.UtcDateTime) + "-" + shard.ToString("00", CultureInfo.InvariantCulture);
     }
 
-    private SweepIndexEntity Row(string messageId, DateTimeOffset dueAt, DateTimeOffset submittedAt, int checks) => new()
+    private SweepIndexEntity Row(string messageId, DateTimeOffset dueAt, DateTimeOffset submittedAt, int checks, bool retention) => new()
     {
         PartitionKey = BucketFor(dueAt, messageId, _options.IndexShards),
         RowKey = messageId,
         DueAt = dueAt,
         SubmittedAt = submittedAt,
         Checks = checks,
+        Retention = retention,
     };
 
     private static string Minute(DateTime utc) => utc.ToString(MinuteFormat, CultureInfo.InvariantCulture);

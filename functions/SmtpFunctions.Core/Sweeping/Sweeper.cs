@@ -14,15 +14,17 @@ namespace SmtpFunctions.Core.Sweeping;
 /// </summary>
 /// <remarks>
 /// The queue message is the normal scheduler; a job can still be lost (it reached the poison queue, the function timed
-/// out, an enqueue failed after its rows were updated). Each message has an entry in the due-time index (<see cref="SweepIndex"/>),
-/// filed at submission by a tag on its MIME and moved to a table row at the first look. A due entry costs one partition query of the message's status: all final and nothing waiting for a
-/// DSN deletes the row; otherwise every non-final recipient overdue by more than <c>Sweeper:OverdueGrace</c> is re-driven
+/// out, an enqueue failed after its rows were updated). Each message has an entry in the due-time index
+/// (<see cref="SweepIndex"/>), filed at submission by a tag on its MIME and moved to a table row at the first look. A due
+/// entry costs one partition query of the message's status: all final and nothing waiting for a DSN deletes the row;
+/// otherwise every non-final recipient overdue by more than <c>Sweeper:OverdueGrace</c> is re-driven
 /// (<see cref="Redriver"/>) and the row moves to the next time something is due. A finished message's row is filed once
 /// more, due when its retention ends (<c>Storage:Retention</c> after submission); then its status rows, the idempotency
 /// record among them, are deleted and the row with them: no request per message on the hot path, two at the first look
-/// (its status read; its tag cleared, its row filed with others in one transaction) and three at the end (the blob lifecycle rule deletes the MIME after as many days). Past the queue lifetime recipients are
-/// re-driven all the same: the attempt that follows expires them with their DSN. Two sweepers at once are safe: the
-/// re-drive and the index moves are ETag-checked.
+/// (its status read; its tag cleared, its row filed with others in one transaction) and three at the end (the blob
+/// lifecycle rule deletes the MIME after as many days). Past the queue lifetime recipients are re-driven all the same:
+/// the attempt that follows expires them with their DSN. Two sweepers at once are safe: the re-drive and the index moves
+/// are ETag-checked.
 /// </remarks>
 public sealed partial class Sweeper(
     SweepIndex index,
@@ -91,11 +93,7 @@ public sealed partial class Sweeper(
         {
             if (now - row.SubmittedAt >= _orphanGrace)
             {
-                if (await index.RemoveAsync(row, cancellationToken))
-                {
-                    Interlocked.Increment(ref tally.Orphans);
-                    LogOrphan(logger, row.RowKey);
-                }
+                await DropOrphanAsync(row, tally, cancellationToken);
             }
             else if (await index.PostponeAsync(row, row.SubmittedAt + _orphanGrace, cancellationToken))
             {
@@ -108,12 +106,7 @@ public sealed partial class Sweeper(
         if (row.BlobName is { } blobName && !string.Equals(blobName, message.BlobName, StringComparison.Ordinal))
         {
             // The MIME of an attempt that lost to another with the same idempotency key: the message is the other's.
-            if (await index.RemoveAsync(row, cancellationToken))
-            {
-                Interlocked.Increment(ref tally.Orphans);
-                LogOrphan(logger, row.RowKey);
-            }
-
+            await DropOrphanAsync(row, tally, cancellationToken);
             return;
         }
 
@@ -159,6 +152,15 @@ public sealed partial class Sweeper(
         if (await index.MoveAsync(row, nextCheck, cancellationToken))
         {
             Interlocked.Increment(ref tally.Moved);
+        }
+    }
+
+    private async Task DropOrphanAsync(SweepIndexEntity row, Tally tally, CancellationToken cancellationToken)
+    {
+        if (await index.RemoveAsync(row, cancellationToken))
+        {
+            Interlocked.Increment(ref tally.Orphans);
+            LogOrphan(logger, row.RowKey);
         }
     }
 

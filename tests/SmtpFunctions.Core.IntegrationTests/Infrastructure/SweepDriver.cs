@@ -29,6 +29,17 @@ internal sealed class SweepDriver(DeliveryHost host)
 
     public Task<SweepResult> SweepAsync(DateTimeOffset now) => Sweeper.SweepAsync(now, CancellationToken.None);
 
+    /// <summary>
+    /// Stores the MIME of a submission attempt of <paramref name="messageId"/> filed by <paramref name="tags"/>, as its
+    /// upload would, without committing it; returns the blob's name.
+    /// </summary>
+    public async Task<string> FileAttemptAsync(string messageId, string token, IDictionary<string, string> tags)
+    {
+        var blobName = MessageBlobs.NameFor(messageId, token);
+        await host.Get<MessageBlobs>().UploadAsync(blobName, new MemoryStream("Subject: attempt\r\n\r\nx\r\n"u8.ToArray()), default, tags);
+        return blobName;
+    }
+
     /// <summary>The message's entries in the index: table rows and the first filing's tag.</summary>
     public Task<List<SweepIndexEntity>> IndexRowsAsync(string messageId) => Index.EntriesOfAsync(messageId, CancellationToken.None);
 
