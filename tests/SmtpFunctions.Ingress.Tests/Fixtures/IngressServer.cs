@@ -100,6 +100,10 @@ public sealed class IngressServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await endpoints.WaitAsync(ListenerKind.StartTls, timeout.Token);
         await endpoints.WaitAsync(ListenerKind.ImplicitTls, timeout.Token);
+        // The ingress listens before its storage exists (Ingress:CreateStorage creates it beside the listeners), and a test
+        // that writes a table straight away (registering a domain) must not race it: creating is idempotent, so make sure.
+        await app.Services.GetRequiredService<StorageAccount>().EnsureCreatedAsync(
+            shards: app.Services.GetRequiredService<StorageShards>(), cancellationToken: timeout.Token);
         return new IngressServer(app, folder, startTlsPort, implicitTlsPort);
     }
 
