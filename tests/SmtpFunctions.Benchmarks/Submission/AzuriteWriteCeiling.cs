@@ -7,17 +7,21 @@ using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Submission;
+using SmtpFunctions.Core.Sweeping;
 using SmtpFunctions.Testing.Azurite;
 
 namespace SmtpFunctions.Benchmarks.Submission;
 
 /// <summary>
-/// The most Azurite can take of what one acceptance writes — a 2 KB blob, a queue message and a two-entity table
-/// transaction, byte for byte the requests our submission path makes — done by a minimal client with nothing else in the
-/// way. Our rate is judged against this.
+/// The most Azurite can take of what one acceptance writes — a 2 KB tagged blob, a two-entity table transaction and a
+/// queue message, byte for byte and in the order our submission path makes them — done by a minimal client with nothing
+/// else in the way. Our rate is judged against this.
 /// </summary>
 public sealed class AzuriteWriteCeiling(string connectionString)
 {
+    // SweeperOptions' default: the tag's value has the same length whatever it is, but keep it the one submission sends.
+    private static readonly TimeSpan FirstCheckDelay = new SmtpFunctions.Core.Options.SweeperOptions().FirstCheckDelay;
+
     private readonly BlobContainerClient _blobs = new(connectionString, "ceiling-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly QueueClient _queue = new(connectionString, "ceiling-" + Guid.NewGuid().ToString("N")[..8], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
     private readonly TableClient _table = new(connectionString, "ceiling" + Guid.NewGuid().ToString("N")[..8]);
@@ -61,25 +65,34 @@ public sealed class AzuriteWriteCeiling(string connectionString)
         }
     }
 
-    // The same requests an acceptance makes, with the same bodies and headers: the MIME blob (with its content type), the
-    // delivery job as OutboundQueue sends it (Base64 JSON, no expiry) and the MessageEntity + RecipientEntity transaction;
-    // blob and job in parallel, then the transaction, as SubmissionService orders them.
+    // The same requests an acceptance makes, with the same bodies and headers, in the same order as SubmissionService: the
+    // MIME blob with its content type and the sweeper's filing tag, then the MessageEntity + RecipientEntity transaction,
+    // then the delivery job as OutboundQueue sends it (Base64 JSON, no expiry) carrying the ETag the commit gave the row.
     /// <summary>Makes <paramref name="count"/> acceptances' requests with <paramref name="concurrency"/> workers (after <see cref="CreateAsync"/>).</summary>
     internal Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
     {
         var mime = BinaryData.FromBytes(new byte[mimeBytes]);
-        var blobOptions = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
-        var now = DateTimeOffset.UtcNow;
         return LoadRunner.RunAsync(count, concurrency, async (i, ct) =>
         {
+            var now = DateTimeOffset.UtcNow;
             var id = Guid.NewGuid().ToString("N");
             var token = Guid.NewGuid().ToString("N");
             var blobName = MessageBlobs.NameFor(id, token);
-            var job = OutboundQueue.Serialize(Job(id, token, blobName, mimeBytes, now));
-            await Task.WhenAll(
-                _blobs.GetBlobClient(blobName).UploadAsync(mime, blobOptions, ct),
-                _queue.SendMessageAsync(job, null, TimeSpan.FromSeconds(-1), ct));
-            await _table.SubmitTransactionAsync(Rows(id, token, blobName, mimeBytes, now), ct);
+            var blobOptions = new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },
+                Tags = SweepIndex.FilingTagsFor(now + FirstCheckDelay, now),
+            };
+            await _blobs.GetBlobClient(blobName).UploadAsync(mime, blobOptions, ct);
+            var committed = await _table.SubmitTransactionAsync(Rows(id, token, blobName, mimeBytes, now), ct);
+            var job = Job(id, token, blobName, mimeBytes, now) with
+            {
+                CommittedETags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+                {
+                    ["sink@example.net"] = committed.Value[1].Headers.ETag.ToString()!,
+                },
+            };
+            await _queue.SendMessageAsync(OutboundQueue.Serialize(job), null, TimeSpan.FromSeconds(-1), ct);
             return true;
         }, cancellationToken);
     }
