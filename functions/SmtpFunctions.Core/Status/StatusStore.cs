@@ -236,8 +236,7 @@ public sealed class StatusStore
     {
         try
         {
-            var response = await _table.UpdateEntityAsync(recipient, recipient.ETag, TableUpdateMode.Replace, cancellationToken);
-            return response.Headers.ETag ?? default;
+            return await UpdateRecipientAsync(recipient, recipient.ETag, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 409 or 412)
         {
