@@ -18,10 +18,24 @@ if (args.Length == 0 || benchmarks.All(b => b.Name != args[0]))
     return 2;
 }
 
+// Every benchmark ends: a peer that stops answering (a run once waited almost two hours on one) must cost a red result,
+// not the machine. At the deadline the token is cancelled; a benchmark that still has not ended a grace period later
+// is stopped with everything it started, by PID.
+var (deadline, rest) = Deadline.Parse(args[1..]);
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     cts.Cancel();
 };
-return await benchmarks.Single(b => b.Name == args[0]).RunAsync(args[1..], cts.Token);
+cts.CancelAfter(deadline);
+using var watchdog = Deadline.Watch(deadline + Deadline.Grace, args[0]);
+try
+{
+    return await benchmarks.Single(b => b.Name == args[0]).RunAsync(rest, cts.Token);
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine($"{args[0]}: cancelled (Ctrl-C, or --deadline of {deadline.TotalMinutes:0.##} min reached) before it ended; what it measured so far is above");
+    return 3;
+}

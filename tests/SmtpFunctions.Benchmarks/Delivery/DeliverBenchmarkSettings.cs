@@ -30,10 +30,12 @@ internal sealed record DeliverBenchmarkSettings
     public bool Split { get; init; }
 
     /// <summary>
-    /// The longest our run may take (<c>--time-limit</c> minutes): then it ends and reports what is not final. Default
-    /// 30 minutes.
+    /// The longest each side's run may take (<c>--time-limit</c> minutes): then it ends and reports what is not final.
+    /// Default 2 minutes plus one second per 20 messages, ten times what either side needs on a slow 2-core machine.
     /// </summary>
-    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan TimeLimit => _timeLimit ?? TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(Messages / 20.0);
+
+    private TimeSpan? _timeLimit;
 
     /// <summary>Messages for the Azurite ceiling measurement (<c>--ceiling</c>). Default min(messages, 3,000).</summary>
     public int? CeilingMessages { get; init; }
@@ -56,7 +58,7 @@ internal sealed record DeliverBenchmarkSettings
                 "--size" => settings with { Size = Next() },
                 "--ceiling" => settings with { CeilingMessages = Next() },
                 "--warmup" => settings with { Warmup = Next() },
-                "--time-limit" => settings with { TimeLimit = TimeSpan.FromMinutes(Next()) },
+                "--time-limit" => settings with { _timeLimit = TimeSpan.FromMinutes(Next()) },
                 "--no-postfix" => settings with { SkipPostfix = true },
                 "--split" => settings with { Split = true },
                 "--events" => settings with { Events = true },
