@@ -46,7 +46,12 @@ public sealed partial class DeliverBenchmark : IBenchmark
         var settings = DeliverBenchmarkSettings.Parse(args);
         Console.WriteLine($"deliver: {settings.Messages} messages of ~{settings.Size} B, batch {settings.BatchSize}, backlog ≤ {settings.Backlog}, {settings.Sessions} submitters / smtp-source sessions");
 
-        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        // On disk, as the local host runs it, not in memory: Azurite's in-memory store keeps every queue message and blob
+        // as an extent of its own, and its queue GC (every minute) deletes the consumed ones one by one, re-sorting the
+        // extent index on each, which froze the whole emulator for minutes once a few thousand jobs had been delivered
+        // (perf on the Node process: lokijs ensureAllIndexes under MemoryExtentStore.deleteExtents). A delivery run
+        // consumes every job it makes; the disk store packs them into a few extent files.
+        await using var azurite = await AzuriteProcess.StartAsync();
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { CaptureMessages = false, TrackSessions = false, Backlog = 512 }, cancellationToken: cancellationToken);
         await using var dns = await DnsServer.StartAsync(new DnsZone(Domain).Mx(Domain, 10, "mx." + Domain).A("mx." + Domain, sink.Address));
         Console.WriteLine($"  azurite 127.0.0.1:{azurite.QueuePort}, smtp-sink {sink.EndPoint}, BIND {dns.EndPoint}");
