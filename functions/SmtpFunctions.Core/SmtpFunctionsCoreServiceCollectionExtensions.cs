@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Dkim;
 using SmtpFunctions.Core.Events;
@@ -28,12 +29,14 @@ public static class SmtpFunctionsCoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<SubmissionOptions>(configuration, SubmissionOptions.SectionName);
         services.AddValidatedOptions<StorageOptions>(configuration, StorageOptions.SectionName);
+        services.AddSingleton<IValidateOptions<StorageOptions>>(new ShardConnectionsValidation(configuration));
         services.AddDkim(configuration);
         services.AddSendingDomains(configuration);
 
         services.TryAddSingleton<MailMetrics>();
         services.TryAddSingleton<StorageAccount>();
         services.TryAddSingleton<StorageShards>();
+        services.TryAddSingleton<ShardAccounts>();
         services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<MessageBlobs>();
         services.TryAddSingleton<OutboundQueue>();

@@ -3,8 +3,8 @@ using SmtpFunctions.Core.Storage;
 
 namespace SmtpFunctions.LocalHost;
 
-/// <summary>Creates the storage resources at start, waiting a little for Azurite to come up.</summary>
-internal sealed partial class StorageInitializer(StorageAccount account, StorageShards shards, IOptions<LocalHostOptions> options, ILogger<StorageInitializer> logger) : IHostedService
+/// <summary>Creates the storage resources at start (in every shard's account), waiting a little for Azurite to come up.</summary>
+internal sealed partial class StorageInitializer(ShardAccounts accounts, IOptions<LocalHostOptions> options, ILogger<StorageInitializer> logger) : IHostedService
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -20,7 +20,7 @@ internal sealed partial class StorageInitializer(StorageAccount account, Storage
         {
             try
             {
-                await account.EnsureCreatedAsync(cancellationToken: cancellationToken, shards: shards);
+                await accounts.EnsureCreatedAsync(cancellationToken: cancellationToken);
                 return;
             }
             catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && DateTime.UtcNow < deadline)

@@ -28,6 +28,7 @@ public sealed partial class EventDemand(StorageAccount account, EventGridSender 
     /// <summary>The marker's RowKey.</summary>
     public const string MarkerRow = "subscribers";
 
+    // The main account's messages table: the marker belongs to no message, so no shard's account (ShardAccounts) holds it.
     private readonly TableClient _messages = account.Tables.GetTableClient(StorageNames.MessagesTable);
     private readonly TimeSpan _ttl = options.Value.SubscriptionCacheTtl;
     private readonly bool _always = !options.Value.SkipWithoutSubscribers;

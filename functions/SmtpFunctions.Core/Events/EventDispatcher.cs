@@ -28,7 +28,6 @@ namespace SmtpFunctions.Core.Events;
 public sealed partial class EventDispatcher(
     EventQueue queue,
     StatusStore status,
-    StorageAccount account,
     WebhookSubscriptionStore subscriptions,
     WebhookSender webhooks,
     EventGridSender eventGrid,
@@ -41,7 +40,6 @@ public sealed partial class EventDispatcher(
 {
     private readonly MemoryCache _messageRows = new(new MemoryCacheOptions { SizeLimit = 10_000 });
     private static readonly JsonSerializerOptions ReceiptJson = new();
-    private readonly TableClient _messages = account.Tables.GetTableClient(StorageNames.MessagesTable);
     private readonly EventsOptions _options = options.Value;
     private readonly IReadOnlyList<TimeSpan> _delays = options.Value.RetryDelays();
     private readonly TimeSpan _orphanGrace = Submission.OrphanGrace.For(delivery.Value, storage.Value);
@@ -98,7 +96,7 @@ public sealed partial class EventDispatcher(
 
     private async Task IntentAsync(EventQueueMessage message, CancellationToken cancellationToken)
     {
-        var intent = await _messages.GetEntityIfExistsAsync<EventIntentEntity>(message.MessageId, message.IntentRowKey ?? "", cancellationToken: cancellationToken);
+        var intent = await status.TableFor(message.MessageId).GetEntityIfExistsAsync<EventIntentEntity>(message.MessageId, message.IntentRowKey ?? "", cancellationToken: cancellationToken);
         if (!intent.HasValue)
         {
             // Dispatched already (a second copy of the queue message, or the sweeper's re-send of one that was only late).
@@ -113,7 +111,7 @@ public sealed partial class EventDispatcher(
 
         try
         {
-            await _messages.DeleteEntityAsync(message.MessageId, intent.Value!.RowKey, ETag.All, cancellationToken);
+            await status.TableFor(message.MessageId).DeleteEntityAsync(message.MessageId, intent.Value!.RowKey, ETag.All, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -9,14 +9,19 @@ namespace SmtpFunctions.Core.Status;
 public sealed class StatusStore
 {
     private const int MaxBatch = 100;
-    private readonly TableClient _table;
+    private readonly TableClient[] _tables;
+    private readonly StorageShards _shards;
 
-    /// <summary>Binds to the <c>messages</c> table.</summary>
-    public StatusStore(StorageAccount account)
+    /// <summary>Binds to the <c>messages</c> table of every shard's account (<see cref="ShardAccounts"/>).</summary>
+    public StatusStore(ShardAccounts accounts)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        _table = account.Tables.GetTableClient(StorageNames.MessagesTable);
+        ArgumentNullException.ThrowIfNull(accounts);
+        _shards = accounts.Shards;
+        _tables = accounts.PerShard(a => a.Tables.GetTableClient(StorageNames.MessagesTable));
     }
+
+    /// <summary>The <c>messages</c> table that holds message <paramref name="id"/>'s partition: its shard's account's.</summary>
+    public TableClient TableFor(string id) => _tables[_shards.ShardFor(id)];
 
     /// <summary>
     /// Writes the message row and its recipient rows in one table transaction: a reader sees all of them or none. False
@@ -49,7 +54,7 @@ public sealed class StatusStore
         Response<IReadOnlyList<Response>> response;
         try
         {
-            response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            response = await TableFor(message.PartitionKey).SubmitTransactionAsync(actions, cancellationToken);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
@@ -72,10 +77,11 @@ public sealed class StatusStore
     /// </remarks>
     public async Task<MessageEntity?> GetMessageAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.RowKeyFor(id), cancellationToken: cancellationToken);
+        var table = TableFor(id);
+        var response = await table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.RowKeyFor(id), cancellationToken: cancellationToken);
         if (!response.HasValue)
         {
-            response = await _table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.LegacyRowKey, cancellationToken: cancellationToken);
+            response = await table.GetEntityIfExistsAsync<MessageEntity>(id, MessageEntity.LegacyRowKey, cancellationToken: cancellationToken);
         }
 
         return response.HasValue ? response.Value : null;
@@ -96,7 +102,7 @@ public sealed class StatusStore
         var recipients = new List<RecipientEntity>();
         var intents = new List<EventIntentEntity>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var row in TableFor(id).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (MessageEntity.IsMessageRowKey(row.RowKey))
             {
@@ -172,7 +178,8 @@ public sealed class StatusStore
     public async Task<IReadOnlyList<RecipientEntity>> GetRecipientsAsync(
         string id, IEnumerable<string> addresses, bool legacyRowKeys, CancellationToken cancellationToken)
     {
-        var reads = addresses.Select(a => _table.GetEntityIfExistsAsync<RecipientEntity>(
+        var table = TableFor(id);
+        var reads = addresses.Select(a => table.GetEntityIfExistsAsync<RecipientEntity>(
             id, legacyRowKeys ? RecipientEntity.LegacyRowKeyFor(a) : RecipientEntity.RowKeyFor(id, a), cancellationToken: cancellationToken));
         var results = await Task.WhenAll(reads);
         return results.Where(r => r.HasValue).Select(r => r.Value!).ToList();
@@ -182,7 +189,7 @@ public sealed class StatusStore
     public async Task<RecipientEntity?> GetRecipientAsync(RecipientEntity row, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var response = await _table.GetEntityIfExistsAsync<RecipientEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken);
+        var response = await TableFor(row.PartitionKey).GetEntityIfExistsAsync<RecipientEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -220,7 +227,7 @@ public sealed class StatusStore
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, intent));
         }
 
-        var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+        var response = await TableFor(recipients.Count > 0 ? recipients[0].PartitionKey : intent!.PartitionKey).SubmitTransactionAsync(actions, cancellationToken);
         for (var i = 0; i < recipients.Count; i++)
         {
             recipients[i].ETag = response.Value[i].Headers.ETag ?? default;
@@ -254,7 +261,8 @@ public sealed class StatusStore
     {
         var keys = new List<string>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        var table = TableFor(id);
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             keys.Add(row.RowKey);
         }
@@ -264,7 +272,7 @@ public sealed class StatusStore
             var actions = chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All));
             try
             {
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                await table.SubmitTransactionAsync(actions, cancellationToken);
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 404)
             {
@@ -297,11 +305,11 @@ public sealed class StatusStore
                 new(TableTransactionActionType.UpdateReplace, recipient, ifMatch),
                 new(TableTransactionActionType.UpsertReplace, intent),
             };
-            var batch = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            var batch = await TableFor(recipient.PartitionKey).SubmitTransactionAsync(actions, cancellationToken);
             return batch.Value[0].Headers.ETag ?? default;
         }
 
-        var response = await _table.UpdateEntityAsync(recipient, ifMatch, TableUpdateMode.Replace, cancellationToken);
+        var response = await TableFor(recipient.PartitionKey).UpdateEntityAsync(recipient, ifMatch, TableUpdateMode.Replace, cancellationToken);
         return response.Headers.ETag ?? default;
     }
 }

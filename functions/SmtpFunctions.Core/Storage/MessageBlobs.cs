@@ -7,26 +7,41 @@ using SmtpFunctions.Core.Buffers;
 
 namespace SmtpFunctions.Core.Storage;
 
-/// <summary>The <c>messages</c> container: one blob of MIME per submission attempt.</summary>
+/// <summary>The <c>messages</c> container: one blob of MIME per submission attempt, in its message's shard's account.</summary>
 public sealed class MessageBlobs
 {
-    private readonly BlobContainerClient _container;
+    private readonly BlobContainerClient[] _containers;
+    private readonly StorageShards _shards;
 
-    /// <summary>Binds to the <c>messages</c> container.</summary>
-    public MessageBlobs(StorageAccount account)
+    /// <summary>Binds to the <c>messages</c> container of every shard's account (<see cref="ShardAccounts"/>).</summary>
+    public MessageBlobs(ShardAccounts accounts)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        _container = account.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer);
+        ArgumentNullException.ThrowIfNull(accounts);
+        _shards = accounts.Shards;
+        _containers = accounts.PerShard(a => a.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer));
     }
 
     /// <summary>Name of the blob for one submission attempt (the token keeps concurrent attempts apart).</summary>
     public static string NameFor(string messageId, string submissionToken) => $"{messageId}/{submissionToken}.eml";
 
+    /// <summary>The message id a blob's name starts with (<see cref="NameFor"/>): what picks its account.</summary>
+    public static string MessageIdOf(string blobName)
+    {
+        ArgumentNullException.ThrowIfNull(blobName);
+        var slash = blobName.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? blobName : blobName[..slash];
+    }
+
+    /// <summary>The <c>messages</c> container of message <paramref name="messageId"/>'s shard.</summary>
+    public BlobContainerClient ContainerFor(string messageId) => _containers[_shards.ShardFor(messageId)];
+
+    private BlobClient Blob(string blobName) => ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName);
+
     /// <summary>Stores the MIME.</summary>
     public async Task UploadAsync(string blobName, ReadOnlyMemory<byte> mime, CancellationToken cancellationToken)
     {
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
-        await _container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(mime), options, cancellationToken);
+        await Blob(blobName).UploadAsync(BinaryData.FromBytes(mime), options, cancellationToken);
     }
 
     /// <summary>
@@ -43,7 +58,7 @@ public sealed class MessageBlobs
             // The block blob client's upload is one Put Blob as it is; BlobClient's goes through the partitioned uploader
             // first (17 % of the ingress process's CPU with the request it makes). A message is far below the single-put
             // limit of 5,000 MB, so the partitioning could never apply.
-            await _container.GetBlockBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
+            await ContainerFor(MessageIdOf(blobName)).GetBlockBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
         }
     }
 
@@ -56,7 +71,7 @@ public sealed class MessageBlobs
         var buffer = MessageBuffers.Rent("delivery");
         try
         {
-            await _container.GetBlobClient(blobName).DownloadToAsync(buffer, cancellationToken);
+            await Blob(blobName).DownloadToAsync(buffer, cancellationToken);
             buffer.Position = 0;
             return buffer;
         }
@@ -75,15 +90,15 @@ public sealed class MessageBlobs
     /// <summary>Reads the MIME back.</summary>
     public async Task<BinaryData> DownloadAsync(string blobName, CancellationToken cancellationToken)
     {
-        var result = await _container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
+        var result = await Blob(blobName).DownloadContentAsync(cancellationToken);
         return result.Value.Content;
     }
 
     /// <summary>Opens the MIME as a stream (large messages are not buffered twice).</summary>
     public async Task<Stream> OpenReadAsync(string blobName, CancellationToken cancellationToken) =>
-        await _container.GetBlobClient(blobName).OpenReadAsync(cancellationToken: cancellationToken);
+        await Blob(blobName).OpenReadAsync(cancellationToken: cancellationToken);
 
     /// <summary>Deletes a blob if it exists (orphans of failed attempts).</summary>
     public async Task DeleteIfExistsAsync(string blobName, CancellationToken cancellationToken) =>
-        await _container.GetBlobClient(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await Blob(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 }

@@ -14,13 +14,12 @@ public sealed class OutboundQueue
     private readonly QueueClient[] _queues;
     private readonly StorageShards _shards;
 
-    /// <summary>Binds to the delivery queue of every shard.</summary>
-    public OutboundQueue(StorageAccount account, StorageShards shards)
+    /// <summary>Binds to the delivery queue of every shard, each in its shard's account (<see cref="ShardAccounts"/>).</summary>
+    public OutboundQueue(ShardAccounts accounts)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentNullException.ThrowIfNull(shards);
-        _shards = shards;
-        _queues = shards.All.Select(s => account.Queues.GetQueueClient(StorageShards.QueueName(s))).ToArray();
+        ArgumentNullException.ThrowIfNull(accounts);
+        _shards = accounts.Shards;
+        _queues = _shards.All.Select(s => accounts.For(s).Queues.GetQueueClient(StorageShards.QueueName(s))).ToArray();
     }
 
     /// <summary>Shard 0's client, <c>outbound</c> (all there is with one shard).</summary>

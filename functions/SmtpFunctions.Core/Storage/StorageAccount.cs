@@ -10,7 +10,7 @@ using SmtpFunctions.Core.Options;
 
 namespace SmtpFunctions.Core.Storage;
 
-/// <summary>The storage account's service clients, built once from the <c>AzureWebJobsStorage</c> connection.</summary>
+/// <summary>A storage account's service clients, built once from a connection (<c>AzureWebJobsStorage</c>, or a shard's own).</summary>
 /// <remarks>
 /// Accepts both forms the Functions host accepts: a connection string (<c>UseDevelopmentStorage=true</c> locally) or an
 /// identity-based section with <c>blobServiceUri</c>, <c>queueServiceUri</c>, <c>tableServiceUri</c> and optionally
@@ -27,12 +27,23 @@ public sealed class StorageAccount
     /// <summary>Creates the clients from configuration, with extra pipeline policies (from the container) run on every try of every request.</summary>
     /// <remarks>The hook for custom diagnostics, and for tests that lose storage's answers on purpose.</remarks>
     public StorageAccount(IConfiguration configuration, IOptions<StorageOptions> options, IEnumerable<HttpPipelinePolicy> policies)
+        : this(configuration, StorageNames.Connection, options?.Value ?? throw new ArgumentNullException(nameof(options)), policies)
+    {
+    }
+
+    /// <summary>
+    /// Creates the clients of the connection named <paramref name="connectionName"/> (<c>AzureWebJobsStorage</c>, or a
+    /// shard's <c>Shard{n}Storage</c>: see <see cref="ShardAccounts"/>), in either of the two forms.
+    /// </summary>
+    public StorageAccount(IConfiguration configuration, string connectionName, StorageOptions options, IEnumerable<HttpPipelinePolicy> policies)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrEmpty(connectionName);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(policies);
-        var storage = options.Value;
-        var section = configuration.GetSection(StorageNames.Connection);
+        ConnectionName = connectionName;
+        var storage = options;
+        var section = configuration.GetSection(connectionName);
         var connectionString = section.Value;
         var perTry = policies.ToList();
 
@@ -52,10 +63,27 @@ public sealed class StorageAccount
 
         var credential = CreateCredential(section);
         var accountName = section["accountName"];
-        Blobs = new BlobServiceClient(ServiceUri(section, "blobServiceUri", accountName, "blob"), credential, blobOptions);
-        Queues = new QueueServiceClient(ServiceUri(section, "queueServiceUri", accountName, "queue"), credential, queueOptions);
+        Blobs = new BlobServiceClient(ServiceUri(section, connectionName, "blobServiceUri", accountName, "blob"), credential, blobOptions);
+        Queues = new QueueServiceClient(ServiceUri(section, connectionName, "queueServiceUri", accountName, "queue"), credential, queueOptions);
         RawQueues = new QueueServiceClient(Queues.Uri, credential, rawQueueOptions);
-        Tables = new TableServiceClient(ServiceUri(section, "tableServiceUri", accountName, "table"), credential, tableOptions);
+        Tables = new TableServiceClient(ServiceUri(section, connectionName, "tableServiceUri", accountName, "table"), credential, tableOptions);
+    }
+
+    /// <summary>The configuration name it was built from (<c>AzureWebJobsStorage</c>, <c>Shard1Storage</c>, …).</summary>
+    public string ConnectionName { get; }
+
+    /// <summary>
+    /// What tells two accounts apart: the three service endpoints. Two connections naming the same endpoints (a shard's
+    /// setting pointing at the main account, as infra writes it without accounts per shard) are one account.
+    /// </summary>
+    public string Endpoints => string.Join(' ', Blobs.Uri.AbsoluteUri.TrimEnd('/'), Queues.Uri.AbsoluteUri.TrimEnd('/'), Tables.Uri.AbsoluteUri.TrimEnd('/'));
+
+    /// <summary>Whether configuration has a connection of that name, in either form.</summary>
+    public static bool IsConfigured(IConfiguration configuration, string connectionName)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(connectionName);
+        return !string.IsNullOrWhiteSpace(section.Value) || section.GetChildren().Any(c => !string.IsNullOrWhiteSpace(c.Value));
     }
 
     /// <summary>Blob service of the account.</summary>
@@ -76,12 +104,18 @@ public sealed class StorageAccount
 
     /// <summary>Creates every container, table and queue the code uses; idempotent. Azure has them from Bicep, Azurite does not.</summary>
     /// <remarks>The queues are those of every shard (<see cref="StorageShards"/>); none given means one, <c>outbound</c>.</remarks>
-    public async Task EnsureCreatedAsync(IEnumerable<string>? extraTables = null, StorageShards? shards = null, CancellationToken cancellationToken = default)
+    public Task EnsureCreatedAsync(IEnumerable<string>? extraTables = null, StorageShards? shards = null, CancellationToken cancellationToken = default) =>
+        EnsureCreatedAsync(extraTables, (shards ?? new StorageShards(1)).All, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="EnsureCreatedAsync(IEnumerable{string}?, StorageShards?, CancellationToken)"/>, with the message-scoped
+    /// resources of the given shards only (those this account holds, <see cref="ShardAccounts"/>).
+    /// </summary>
+    public async Task EnsureCreatedAsync(IEnumerable<string>? extraTables, IEnumerable<int> shardsHere, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shardsHere);
         var tasks = new List<Task>
         {
-            Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.SuppressionsTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.PacingTable).CreateIfNotExistsAsync(cancellationToken),
             Tables.GetTableClient(StorageNames.ScheduleTable).CreateIfNotExistsAsync(cancellationToken),
@@ -93,15 +127,35 @@ public sealed class StorageAccount
             Queues.GetQueueClient(StorageNames.EventsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queues.GetQueueClient(StorageNames.EventsPoisonPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Tables.GetTableClient(StorageNames.DomainsTable).CreateIfNotExistsAsync(cancellationToken),
+            // The main account's messages table holds the event demand's marker row even when no other shard lives here.
+            EnsureShardsCreatedAsync(shardsHere, cancellationToken),
         };
-        foreach (var queue in (shards ?? new StorageShards(1)).QueueNames())
-        {
-            tasks.Add(Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-        }
-
         foreach (var table in extraTables ?? [])
         {
             tasks.Add(Tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken));
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// Creates what a shard's messages need in this account: the <c>messages</c> container and table, and the delivery and
+    /// poison queues of <paramref name="shards"/>. Idempotent.
+    /// </summary>
+    public async Task EnsureShardsCreatedAsync(IEnumerable<int> shards, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        var tasks = new List<Task>
+        {
+            Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
+        };
+        foreach (var shard in shards)
+        {
+            foreach (var queue in new[] { StorageShards.QueueName(shard), StorageShards.PoisonQueueName(shard), StorageShards.PoisonPoisonQueueName(shard) })
+            {
+                tasks.Add(Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+            }
         }
 
         await Task.WhenAll(tasks);
@@ -137,7 +191,7 @@ public sealed class StorageAccount
         return new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
     }
 
-    private static Uri ServiceUri(IConfigurationSection section, string key, string? accountName, string service)
+    private static Uri ServiceUri(IConfigurationSection section, string connectionName, string key, string? accountName, string service)
     {
         var value = section[key];
         if (!string.IsNullOrWhiteSpace(value))
@@ -151,7 +205,7 @@ public sealed class StorageAccount
         }
 
         throw new InvalidOperationException(
-            $"Storage connection '{StorageNames.Connection}' is not configured: set it to a connection string, or set " +
-            $"'{StorageNames.Connection}__{key}' (or '{StorageNames.Connection}__accountName') for an identity-based connection.");
+            $"Storage connection '{connectionName}' is not configured: set it to a connection string, or set " +
+            $"'{connectionName}__{key}' (or '{connectionName}__accountName') for an identity-based connection.");
     }
 }

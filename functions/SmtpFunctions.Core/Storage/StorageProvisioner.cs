@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace SmtpFunctions.Core.Storage;
 
-/// <summary>Makes sure the account's containers, tables and queues exist, once per process, however many callers ask.</summary>
+/// <summary>Makes sure the accounts' containers, tables and queues exist (every shard's account too), once per process, however many callers ask.</summary>
 /// <remarks>
 /// In Azure, Bicep creates them; on fresh storage (Azurite under <c>func start</c>) nothing does, and every write would
 /// fail with ContainerNotFound. The first caller creates them (six idempotent requests); everyone after it awaits the
@@ -10,7 +10,7 @@ namespace SmtpFunctions.Core.Storage;
 /// Creation refused for lack of permission (an identity allowed data access but not to create) is logged and accepted:
 /// the resources are then the deployment's job (Bicep creates them in Azure).
 /// </remarks>
-public sealed partial class StorageProvisioner(StorageAccount account, StorageShards shards, ILogger<StorageProvisioner> logger)
+public sealed partial class StorageProvisioner(ShardAccounts accounts, ILogger<StorageProvisioner> logger)
 {
     private readonly Lock _gate = new();
     private Task? _created;
@@ -55,7 +55,7 @@ public sealed partial class StorageProvisioner(StorageAccount account, StorageSh
     {
         try
         {
-            await account.EnsureCreatedAsync(cancellationToken: CancellationToken.None, shards: shards);
+            await accounts.EnsureCreatedAsync(cancellationToken: CancellationToken.None);
             LogCreated(logger);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 403)

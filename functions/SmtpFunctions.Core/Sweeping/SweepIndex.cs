@@ -35,18 +35,24 @@ public sealed class SweepIndex
     private const int PageSize = 1000;
     private const int MaxBatch = 100;
     private readonly TableClient _table;
-    private readonly BlobContainerClient _blobs;
+    private readonly MessageBlobs _messageBlobs;
+    private readonly IReadOnlyList<BlobContainerClient> _allBlobs;
     private readonly SweeperOptions _options;
     private readonly List<Filing> _toFile = [];
     private bool _filingUnderWay;
 
-    /// <summary>Binds to the <c>schedule</c> table and the <c>messages</c> container.</summary>
-    public SweepIndex(StorageAccount account, IOptions<SweeperOptions> options)
+    /// <summary>
+    /// Binds to the <c>schedule</c> table (main account) and the <c>messages</c> container of every account: a first filing
+    /// is a tag on its blob, in its message's shard's account (<see cref="ShardAccounts"/>).
+    /// </summary>
+    public SweepIndex(ShardAccounts accounts, MessageBlobs blobs, IOptions<SweeperOptions> options)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(accounts);
+        ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(options);
-        _table = account.Tables.GetTableClient(StorageNames.ScheduleTable);
-        _blobs = account.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer);
+        _table = accounts.Main.Tables.GetTableClient(StorageNames.ScheduleTable);
+        _messageBlobs = blobs;
+        _allBlobs = accounts.PerAccount(a => a.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer));
         _options = options.Value;
     }
 
@@ -163,17 +169,22 @@ public sealed class SweepIndex
             }
         }
 
-        await foreach (var filed in _blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" < '{bound}'", cancellationToken))
+        // Every account's tag index in turn (each account that holds shards has one): the budget is shared, so filings
+        // that fill it leave the next account's for the next sweep, as the table rows do.
+        foreach (var blobs in _allBlobs)
         {
-            if (FromTag(filed.BlobName, filed.Tags) is not { } row)
+            await foreach (var filed in blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" < '{bound}'", cancellationToken))
             {
-                continue;
-            }
+                if (FromTag(filed.BlobName, filed.Tags) is not { } row)
+                {
+                    continue;
+                }
 
-            yield return row;
-            if (++count >= max)
-            {
-                yield break;
+                yield return row;
+                if (++count >= max)
+                {
+                    yield break;
+                }
             }
         }
     }
@@ -188,7 +199,7 @@ public sealed class SweepIndex
             entries.Add(row);
         }
 
-        await foreach (var blob in _blobs.GetBlobsAsync(BlobTraits.Tags, BlobStates.None, messageId + "/", cancellationToken))
+        await foreach (var blob in _messageBlobs.ContainerFor(messageId).GetBlobsAsync(BlobTraits.Tags, BlobStates.None, messageId + "/", cancellationToken))
         {
             if (FromTag(blob.Name, blob.Tags) is { } filed)
             {
@@ -207,9 +218,12 @@ public sealed class SweepIndex
             await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
         }
 
-        await foreach (var filed in _blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" > ''", cancellationToken))
+        foreach (var blobs in _allBlobs)
         {
-            await ClearTagAsync(filed.BlobName, cancellationToken);
+            await foreach (var filed in blobs.FindBlobsByTagsAsync($"\"{FilingTag}\" > ''", cancellationToken))
+            {
+                await ClearTagAsync(filed.BlobName, cancellationToken);
+            }
         }
     }
 
@@ -235,7 +249,7 @@ public sealed class SweepIndex
     {
         try
         {
-            await _blobs.GetBlobClient(blobName).SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
+            await Blob(blobName).SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -320,7 +334,7 @@ public sealed class SweepIndex
 
         try
         {
-            await _blobs.GetBlobClient(blobName).SetTagsAsync(FilingTagsFor(dueAt, row.SubmittedAt), cancellationToken: cancellationToken);
+            await Blob(blobName).SetTagsAsync(FilingTagsFor(dueAt, row.SubmittedAt), cancellationToken: cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -338,7 +352,7 @@ public sealed class SweepIndex
         ArgumentNullException.ThrowIfNull(row);
         if (row.BlobName is { } blobName)
         {
-            return (await _blobs.GetBlobClient(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
+            return (await Blob(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
         }
 
         try
@@ -378,6 +392,8 @@ public sealed class SweepIndex
         Checks = checks,
         Retention = retention,
     };
+
+    private BlobClient Blob(string blobName) => _messageBlobs.ContainerFor(MessageBlobs.MessageIdOf(blobName)).GetBlobClient(blobName);
 
     private static string Minute(DateTime utc) => utc.ToString(MinuteFormat, CultureInfo.InvariantCulture);
 

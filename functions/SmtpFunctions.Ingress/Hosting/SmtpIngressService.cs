@@ -23,8 +23,7 @@ public sealed partial class SmtpIngressService(
     SubmissionMessageStore store,
     UserDirectory users,
     DevelopmentAccount development,
-    StorageAccount storage,
-    StorageShards shards,
+    ShardAccounts storage,
     ILogger<SmtpIngressService> logger) : BackgroundService
 {
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -81,7 +80,7 @@ public sealed partial class SmtpIngressService(
         {
             try
             {
-                await storage.EnsureCreatedAsync(shards: shards, cancellationToken: stoppingToken);
+                await storage.EnsureCreatedAsync(cancellationToken: stoppingToken);
                 return;
             }
             catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)

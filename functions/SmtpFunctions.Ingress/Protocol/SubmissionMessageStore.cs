@@ -28,8 +28,7 @@ namespace SmtpFunctions.Ingress.Protocol;
 /// </remarks>
 public sealed partial class SubmissionMessageStore(
     SubmissionService submission,
-    StorageAccount storage,
-    StorageShards shards,
+    ShardAccounts storage,
     IngressSettings settings,
     SubmissionGate gate,
     ILogger<SubmissionMessageStore> logger) : IMessageStore
@@ -136,7 +135,7 @@ public sealed partial class SubmissionMessageStore(
 
         try
         {
-            await storage.EnsureCreatedAsync(shards: shards);
+            await storage.EnsureCreatedAsync();
             LogRecreated(logger);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) || ex is RequestFailedException)

@@ -18,13 +18,13 @@ namespace SmtpFunctions.LocalHost.Sweeping;
 /// Base64 here unchanged, and the handler is what counts and drops it.
 /// </remarks>
 internal sealed partial class PoisonQueueWatcher(
-    StorageAccount account, QueueShard shard, PoisonJobHandler handler, QueueTriggerSettings settings, ILogger<PoisonQueueWatcher> logger) : BackgroundService
+    ShardAccounts accounts, QueueShard shard, PoisonJobHandler handler, QueueTriggerSettings settings, ILogger<PoisonQueueWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QueueClient _poison = account.RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
-    private readonly QueueClient _poisonPoison = account.RawQueues.GetQueueClient(StorageShards.PoisonPoisonQueueName(shard.Number));
+    private readonly QueueClient _poison = accounts.For(shard.Number).RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
+    private readonly QueueClient _poisonPoison = accounts.For(shard.Number).RawQueues.GetQueueClient(StorageShards.PoisonPoisonQueueName(shard.Number));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -84,7 +84,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             .AddSmtpFunctionsCore(configuration);
         services?.Invoke(collection);
         var host = new DeliveryHost(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), output, logs);
-        await host.Storage.EnsureCreatedAsync();
+        await host.Get<ShardAccounts>().EnsureCreatedAsync();
         await host.Queue.Client.ClearMessagesAsync();
         // Events are on by default: a test that does not dispatch them must not leave a backlog (Azurite slows with one).
         await host.Get<SmtpFunctions.Core.Events.EventQueue>().Client.ClearMessagesAsync();
@@ -132,7 +132,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
         return outcome.Receipt!;
     }
 
-    /// <summary>Runs the queue until <paramref name="done"/> holds (checked between batches) or the timeout passes.</summary>
+    /// <summary>Runs every shard's queue until <paramref name="done"/> holds (checked between batches) or the timeout passes.</summary>
     public async Task RunUntilAsync(Func<Task<bool>> done, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
@@ -143,7 +143,12 @@ internal sealed class DeliveryHost : IAsyncDisposable
                 throw new TimeoutException("The delivery queue did not reach the expected state in time.");
             }
 
-            var processed = await RunOnceAsync();
+            var processed = 0;
+            foreach (var shard in Get<StorageShards>().All)
+            {
+                processed += await RunOnceAsync(shard);
+            }
+
             if (processed == 0)
             {
                 await Task.Delay(100);
@@ -178,11 +183,12 @@ internal sealed class DeliveryHost : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Receives one batch (up to 16, the host.json batch size) and handles it concurrently.</summary>
-    public async Task<int> RunOnceAsync()
+    /// <summary>Receives one batch (up to 16, the host.json batch size) of shard <paramref name="shard"/>'s queue and handles it concurrently.</summary>
+    public async Task<int> RunOnceAsync(int shard = 0)
     {
-        QueueMessage[] messages = (await Queue.Client.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(60))).Value;
-        await Task.WhenAll(messages.Select(HandleAsync));
+        var queue = Queue.ClientFor(shard);
+        QueueMessage[] messages = (await queue.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(60))).Value;
+        await Task.WhenAll(messages.Select(m => HandleAsync(queue, m)));
         return messages.Length;
     }
 
@@ -219,12 +225,12 @@ internal sealed class DeliveryHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
-    private async Task HandleAsync(QueueMessage message)
+    private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message)
     {
         try
         {
             await Handler.HandleAsync(message.Body, message.DequeueCount, CancellationToken.None);
-            await Queue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
         catch (Exception ex)
         {
@@ -234,7 +240,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             }
 
             _output.WriteLine($"handler threw: {ex}");
-            await Queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(1));
+            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(1));
         }
     }
 }

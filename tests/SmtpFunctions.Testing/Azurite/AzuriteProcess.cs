@@ -14,14 +14,19 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly string _dataFolder;
     private readonly bool _ownsFolder;
+    /// <summary>The account every instance has, the one <see cref="ConnectionString"/> names.</summary>
+    public const string DefaultAccount = "devstoreaccount1";
+
     private readonly bool _inMemory;
+    private readonly IReadOnlyList<string> _extraAccounts;
     private ChildProcess? _process;
 
-    private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, int blobPort, int queuePort, int tablePort, IReadOnlyList<string> extraAccounts)
     {
         _dataFolder = dataFolder;
         _ownsFolder = ownsFolder;
         _inMemory = inMemory;
+        _extraAccounts = extraAccounts;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -43,18 +48,34 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public bool IsRunning => _process?.IsRunning ?? false;
 
     /// <summary>A storage connection string for this instance.</summary>
-    public string ConnectionString =>
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-        $"AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
-        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+    public string ConnectionString => ConnectionStringFor(DefaultAccount);
+
+    /// <summary>
+    /// The connection string of one of its accounts: <see cref="DefaultAccount"/> or one of the extra accounts it was
+    /// started with (path-style URLs, as Azurite serves them: the account is the path's first segment).
+    /// </summary>
+    public string ConnectionStringFor(string account) =>
+        $"DefaultEndpointsProtocol=http;AccountName={account};" +
+        $"AccountKey={KeyOf(account)};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{account};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{account};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{account};";
+
+    /// <summary>An extra account's key (base64, as Azurite requires): derived from its name, so each account has its own.</summary>
+    public static string KeyOf(string account) => account == DefaultAccount
+        ? AccountKey
+        : Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("azurite-test-key:" + account)));
 
     /// <summary>
     /// Starts Azurite on free ports with a fresh data folder (on disk, so it survives a restart), or with
     /// <paramref name="inMemory"/> for benchmarks where disk writes would only add noise.
     /// </summary>
-    public static async Task<AzuriteProcess> StartAsync(bool inMemory = false)
+    /// <param name="inMemory">No data folder.</param>
+    /// <param name="extraAccounts">
+    /// Accounts besides <see cref="DefaultAccount"/> (Azurite's <c>AZURITE_ACCOUNTS</c>, which replaces the default one, so it
+    /// is named there too); each has its own key (<see cref="KeyOf"/>).
+    /// </param>
+    public static async Task<AzuriteProcess> StartAsync(bool inMemory = false, params string[] extraAccounts)
     {
         // A port picked free can still be taken before Azurite binds it (other test projects run at the same time): then
         // it exits with EADDRINUSE, and it is started again on other ports.
@@ -62,7 +83,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(folder);
-            var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+            var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), extraAccounts);
             try
             {
                 await azurite.RunAsync();
@@ -127,7 +148,10 @@ public sealed class AzuriteProcess : IAsyncDisposable
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]);
+        ], environment: _extraAccounts.Count == 0 ? null : new Dictionary<string, string>
+        {
+            ["AZURITE_ACCOUNTS"] = string.Join(';', new[] { DefaultAccount }.Concat(_extraAccounts).Select(a => a + ":" + KeyOf(a))),
+        });
         var running = _process;
         var timeout = TimeSpan.FromSeconds(60);
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
