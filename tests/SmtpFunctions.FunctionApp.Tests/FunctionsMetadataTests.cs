@@ -128,10 +128,12 @@ public class FunctionsMetadataTests
 
         Assert.Equal("queueTrigger", deliver.GetProperty("type").GetString());
         Assert.Equal($"%{ShardQueueSettings.QueueSetting(shard)}%", deliver.GetProperty("queueName").GetString());
-        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, deliver.GetProperty("connection").GetString());
+        // Each shard's own connection (its account's, or the main one's), as Core's ShardAccounts reads it.
+        Assert.Equal($"Shard{shard}Storage", deliver.GetProperty("connection").GetString());
+        Assert.Equal(SmtpFunctions.Core.Storage.ShardAccounts.ConnectionName(shard), deliver.GetProperty("connection").GetString());
         Assert.Equal("queueTrigger", redrive.GetProperty("type").GetString());
         Assert.Equal($"%{ShardQueueSettings.PoisonQueueSetting(shard)}%", redrive.GetProperty("queueName").GetString());
-        Assert.Equal(SmtpFunctions.Core.Storage.StorageNames.Connection, redrive.GetProperty("connection").GetString());
+        Assert.Equal($"Shard{shard}Storage", redrive.GetProperty("connection").GetString());
     }
 
     [Fact]
@@ -146,6 +148,9 @@ public class FunctionsMetadataTests
             Assert.Equal(SmtpFunctions.Core.Storage.StorageShards.PoisonQueueName(shard), values.GetProperty(ShardQueueSettings.PoisonQueueSetting(shard)).GetString());
             Assert.Equal("true", values.GetProperty($"AzureWebJobs.{ShardQueueSettings.DeliverFunction(shard)}.Disabled").GetString());
             Assert.Equal("true", values.GetProperty($"AzureWebJobs.{ShardQueueSettings.RedriveFunction(shard)}.Disabled").GetString());
+            // The triggers bind through the shard's connection, which must exist even for a disabled trigger; locally it
+            // is the main account (Azurite), which ShardAccounts takes as one account.
+            Assert.Equal(values.GetProperty(SmtpFunctions.Core.Storage.StorageNames.Connection).GetString(), values.GetProperty(ShardQueueSettings.ConnectionSetting(shard)).GetString());
         }
     }
 
