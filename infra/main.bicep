@@ -126,6 +126,9 @@ param messageRetentionDays int = 30
 @maxValue(8)
 param storageShards int = 1
 
+@description('A storage account per delivery shard: shard n ≥ 1 keeps its messages\' blobs, status rows and queues in an account of its own (Shard{n}Storage), so each shard gets an account\'s 20,000 requests/s (docs/scale.md). Off: every shard in the main account, as before.')
+param storageAccountPerShard bool = false
+
 @description('Days logs and telemetry are kept.')
 @minValue(30)
 @maxValue(730)
@@ -203,6 +206,23 @@ var functionKeyVaultReferences = toObject(
   s => s.value
 )
 
+// The account of each shard, 0 to 7: its own (names.storage + 's' + n) for shards 1 … storageShards - 1 with
+// storageAccountPerShard, else the main one. Every Shard{n}Storage is set either way: the function app's shard triggers
+// bind through it (a disabled trigger needs its connection to be indexed), and Core takes one naming the main account's
+// endpoints as the main account.
+var shardsWithOwnAccount = storageAccountPerShard ? range(1, storageShards - 1) : []
+var shardAccountNames = map(range(0, 8), shard => contains(shardsWithOwnAccount, shard) ? '${names.storage}s${shard}' : names.storage)
+
+// Shard{n}Storage for shards 1–7 (SmtpFunctions.Core.Storage.ShardAccounts.ConnectionName), in the identity form of
+// AzureWebJobsStorage; the endpoints follow from the account names, so they are known before deployment.
+func shardStorageSettingsFor(clientId string, accountNames string[], suffix string) object => reduce(range(1, 7), {}, (settings, shard) => union(settings, {
+  'Shard${shard}Storage__blobServiceUri': 'https://${accountNames[shard]}.blob.${suffix}/'
+  'Shard${shard}Storage__queueServiceUri': 'https://${accountNames[shard]}.queue.${suffix}/'
+  'Shard${shard}Storage__tableServiceUri': 'https://${accountNames[shard]}.table.${suffix}/'
+  'Shard${shard}Storage__credential': 'managedidentity'
+  'Shard${shard}Storage__clientId': clientId
+}))
+
 // How both hosts reach storage and Application Insights: as their own managed identity, never with a key. The storage
 // prefix is StorageNames.Connection (what the Functions host's triggers and Core's StorageAccount read).
 func platformSettingsFor(clientId string, blob string, queue string, table string, telemetry string, vault string) object => {
@@ -218,23 +238,23 @@ func platformSettingsFor(clientId string, blob string, queue string, table strin
   Domains__ManagedIdentityClientId: clientId
 }
 
-var platformSettings = platformSettingsFor(
+var platformSettings = union(platformSettingsFor(
   identity.outputs.clientId,
   storage.outputs.blobEndpoint,
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
   monitoring.outputs.connectionString,
   domainKeyVault.outputs.uri
-)
+), shardStorageSettingsFor(identity.outputs.clientId, shardAccountNames, environment().suffixes.storage))
 
-var ingressPlatformSettings = platformSettingsFor(
+var ingressPlatformSettings = union(platformSettingsFor(
   ingressIdentity.outputs.clientId,
   storage.outputs.blobEndpoint,
   storage.outputs.queueEndpoint,
   storage.outputs.tableEndpoint,
   monitoring.outputs.connectionString,
   domainKeyVault.outputs.uri
-)
+), shardStorageSettingsFor(ingressIdentity.outputs.clientId, shardAccountNames, environment().suffixes.storage))
 
 // Key Vault secrets the ingress reads besides its certificate and users file: its DKIM keys and its Key Vault-backed
 // settings (never the function app's, such as the smart-host password). Granted to it one by one.
@@ -276,11 +296,30 @@ module storage 'app/storage.bicep' = {
     tags: tags
     skuName: storageSku
     messageRetentionDays: messageRetentionDays
-    shards: storageShards
+    queueShards: filter(range(0, storageShards), shard => !contains(shardsWithOwnAccount, shard))
     deploymentContainerName: names.deploymentContainer
     workspaceId: monitoring.outputs.workspaceId
   }
 }
+
+// A shard's own account (storageAccountPerShard): its messages container, messages table and queues only.
+module shardStorage 'app/storage.bicep' = [
+  for shard in shardsWithOwnAccount: {
+    name: 'storage-shard-${shard}'
+    scope: rg
+    params: {
+      name: shardAccountNames[shard]
+      location: location
+      tags: tags
+      skuName: storageSku
+      messageRetentionDays: messageRetentionDays
+      queueShards: [shard]
+      holdsSharedData: false
+      deploymentContainerName: names.deploymentContainer
+      workspaceId: monitoring.outputs.workspaceId
+    }
+  }
+]
 
 module monitoring 'app/monitoring.bicep' = {
   name: 'monitoring'
@@ -346,7 +385,7 @@ module rbac 'app/rbac.bicep' = {
   scope: rg
   params: {
     storageAccountName: names.storage
-    shardQueueNames: [for shard in range(0, storageShards): shard == 0 ? 'outbound' : 'outbound-${shard}']
+    shardQueueNames: map(filter(range(0, storageShards), shard => !contains(shardsWithOwnAccount, shard)), shard => shard == 0 ? 'outbound' : 'outbound-${shard}')
     keyVaultName: names.keyVault
     domainKeyVaultName: names.domainKeyVault
     applicationInsightsName: names.applicationInsights
@@ -371,6 +410,29 @@ module rbac 'app/rbac.bicep' = {
     registry
   ]
 }
+
+// The same grants in each shard's own account.
+module shardRbac 'app/shard-rbac.bicep' = [
+  for (shard, i) in shardsWithOwnAccount: {
+    name: 'rbac-shard-${shard}'
+    scope: rg
+    params: {
+      storageAccountName: shardAccountNames[shard]
+      queueName: 'outbound-${shard}'
+      identityName: names.identity
+      ingressIdentityName: names.ingressIdentity
+      userPrincipalId: principalId
+      userPrincipalType: principalType
+    }
+    // rbac defines the tag writer role that this grants.
+    dependsOn: [
+      shardStorage[i]
+      identity
+      ingressIdentity
+      rbac
+    ]
+  }
+]
 
 module functionApp 'app/functionapp.bicep' = {
   name: 'functionapp'
@@ -400,6 +462,7 @@ module functionApp 'app/functionapp.bicep' = {
   // The host reaches storage and Key Vault as the identity from its first start.
   dependsOn: [
     rbac
+    shardRbac
   ]
 }
 
@@ -434,6 +497,7 @@ module ingress 'app/ingress.bicep' = {
   // Container Apps fetches the Key Vault secrets and pulls from the registry as the identity while provisioning.
   dependsOn: [
     rbac
+    shardRbac
   ]
 }
 

@@ -1,5 +1,8 @@
-// The storage account every part of the system shares: message blobs, status tables, delivery queues, and the
-// Flex Consumption deployment package. Access is by Entra ID only (`allowSharedKeyAccess: false`).
+// A storage account of the system. The main one is shared by every part: message blobs, status tables, delivery
+// queues, everything else the code keeps, and the Flex Consumption deployment package. With storageAccountPerShard
+// (main.bicep) each further shard has one of its own holding only its messages' data (holdsSharedData = false): the
+// messages container (with the same lifecycle rule), the messages table and the shard's queues (ShardAccounts in Core).
+// Access is by Entra ID only (`allowSharedKeyAccess: false`).
 
 @description('Account name (3-24 lower-case letters and digits).')
 @minLength(3)
@@ -19,12 +22,13 @@ param skuName string
 @minValue(7)
 param messageRetentionDays int
 
-@description('Delivery queue shards (Storage:Shards): outbound, outbound-1, …, each with its poison queues.')
-@minValue(1)
-@maxValue(8)
-param shards int
+@description('The delivery queue shards whose queues this account holds (outbound, outbound-1, …, each with its poison queues): every shard in the main account without accounts per shard, else shard 0 there and shard n in its own.')
+param queueShards int[]
 
-@description('Container Flex Consumption deploys the function app package from.')
+@description('True for the main account: every table and queue of the code, and the deployment package. False for a shard\'s own account: only its messages container, messages table and queues.')
+param holdsSharedData bool = true
+
+@description('Container Flex Consumption deploys the function app package from (main account only).')
 param deploymentContainerName string
 
 @description('Log Analytics workspace that receives the account\'s transaction metrics and the blob, queue and table request logs.')
@@ -32,17 +36,17 @@ param workspaceId string
 
 // The names the code uses (SmtpFunctions.Core.Storage.StorageNames and StorageShards); the infra tests keep these lists
 // equal to it. Shard 0 is `outbound`, shard n `outbound-n`; the Functions host names poison queues `{queue}-poison`.
-var shardQueueNames = [for shard in range(0, shards): shard == 0 ? 'outbound' : 'outbound-${shard}']
+var shardQueueNames = map(queueShards, shard => shard == 0 ? 'outbound' : 'outbound-${shard}')
 var queueNames = concat(flatten(map(shardQueueNames, q => [
   q
   '${q}-poison'
   '${q}-poison-poison'
-])), [
+])), holdsSharedData ? [
   'events'
   'events-poison'
   'events-poison-poison'
-])
-var tableNames = [
+] : [])
+var sharedTableNames = [
   'apikeys'
   'domains'
   'messages'
@@ -52,6 +56,10 @@ var tableNames = [
   'suppressions'
   'webhookfailures'
   'webhooks'
+]
+// The message-scoped table (a shard's status rows and event intents) is all a shard's own account has.
+var tableNames = holdsSharedData ? sharedTableNames : [
+  'messages'
 ]
 var containerNames = [
   'messages'
@@ -103,7 +111,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
-  for containerName in union(containerNames, [deploymentContainerName]): {
+  for containerName in union(containerNames, holdsSharedData ? [deploymentContainerName] : []): {
     parent: blobService
     name: containerName
     properties: {
@@ -244,7 +252,7 @@ output queueEndpoint string = account.properties.primaryEndpoints.queue
 @description('Table endpoint.')
 output tableEndpoint string = account.properties.primaryEndpoints.table
 
-@description('Delivery queue of each shard, shard 0 first.')
+@description('Delivery queue of each shard this account holds.')
 output shardQueues string[] = shardQueueNames
 
 @description('Account resource id.')

@@ -145,10 +145,10 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
 
     private static string Id(Deployment deployment, string type) => (string)deployment.One(type)["id"]!;
 
-    private static List<(string Scope, string Role, string Principal, string PrincipalType)> Granted(Deployment deployment, string identity) =>
+    internal static List<(string Scope, string Role, string Principal, string PrincipalType)> Granted(Deployment deployment, string identity) =>
         Assignments(deployment).Where(a => a.Principal.Contains($"reference('{identity}'", StringComparison.Ordinal)).ToList();
 
-    private static IEnumerable<(string Scope, string Role, string Principal, string PrincipalType)> Assignments(Deployment deployment) =>
+    internal static IEnumerable<(string Scope, string Role, string Principal, string PrincipalType)> Assignments(Deployment deployment) =>
         deployment.OfType(RoleAssignment).Select(r =>
         {
             var id = (string)r["id"]!;

@@ -7,7 +7,8 @@ namespace SmtpFunctions.Infra.Tests.Bicep;
 /// Compiles <c>infra/</c> once for all infra tests and evaluates it with <c>bicep snapshot</c> for four parameter sets:
 /// the committed <c>main.parameters.json</c> as azd fills it (defaults), every optional feature switched on (full),
 /// the full set again under another deployment name (to show that names do not depend on the run), and the full set
-/// with the ingress still disabled (a first deployment, before any secret exists in Key Vault).
+/// with the ingress still disabled (a first deployment, before any secret exists in Key Vault); and the full set with a
+/// storage account per shard.
 /// </summary>
 public sealed class InfraFixture : IAsyncLifetime
 {
@@ -51,6 +52,9 @@ public sealed class InfraFixture : IAsyncLifetime
     /// <summary>The full deployment evaluated again under another deployment name.</summary>
     public Deployment FullRedeployed { get; private set; } = null!;
 
+    /// <summary>The full parameters with <c>storageAccountPerShard = true</c>: shards 1 and 2 in accounts of their own.</summary>
+    public Deployment PerShard { get; private set; } = null!;
+
     /// <summary>The full parameters with <c>ingressEnabled = false</c> and no image yet: DKIM keys and secret settings named, none in Key Vault.</summary>
     public Deployment FullDisabled { get; private set; } = null!;
 
@@ -78,8 +82,9 @@ public sealed class InfraFixture : IAsyncLifetime
             SnapshotAsync("defaults", defaults, "azd-defaults"),
             SnapshotAsync("full", full, "azd-full"),
             SnapshotAsync("full-redeployed", full, "another-deployment-name"),
-            SnapshotAsync("full-disabled", fullDisabled, "azd-full-disabled"));
-        (Defaults, Full, FullRedeployed, FullDisabled) = (snapshots[0], snapshots[1], snapshots[2], snapshots[3]);
+            SnapshotAsync("full-disabled", fullDisabled, "azd-full-disabled"),
+            SnapshotAsync("per-shard", full + "param storageAccountPerShard = true\n", "azd-per-shard"));
+        (Defaults, Full, FullRedeployed, FullDisabled, PerShard) = (snapshots[0], snapshots[1], snapshots[2], snapshots[3], snapshots[4]);
     }
 
     /// <inheritdoc />

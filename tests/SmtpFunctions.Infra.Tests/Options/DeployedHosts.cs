@@ -23,6 +23,14 @@ internal static class DeployedHosts
         ["Dkim"] = "issue 6: DKIM keys (dkimKeys)",
     };
 
+    /// <summary>
+    /// Each shard's storage connection (<c>Shard{n}Storage</c>, identity form), read by Core's ShardAccounts and bound by the
+    /// function app's shard triggers; set for shards 1–7 whether or not a shard has an account of its own.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ShardStorageSettings = Enumerable.Range(1, StorageShards.MaxShards - 1)
+        .SelectMany(s => new[] { "blobServiceUri", "queueServiceUri", "tableServiceUri", "credential", "clientId" }.Select(k => $"{ShardAccounts.ConnectionName(s)}__{k}"))
+        .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Settings both hosts get from the platform side: the identity-based storage connection and Application Insights.</summary>
     public static readonly IReadOnlySet<string> PlatformSettings = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -35,7 +43,7 @@ internal static class DeployedHosts
         // Where telemetry goes, and the Entra ID (managed identity) ingestion that local-auth-disabled App Insights needs.
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-    };
+    }.Union(ShardStorageSettings).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Settings the Functions host reads for the shard triggers (SmtpFunctions.FunctionApp.ShardQueueSettings): the queue
