@@ -25,7 +25,9 @@ namespace SmtpFunctions.Benchmarks.Simulation;
 /// Options: <c>--shards 1,2,4</c>, <c>--rates 1000,2000,2800</c> (msg/s offered, in Azure's units), <c>--seconds 20</c>
 /// per run, <c>--scale 100</c>, <c>--recipients 1</c> per message, <c>--domains 20</c> recipient domains in all, and
 /// <c>--concurrency 64</c> jobs in flight per shard (in Azure's units: instances × the trigger's batch; divided by the
-/// scale like the rates). Each run starts a fresh Azurite. The first quarter of a run is warm-up and not measured.
+/// scale like the rates), <c>--accounts-per-shard false</c> (or <c>true</c>, or <c>false,true</c> for both: shard n ≥ 1 in
+/// an Azurite account of its own, <c>Shard{n}Storage</c>, each with its own targets in the model). Each run starts a fresh
+/// Azurite. The first quarter of a run is warm-up and not measured.
 /// </remarks>
 public sealed class SimulateBenchmark : IBenchmark
 {
@@ -43,6 +45,7 @@ public sealed class SimulateBenchmark : IBenchmark
         var concurrency = options.Number("concurrency", 6400);
         var shardCounts = Numbers(options.Text("shards", "1,4")!);
         var rates = Numbers(options.Text("rates", "1000,2000,2800")!);
+        var accountModes = options.Text("accounts-per-shard", "false")!.Split(',').Select(bool.Parse).ToArray();
         var limits = new AzureLimits(scale);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -50,17 +53,20 @@ public sealed class SimulateBenchmark : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"latencies (median/p99 ms): table {AzureLimits.TableLatency.Median.TotalMilliseconds}/{AzureLimits.TableLatency.P99.TotalMilliseconds}, queue {AzureLimits.QueueLatency.Median.TotalMilliseconds}/{AzureLimits.QueueLatency.P99.TotalMilliseconds}, blob {AzureLimits.BlobLatency.Median.TotalMilliseconds}/{AzureLimits.BlobLatency.P99.TotalMilliseconds}, smart host {AzureLimits.SmartHostLatency.Median.TotalMilliseconds}/{AzureLimits.SmartHostLatency.P99.TotalMilliseconds}"));
         Console.WriteLine();
-        Console.WriteLine("| shards | offered msg/s | accepted msg/s | refused msg/s | delivered msg/s | queue age p50 | queue age p99 | backlog at end | throttled req/s | storage req/msg |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| shards | accounts | offered msg/s | accepted msg/s | refused msg/s | delivered msg/s | queue age p50 | queue age p99 | backlog at end | throttled req/s | storage req/msg |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var mixes = new List<string>();
-        foreach (var shards in shardCounts)
+        foreach (var perShard in accountModes)
         {
-            foreach (var rate in rates)
+            foreach (var shards in shardCounts)
             {
-                var run = await RunOnceAsync(limits, shards, rate, seconds, recipients, domains, concurrency, cancellationToken);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {shards} | {rate} | {run.Accepted:F0} | {run.Refused:F0} | {run.Delivered:F0} | {Seconds(run.AgeP50)} | {Seconds(run.AgeP99)} | {run.Backlog * scale} | {run.Throttled:F0} | {run.RequestsPerMessage:F1} |"));
-                mixes.Add($"  shards {shards}, {rate} msg/s: {run.Mix}");
+                foreach (var rate in rates)
+                {
+                    var run = await RunOnceAsync(limits, shards, perShard, rate, seconds, recipients, domains, concurrency, cancellationToken);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {shards} | {run.Accounts} | {rate} | {run.Accepted:F0} | {run.Refused:F0} | {run.Delivered:F0} | {Seconds(run.AgeP50)} | {Seconds(run.AgeP99)} | {run.Backlog * scale} | {run.Throttled:F0} | {run.RequestsPerMessage:F1} |"));
+                    mixes.Add($"  shards {shards}, {run.Accounts} account(s), {rate} msg/s: {run.Mix}");
+                }
             }
         }
 
@@ -75,18 +81,26 @@ public sealed class SimulateBenchmark : IBenchmark
     }
 
     private static async Task<RunResult> RunOnceAsync(
-        AzureLimits limits, int shards, int rate, int seconds, int recipients, int domains, int concurrency, CancellationToken cancellationToken)
+        AzureLimits limits, int shards, bool accountPerShard, int rate, int seconds, int recipients, int domains, int concurrency, CancellationToken cancellationToken)
     {
-        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        // With accounts per shard, shard n ≥ 1 is Azurite's account "shard{n}" (the model gives each account its own targets).
+        var shardAccounts = accountPerShard ? Enumerable.Range(1, shards - 1).Select(s => "shard" + s.ToString(CultureInfo.InvariantCulture)).ToArray() : [];
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true, shardAccounts);
         var storageDefaults = new StorageOptions();
         var model = new StorageModelPolicy(limits, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, storageDefaults.MaxRetries, storageDefaults.RetryDelay);
         var smartHost = new ModelSmartHost();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [StorageNames.Connection] = azurite.ConnectionString,
             ["Storage:Shards"] = shards.ToString(CultureInfo.InvariantCulture),
             ["Delivery:LocalDomain"] = "mta.smtpfunctions.test",
-        }).Build();
+        };
+        for (var s = 1; s <= shardAccounts.Length; s++)
+        {
+            settings[ShardAccounts.ConnectionName(s)] = azurite.ConnectionStringFor(shardAccounts[s - 1]);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         await using var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
@@ -124,6 +138,7 @@ public sealed class SimulateBenchmark : IBenchmark
         await stop.CancelAsync();
         await Task.WhenAll(consumers.Append(producer));
 
+        var accounts = services.GetRequiredService<ShardAccounts>().Distinct.Count;
         var backlog = 0;
         for (var s = 0; s < shards; s++)
         {
@@ -135,6 +150,7 @@ public sealed class SimulateBenchmark : IBenchmark
         var elapsedTotal = duration.TotalSeconds;
         var perKind = string.Join(", ", mix.OrderByDescending(kv => kv.Value).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value / Math.Max(tally.CompletedAll / (double)jobsPerMessage, 1):F2}")));
         return new RunResult(
+            accounts,
             snapshot.Accepted / measured * limits.Scale,
             snapshot.Refused / measured * limits.Scale,
             deliveredMessages / measured * limits.Scale,
@@ -225,7 +241,7 @@ public sealed class SimulateBenchmark : IBenchmark
                 }
 
                 poll = TimeSpan.FromMilliseconds(50);
-                model.ChargeReceived(queue.Name, messages.Length);
+                model.ChargeReceived(queue, messages.Length);
                 foreach (var message in messages)
                 {
                     await slots.WaitAsync(stop);
@@ -290,5 +306,6 @@ public sealed class SimulateBenchmark : IBenchmark
     }
 
     private sealed record RunResult(
+        int Accounts,
         double Accepted, double Refused, double Delivered, double AgeP50, double AgeP99, int Backlog, double Throttled, double RequestsPerMessage, string Mix);
 }

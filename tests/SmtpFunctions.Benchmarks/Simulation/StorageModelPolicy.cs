@@ -11,6 +11,9 @@ namespace SmtpFunctions.Benchmarks.Simulation;
 /// request is classified (service, queue, table partition), refused (503 Server Busy, retried as the SDK retries it) when the account, the queue or
 /// the partition is past its target, else delayed by a latency drawn from the service's distribution and passed on.
 /// Azurite keeps the semantics (ETags, visibility, transactions); the model decides what Azure would have allowed.
+/// Each account has its own targets: the account is the first segment of Azurite's path-style URL, so a run with a
+/// storage account per shard (Azurite's extra accounts) gives each shard's account its own 20,000 requests/s, queues and
+/// partitions.
 /// </summary>
 /// <remarks>
 /// It counts what the code sends, not a constant: requests by service and kind, entities per partition, queue messages.
@@ -23,7 +26,7 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
     private readonly AzureLimits _limits;
     private readonly int _maxRetries;
     private readonly TimeSpan _retryDelay;
-    private readonly TokenBucket _account;
+    private readonly ConcurrentDictionary<string, TokenBucket> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TokenBucket> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TokenBucket> _partitions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _requests = new(StringComparer.Ordinal);
@@ -36,7 +39,6 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
         _limits = limits;
         _maxRetries = maxRetries;
         _retryDelay = retryDelay;
-        _account = new TokenBucket(limits.AccountRequestsPerSecond);
         _services = new Dictionary<int, string> { [blobPort] = "blob", [queuePort] = "queue", [tablePort] = "table" };
     }
 
@@ -45,6 +47,9 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
 
     /// <summary>Requests passed on to storage.</summary>
     public long Total => Interlocked.Read(ref _total);
+
+    /// <summary>Accounts that requests went to.</summary>
+    public int Accounts => _accounts.Count;
 
     /// <summary>Requests passed on, by "service kind" (e.g. "table write messages").</summary>
     public IReadOnlyDictionary<string, long> Requests => new Dictionary<string, long>(_requests);
@@ -86,21 +91,22 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
     /// Charges a queue for the messages a receive returned beyond the one its request paid for. The receiver reports them
     /// (it parsed the answer); the buffered answer is not read twice here.
     /// </summary>
-    public void ChargeReceived(string queue, int returned) =>
-        _queues.GetOrAdd(queue, _ => new TokenBucket(_limits.QueueMessagesPerSecond)).Charge(Math.Max(returned - 1, 0));
+    public void ChargeReceived(Azure.Storage.Queues.QueueClient queue, int returned) =>
+        _queues.GetOrAdd(queue.AccountName + "/" + queue.Name, _ => new TokenBucket(_limits.QueueMessagesPerSecond)).Charge(Math.Max(returned - 1, 0));
 
     // Every limit the request falls under must have room; only then does it pay each of them, so that a refused try
     // costs nothing (Azure does not count what it refused against the targets).
     private bool Admit(ModelRequest request)
     {
-        var queue = request.Queue is { } name ? _queues.GetOrAdd(name, _ => new TokenBucket(_limits.QueueMessagesPerSecond)) : null;
-        var partitions = request.Partitions.Select(p => (Bucket: _partitions.GetOrAdd(p.Key, _ => new TokenBucket(_limits.PartitionEntitiesPerSecond)), Cost: p.Value)).ToList();
-        if (!_account.HasToken() || queue?.HasToken() == false || partitions.Any(p => !p.Bucket.HasToken()))
+        var account = _accounts.GetOrAdd(request.Account, _ => new TokenBucket(_limits.AccountRequestsPerSecond));
+        var queue = request.Queue is { } name ? _queues.GetOrAdd(request.Account + "/" + name, _ => new TokenBucket(_limits.QueueMessagesPerSecond)) : null;
+        var partitions = request.Partitions.Select(p => (Bucket: _partitions.GetOrAdd(request.Account + "/" + p.Key, _ => new TokenBucket(_limits.PartitionEntitiesPerSecond)), Cost: p.Value)).ToList();
+        if (!account.HasToken() || queue?.HasToken() == false || partitions.Any(p => !p.Bucket.HasToken()))
         {
             return false;
         }
 
-        _account.Charge(1);
+        account.Charge(1);
         queue?.Charge(1);
         foreach (var (bucket, cost) in partitions)
         {
@@ -115,6 +121,7 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
         var service = _services.GetValueOrDefault(request.Uri.Port, "other");
         var path = Uri.UnescapeDataString(request.Uri.Path);
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var account = segments.Length > 0 ? segments[0] : "";
         var resource = segments.Length > 1 ? segments[1] : "";
         var method = request.Method.Method;
         switch (service)
@@ -124,7 +131,7 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
                 var isMessages = segments.Length > 2 && segments[2] == "messages";
                 var isReceive = isMessages && method == "GET" && !request.Uri.Query.Contains("peekonly=true", StringComparison.OrdinalIgnoreCase);
                 var kind = !isMessages ? "queue admin" : method switch { "POST" => "queue put", "GET" => isReceive ? "queue receive" : "queue peek", "DELETE" => "queue delete", "PUT" => "queue update", _ => "queue other" };
-                return new ModelRequest(kind, AzureLimits.QueueLatency, isMessages ? resource : null, isReceive, NoPartitions);
+                return new ModelRequest(account, kind, AzureLimits.QueueLatency, isMessages ? resource : null, isReceive, NoPartitions);
             }
 
             case "table":
@@ -150,7 +157,7 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
                 }
 
                 var kind = resource == "$batch" ? "table batch" : method == "GET" ? (equal.Success || resource.Contains('(', StringComparison.Ordinal) ? "table read" : "table scan") : "table write";
-                return new ModelRequest($"{kind} {(resource == "$batch" ? BatchTable(body) : table)}", AzureLimits.TableLatency, null, false, partitions);
+                return new ModelRequest(account, $"{kind} {(resource == "$batch" ? BatchTable(body) : table)}", AzureLimits.TableLatency, null, false, partitions);
             }
 
             case "blob":
@@ -158,10 +165,10 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
                 // A blob's index tags (the sweeper's first filing: cleared, or found by tag) apart from its content.
                 var query = request.Uri.Query;
                 var kind = query.Contains("comp=tags", StringComparison.Ordinal) ? "tags " : query.Contains("comp=blobs", StringComparison.Ordinal) ? "find-by-tags " : "";
-                return new ModelRequest($"blob {kind}{method.ToLowerInvariant()}", AzureLimits.BlobLatency, null, false, NoPartitions);
+                return new ModelRequest(account, $"blob {kind}{method.ToLowerInvariant()}", AzureLimits.BlobLatency, null, false, NoPartitions);
             }
             default:
-                return new ModelRequest("other", AzureLimits.TableLatency, null, false, NoPartitions);
+                return new ModelRequest(account, "other", AzureLimits.TableLatency, null, false, NoPartitions);
         }
     }
 
@@ -204,8 +211,9 @@ internal sealed partial class StorageModelPolicy : HttpPipelinePolicy
     [GeneratedRegex(@"PartitionKey eq '([^']*)'")]
     private static partial Regex PartitionFilter();
 
-    [GeneratedRegex(@"devstoreaccount1/([A-Za-z][A-Za-z0-9]*)")]
+    // The batch body names each operation's URL: host:port/account/table(…).
+    [GeneratedRegex(@":[0-9]+/[a-z0-9]+/([A-Za-z][A-Za-z0-9]*)")]
     private static partial Regex BatchTarget();
 
-    private sealed record ModelRequest(string Kind, Latency Latency, string? Queue, bool IsReceive, IReadOnlyDictionary<string, int> Partitions);
+    private sealed record ModelRequest(string Account, string Kind, Latency Latency, string? Queue, bool IsReceive, IReadOnlyDictionary<string, int> Partitions);
 }
