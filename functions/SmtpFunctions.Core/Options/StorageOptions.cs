@@ -25,7 +25,8 @@ public sealed class StorageOptions : IValidatableObject
     /// 1: everything on <c>outbound</c>. One Azure queue serves about 2,000 messages/s; see docs/scale.md for when more
     /// pay. At most 8, the number of queue triggers the function app has. Raising it is safe at any time (status reads need
     /// no shard, jobs already queued stay where they are); lowering it strands the jobs left in the dropped queues until the
-    /// sweeper re-drives them.
+    /// sweeper re-drives them. With storage accounts per shard (<c>Shard{n}Storage</c>, <see cref="Storage.ShardAccounts"/>)
+    /// it must not change while messages are kept: a message's account follows from its id and this count.
     /// </summary>
     [Range(1, Storage.StorageShards.MaxShards)]
     public int Shards { get; set; } = 1;
