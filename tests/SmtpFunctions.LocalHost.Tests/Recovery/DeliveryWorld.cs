@@ -36,10 +36,10 @@ internal sealed class DeliveryWorld : IAsyncDisposable
 
     public LocalHostProcess Host { get; private set; } = null!;
 
-    /// <summary>Starts storage, DNS and the sink (not yet the host).</summary>
-    public static async Task<DeliveryWorld> StartAsync(SmtpSinkOptions? sink = null)
+    /// <summary>Starts storage (with <paramref name="extraAccounts"/> beside the default one), DNS and the sink (not yet the host).</summary>
+    public static async Task<DeliveryWorld> StartAsync(SmtpSinkOptions? sink = null, params string[] extraAccounts)
     {
-        var azurite = await AzuriteProcess.StartAsync();
+        var azurite = await AzuriteProcess.StartAsync(inMemory: false, extraAccounts);
         SmtpSink? started = null;
         DnsServer? dns = null;
         try
