@@ -75,7 +75,7 @@ public sealed class ShardAccounts
     /// <summary>The shards (<c>Storage:Shards</c>).</summary>
     public StorageShards Shards { get; }
 
-    /// <summary>Every distinct account, the main one first, each with the shards it holds (the main one possibly none but 0).</summary>
+    /// <summary>Every distinct account, the main one first (it always holds shard 0), each with the shards it holds.</summary>
     public IReadOnlyList<(StorageAccount Account, IReadOnlyList<int> Shards)> Distinct =>
         Shards.All.GroupBy(s => _byShard[s]).Select(g => (g.Key, (IReadOnlyList<int>)g.ToList())).ToList();
 
@@ -114,11 +114,6 @@ public sealed class ShardAccounts
             tasks.Add(ReferenceEquals(account, Main)
                 ? Main.EnsureCreatedAsync(extraTables, shards, cancellationToken)
                 : account.EnsureShardsCreatedAsync(shards, cancellationToken));
-        }
-
-        if (!Distinct.Any(d => ReferenceEquals(d.Account, Main)))
-        {
-            tasks.Add(Main.EnsureCreatedAsync(extraTables, [], cancellationToken));
         }
 
         await Task.WhenAll(tasks);
