@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using Microsoft.IO;
 using SmtpFunctions.Core.Buffers;
 
@@ -55,10 +54,7 @@ public sealed class MessageBlobs
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" }, Tags = tags };
         await using (mime)
         {
-            // The block blob client's upload is one Put Blob as it is; BlobClient's goes through the partitioned uploader
-            // first (17 % of the ingress process's CPU with the request it makes). A message is far below the single-put
-            // limit of 5,000 MB, so the partitioning could never apply.
-            await ContainerFor(MessageIdOf(blobName)).GetBlockBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
+            await ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
         }
     }
 
