@@ -34,13 +34,14 @@ public sealed class MessageBlobs
     /// <summary>The <c>messages</c> container of message <paramref name="messageId"/>'s shard.</summary>
     public BlobContainerClient ContainerFor(string messageId) => _containers[_shards.ShardFor(messageId)];
 
-    private BlobClient Blob(string blobName) => ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName);
+    /// <summary>The blob of that name in its message's shard's container.</summary>
+    public BlobClient BlobFor(string blobName) => ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName);
 
     /// <summary>Stores the MIME.</summary>
     public async Task UploadAsync(string blobName, ReadOnlyMemory<byte> mime, CancellationToken cancellationToken)
     {
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" } };
-        await Blob(blobName).UploadAsync(BinaryData.FromBytes(mime), options, cancellationToken);
+        await BlobFor(blobName).UploadAsync(BinaryData.FromBytes(mime), options, cancellationToken);
     }
 
     /// <summary>
@@ -54,7 +55,7 @@ public sealed class MessageBlobs
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" }, Tags = tags };
         await using (mime)
         {
-            await ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName).UploadAsync(mime, options, cancellationToken);
+            await BlobFor(blobName).UploadAsync(mime, options, cancellationToken);
         }
     }
 
@@ -67,7 +68,7 @@ public sealed class MessageBlobs
         var buffer = MessageBuffers.Rent("delivery");
         try
         {
-            await Blob(blobName).DownloadToAsync(buffer, cancellationToken);
+            await BlobFor(blobName).DownloadToAsync(buffer, cancellationToken);
             buffer.Position = 0;
             return buffer;
         }
@@ -86,15 +87,15 @@ public sealed class MessageBlobs
     /// <summary>Reads the MIME back.</summary>
     public async Task<BinaryData> DownloadAsync(string blobName, CancellationToken cancellationToken)
     {
-        var result = await Blob(blobName).DownloadContentAsync(cancellationToken);
+        var result = await BlobFor(blobName).DownloadContentAsync(cancellationToken);
         return result.Value.Content;
     }
 
     /// <summary>Opens the MIME as a stream (large messages are not buffered twice).</summary>
     public async Task<Stream> OpenReadAsync(string blobName, CancellationToken cancellationToken) =>
-        await Blob(blobName).OpenReadAsync(cancellationToken: cancellationToken);
+        await BlobFor(blobName).OpenReadAsync(cancellationToken: cancellationToken);
 
     /// <summary>Deletes a blob if it exists (orphans of failed attempts).</summary>
     public async Task DeleteIfExistsAsync(string blobName, CancellationToken cancellationToken) =>
-        await Blob(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await BlobFor(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 }

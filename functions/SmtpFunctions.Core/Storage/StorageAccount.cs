@@ -150,12 +150,9 @@ public sealed class StorageAccount
             Blobs.GetBlobContainerClient(StorageNames.MessagesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Tables.GetTableClient(StorageNames.MessagesTable).CreateIfNotExistsAsync(cancellationToken),
         };
-        foreach (var shard in shards)
+        foreach (var queue in shards.SelectMany(StorageShards.QueueNamesOf))
         {
-            foreach (var queue in new[] { StorageShards.QueueName(shard), StorageShards.PoisonQueueName(shard), StorageShards.PoisonPoisonQueueName(shard) })
-            {
-                tasks.Add(Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-            }
+            tasks.Add(Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
         }
 
         await Task.WhenAll(tasks);

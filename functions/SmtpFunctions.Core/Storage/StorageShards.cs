@@ -64,8 +64,10 @@ public sealed class StorageShards
     public static string PoisonPoisonQueueName(int shard) => PoisonQueueName(shard) + PoisonSuffix;
 
     /// <summary>Every queue of every shard: delivery, poison and poison-poison.</summary>
-    public IEnumerable<string> QueueNames() =>
-        All.SelectMany(s => new[] { QueueName(s), PoisonQueueName(s), PoisonPoisonQueueName(s) });
+    public IEnumerable<string> QueueNames() => All.SelectMany(QueueNamesOf);
+
+    /// <summary>The queues of shard <paramref name="shard"/>: delivery, poison and poison-poison.</summary>
+    public static IEnumerable<string> QueueNamesOf(int shard) => [QueueName(shard), PoisonQueueName(shard), PoisonPoisonQueueName(shard)];
 
     // FNV-1a over the UTF-16 code units: cheap, stable, and spreads ids (random or hashed already) evenly.
     private static uint Fnv1a(string value)

@@ -249,7 +249,7 @@ public sealed class SweepIndex
     {
         try
         {
-            await Blob(blobName).SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
+            await _messageBlobs.BlobFor(blobName).SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -334,7 +334,7 @@ public sealed class SweepIndex
 
         try
         {
-            await Blob(blobName).SetTagsAsync(FilingTagsFor(dueAt, row.SubmittedAt), cancellationToken: cancellationToken);
+            await _messageBlobs.BlobFor(blobName).SetTagsAsync(FilingTagsFor(dueAt, row.SubmittedAt), cancellationToken: cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -352,7 +352,7 @@ public sealed class SweepIndex
         ArgumentNullException.ThrowIfNull(row);
         if (row.BlobName is { } blobName)
         {
-            return (await Blob(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
+            return (await _messageBlobs.BlobFor(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
         }
 
         try
@@ -392,8 +392,6 @@ public sealed class SweepIndex
         Checks = checks,
         Retention = retention,
     };
-
-    private BlobClient Blob(string blobName) => _messageBlobs.ContainerFor(MessageBlobs.MessageIdOf(blobName)).GetBlobClient(blobName);
 
     private static string Minute(DateTime utc) => utc.ToString(MinuteFormat, CultureInfo.InvariantCulture);
 
