@@ -38,7 +38,7 @@ internal static class Deadline
     public static Timer Watch(TimeSpan after, string name) => new(_ =>
     {
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: still running {after.TotalMinutes:F0} min after start, past its deadline and grace; killing what it started and exiting with 3"));
+            $"{name}: still running past its deadline ({after.TotalMinutes:F0} min with the grace) or a SIGTERM's grace; killing what it started and exiting with 3"));
         var self = Environment.ProcessId;
         foreach (var pid in ProcessTree.Of(self).Where(p => p != self).Reverse())
         {

@@ -30,6 +30,14 @@ Console.CancelKeyPress += (_, e) =>
 };
 cts.CancelAfter(deadline);
 using var watchdog = Deadline.Watch(deadline + Deadline.Grace, args[0]);
+// A SIGTERM to the benchmark's PID (timeout, CI, an operator) cancels it like the deadline does, so that it stops what it
+// started instead of leaving Azurite, the host and Postfix orphaned; the watchdog is brought forward to the grace.
+using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cts.Cancel();
+    watchdog.Change(Deadline.Grace, Timeout.InfiniteTimeSpan);
+});
 try
 {
     return await benchmarks.Single(b => b.Name == args[0]).RunAsync(rest, cts.Token);

@@ -8,7 +8,7 @@ namespace SmtpFunctions.Benchmarks.Delivery;
 /// Azurite's and our CPU per delivered message in tenths of the run (0–1,000, 1,000–2,000 … for 10,000 messages): shows
 /// whether the cost per message stays flat as the tables grow, which it did not while status RowKeys were shared.
 /// </summary>
-internal sealed class CpuSegments(int messages, int azuritePid, SmtpSink? sink)
+internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, SmtpSink? sink)
 {
     private readonly int _size = Math.Max(100, messages / 10);
     private readonly List<(long Delivered, TimeSpan Azurite, TimeSpan Ours, TimeSpan Sink, DateTime At)> _samples = [];
@@ -16,7 +16,7 @@ internal sealed class CpuSegments(int messages, int azuritePid, SmtpSink? sink)
     /// <summary>Samples CPU when delivery crossed the next segment boundary (or always, with <paramref name="force"/>).</summary>
     public void Sample(long delivered, bool force = false)
     {
-        if (azuritePid == 0)
+        if (azuriteCpu is null)
         {
             return;
         }
@@ -24,7 +24,7 @@ internal sealed class CpuSegments(int messages, int azuritePid, SmtpSink? sink)
         if (_samples.Count == 0 || force || delivered >= _samples[^1].Delivered + _size)
         {
             var sinkCpu = sink is null ? TimeSpan.Zero : TimeSpan.FromTicks(sink.ProcessIds.Sum(pid => ProcessTree.CpuTime(pid).Ticks));
-            _samples.Add((delivered, ProcessTree.CpuTime(azuritePid), ProcessCpu(), sinkCpu, DateTime.UtcNow));
+            _samples.Add((delivered, azuriteCpu(), ProcessCpu(), sinkCpu, DateTime.UtcNow));
         }
     }
 

@@ -51,10 +51,10 @@ public sealed partial class DeliverBenchmark : IBenchmark
         // extent index on each, which froze the whole emulator for minutes once a few thousand jobs had been delivered
         // (perf on the Node process: lokijs ensureAllIndexes under MemoryExtentStore.deleteExtents). A delivery run
         // consumes every job it makes; the disk store packs them into a few extent files.
-        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: false, processPerService: settings.AzuritePerService);
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { CaptureMessages = false, TrackSessions = false, Backlog = 512 }, cancellationToken: cancellationToken);
         await using var dns = await DnsServer.StartAsync(new DnsZone(Domain).Mx(Domain, 10, "mx." + Domain).A("mx." + Domain, sink.Address));
-        Console.WriteLine($"  azurite 127.0.0.1:{azurite.QueuePort}, smtp-sink {sink.EndPoint}, BIND {dns.EndPoint}");
+        Console.WriteLine($"  azurite 127.0.0.1:{azurite.QueuePort} ({(settings.AzuritePerService ? "a process per service" : "one process")}), smtp-sink {sink.EndPoint}, BIND {dns.EndPoint}");
 
         await using var services = BuildServices(azurite.ConnectionString, sink.Port, dns.EndPoint, events: false);
         var account = services.GetRequiredService<StorageAccount>();
@@ -73,13 +73,13 @@ public sealed partial class DeliverBenchmark : IBenchmark
         using var requests = new StorageRequestCounter(azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         var requestsBefore = requests.Snapshot();
         var secondsBefore = requests.Seconds();
-        var azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId);
+        var azuriteCpu = azurite.CpuTime();
         var jit = ThreadCpuSampler.Start(Environment.ProcessId, ProcessCpu.JitThread);
         var sinkCpu = SinkCpu(sink);
-        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken, azurite.ProcessId, sink);
+        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken, azurite.CpuTime, sink);
         sinkCpu = SinkCpu(sink) - sinkCpu;
         var jitCpu = await jit.StopAsync();
-        azuriteCpu = ProcessTree.CpuTime(azurite.ProcessId) - azuriteCpu;
+        azuriteCpu = azurite.CpuTime() - azuriteCpu;
         Print("smtpfunctions", ours, settings.Messages);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  of which background JIT {jitCpu.TotalSeconds * 1000 / settings.Messages:F2} cpu-s/1000 msg ({jitCpu / ours.Cpu:P0})"));
@@ -178,7 +178,7 @@ public sealed partial class DeliverBenchmark : IBenchmark
     }
 
     private static async Task<RunResult> RunOursAsync(
-        ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken, int azuritePid = 0, SmtpSink? sink = null)
+        ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken, Func<TimeSpan>? azuriteCpu = null, SmtpSink? sink = null)
     {
         var submission = services.GetRequiredService<SubmissionService>();
         var handler = services.GetRequiredService<DeliveryJobHandler>();
@@ -235,7 +235,7 @@ public sealed partial class DeliverBenchmark : IBenchmark
         var submitted = 0;
         var unavailable = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var segments = new CpuSegments(settings.Messages, azuritePid, sink);
+        var segments = new CpuSegments(settings.Messages, azuriteCpu, sink);
         var stopwatch = Stopwatch.StartNew();
 
         var producers = Enumerable.Range(0, settings.Sessions).Select(_ => Task.Run(async () =>

@@ -92,7 +92,7 @@ public sealed class IngressBenchmark : IBenchmark
         {
             foreach (var ingress in ingresses)
             {
-                reports.Add(await ingress.RoundAsync(round, () => SmtpSourceAsync(ingress.EndPoint, sessions, chunk, length), azurite.ProcessId));
+                reports.Add(await ingress.RoundAsync(round, () => SmtpSourceAsync(ingress.EndPoint, sessions, chunk, length), azurite));
             }
 
             var cpu = postfix.CpuTime;
@@ -102,10 +102,10 @@ public sealed class IngressBenchmark : IBenchmark
             reports.Add($"Postfix, round {round + 1}: exit {run.ExitCode} {Tail(run.Output)}");
 
             cpu = ProcessCpu.Of(Environment.ProcessId);
-            var storageCpu = ProcessCpu.Of(ceilingAzurite.ProcessId);
+            var storageCpu = ceilingAzurite.CpuTime();
             var written = await ceiling.WriteAsync(chunk, sessions, mimeBytes, cancellationToken);
             ceilingClientCpu += ProcessCpu.Of(Environment.ProcessId) - cpu;
-            ceilingAzuriteCpu += ProcessCpu.Of(ceilingAzurite.ProcessId) - storageCpu;
+            ceilingAzuriteCpu += ceilingAzurite.CpuTime() - storageCpu;
             ceilingElapsed += written.Elapsed;
             ceilingFailures += written.Failures;
         }

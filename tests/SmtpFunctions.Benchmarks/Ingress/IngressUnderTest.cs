@@ -84,18 +84,18 @@ public sealed class IngressUnderTest : IAsyncDisposable
     };
 
     /// <summary>One measured round: runs <paramref name="load"/> and adds what it cost; returns smtp-source's report.</summary>
-    public async Task<string> RoundAsync(int round, Func<Task<SmtpSourceResult>> load, int azuritePid)
+    public async Task<string> RoundAsync(int round, Func<Task<SmtpSourceResult>> load, AzuriteProcess azurite)
     {
         var before = await CountMessagesAsync();
         var (user, system) = UserAndSystem(ProcessId);
         var jitSampler = ThreadCpuSampler.Start(ProcessId, ProcessCpu.JitThread);
-        var storageCpu = ProcessTree.CpuTime(azuritePid);
+        var storageCpu = azurite.CpuTime();
         var run = await load();
         var (userAfter, systemAfter) = UserAndSystem(ProcessId);
         User += userAfter - user;
         System += systemAfter - system;
         Jit += await jitSampler.StopAsync();
-        AzuriteCpu += ProcessTree.CpuTime(azuritePid) - storageCpu;
+        AzuriteCpu += azurite.CpuTime() - storageCpu;
         Elapsed += run.Elapsed;
         Accepted += await CountMessagesAsync() - before;
         return $"{Label.Trim()}, round {round + 1}: exit {run.ExitCode} {(run.Output.Length > 600 ? run.Output[^600..] : run.Output)}";

@@ -32,4 +32,16 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
 
         return fallback;
     }
+
+    /// <summary>
+    /// <c>--azurite single</c> (the default: one process for all three services, as <c>azurite</c> runs) or
+    /// <c>--azurite per-service</c> (a process, and a Node event loop, per service, as Azure's services are apart). On 2
+    /// cores the split measured no faster: three processes cost more CPU per request than one, and the cores were full.
+    /// </summary>
+    public bool AzuritePerService() => Text("azurite", "single") switch
+    {
+        "per-service" => true,
+        "single" => false,
+        var other => throw new ArgumentException($"--azurite takes per-service or single, not '{other}'."),
+    };
 }

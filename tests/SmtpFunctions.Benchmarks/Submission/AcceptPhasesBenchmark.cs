@@ -123,12 +123,12 @@ public sealed class AcceptPhasesBenchmark : IBenchmark
             {
                 var n = round == 0 ? Math.Min(count, 300) : count; // round 0 warms up (JIT, connections)
                 var cpu = ProcessCpu.Of(Environment.ProcessId);
-                var azuriteCpu = ProcessCpu.Of(azurite.ProcessId);
+                var azuriteCpu = azurite.CpuTime();
                 var allocated = GC.GetTotalAllocatedBytes();
                 var gcs = GC.CollectionCount(0);
                 var result = await LoadRunner.RunAsync(n, c, (i, ct) => operation(offset + i, ct), cancellationToken);
                 cpu = ProcessCpu.Of(Environment.ProcessId) - cpu;
-                azuriteCpu = ProcessCpu.Of(azurite.ProcessId) - azuriteCpu;
+                azuriteCpu = azurite.CpuTime() - azuriteCpu;
                 allocated = GC.GetTotalAllocatedBytes() - allocated;
                 gcs = GC.CollectionCount(0) - gcs;
                 if (result.Failures > 0)

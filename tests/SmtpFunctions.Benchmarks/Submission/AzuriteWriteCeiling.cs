@@ -35,17 +35,17 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     /// first <paramref name="warm"/> acceptances are not measured: they fill Azurite as the host's warm-up filled its own
     /// (its table gets slower as it grows), and warm up this process.
     /// </summary>
-    public static async Task<Measured> OnOwnAzuriteAsync(int warm, int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
+    public static async Task<Measured> OnOwnAzuriteAsync(int warm, int count, int concurrency, int mimeBytes, bool processPerService, CancellationToken cancellationToken)
     {
-        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true, processPerService);
         var ceiling = new AzuriteWriteCeiling(azurite.ConnectionString);
         await ceiling.CreateAsync(cancellationToken);
         await ceiling.WriteAsync(warm, concurrency, mimeBytes, cancellationToken);
         var clientCpu = ProcessCpu.Of(Environment.ProcessId);
-        var azuriteCpu = ProcessCpu.Of(azurite.ProcessId);
+        var azuriteCpu = azurite.CpuTime();
         var result = await ceiling.WriteAsync(count, concurrency, mimeBytes, cancellationToken);
         clientCpu = ProcessCpu.Of(Environment.ProcessId) - clientCpu;
-        azuriteCpu = ProcessCpu.Of(azurite.ProcessId) - azuriteCpu;
+        azuriteCpu = azurite.CpuTime() - azuriteCpu;
         return new Measured(result, clientCpu.TotalSeconds * 1000 / count, azuriteCpu.TotalSeconds * 1000 / count);
     }
 

@@ -23,7 +23,7 @@ public sealed class SubmitBenchmark : IBenchmark
     public string Name => "submit";
 
     /// <inheritdoc />
-    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8 [--host DLL] [--auth key|function-key])";
+    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8 [--host DLL] [--auth key|function-key] [--azurite per-service|single])";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -35,7 +35,8 @@ public sealed class SubmitBenchmark : IBenchmark
 
         // Our host and each ceiling run get an Azurite of their own: what one run leaves behind (and deletes) slows every
         // later request to the same Azurite, and its table gets slower as it fills, so all three start equally empty.
-        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true);
+        var perService = options.AzuritePerService();
+        await using var azurite = await AzuriteProcess.StartAsync(inMemory: true, perService);
         // --auth key (the default): every submission carries an API key and the host accepts nothing without one, so the
         // key lookup is on the measured path; --auth function-key measures the same run without it, for the difference.
         var withApiKey = (options.Text("auth") ?? "key") == "key";
@@ -75,19 +76,19 @@ public sealed class SubmitBenchmark : IBenchmark
             return response.StatusCode == HttpStatusCode.Accepted;
         }
 
-        Console.WriteLine($"submit: auth={(withApiKey ? "API key (Bearer) + function key" : "function key only")}, N={count}, C={concurrency}, 2 KB messages, warm-up in rounds of {warmup}, Azurite in memory, {Environment.ProcessorCount} cores (shared)");
+        Console.WriteLine($"submit: auth={(withApiKey ? "API key (Bearer) + function key" : "function key only")}, N={count}, C={concurrency}, 2 KB messages, warm-up in rounds of {warmup}, Azurite in memory ({(perService ? "a process per service" : "one process")}), {Environment.ProcessorCount} cores (shared)");
         var warmed = await Warmup.UntilJitQuietAsync(host.Id, warmup, maxRounds: 10, n => LoadRunner.RunAsync(n, concurrency, Submit, cancellationToken));
-        var ceilingBefore = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, cancellationToken);
+        var ceilingBefore = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken);
 
         var hostCpu = ProcessCpu.Of(host.Id);
         var hostJitSampler = ThreadCpuSampler.Start(host.Id, ProcessCpu.JitThread);
-        var azuriteCpu = ProcessCpu.Of(azurite.ProcessId);
+        var azuriteCpu = azurite.CpuTime();
         var ours = await LoadRunner.RunAsync(count, concurrency, Submit, cancellationToken);
         hostCpu = ProcessCpu.Of(host.Id) - hostCpu;
         var hostJit = await hostJitSampler.StopAsync();
-        azuriteCpu = ProcessCpu.Of(azurite.ProcessId) - azuriteCpu;
+        azuriteCpu = azurite.CpuTime() - azuriteCpu;
 
-        var ceilingAfter = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, cancellationToken);
+        var ceilingAfter = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken);
         var ceiling = (ceilingBefore.Result.PerSecond + ceilingAfter.Result.PerSecond) / 2;
 
         Console.WriteLine();

@@ -18,14 +18,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public const string DefaultAccount = "devstoreaccount1";
 
     private readonly bool _inMemory;
+    private readonly bool _processPerService;
     private readonly IReadOnlyList<string> _extraAccounts;
-    private ChildProcess? _process;
+    private readonly List<ChildProcess> _processes = [];
 
-    private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, int blobPort, int queuePort, int tablePort, IReadOnlyList<string> extraAccounts)
+    private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, bool processPerService, int blobPort, int queuePort, int tablePort, IReadOnlyList<string> extraAccounts)
     {
         _dataFolder = dataFolder;
         _ownsFolder = ownsFolder;
         _inMemory = inMemory;
+        _processPerService = processPerService;
         _extraAccounts = extraAccounts;
         BlobPort = blobPort;
         QueuePort = queuePort;
@@ -41,11 +43,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Table endpoint port.</summary>
     public int TablePort { get; }
 
-    /// <summary>The Azurite process id (for CPU accounting in benchmarks), or 0 when stopped.</summary>
-    public int ProcessId => _process?.Id ?? 0;
+    /// <summary>The Azurite process ids (one, or one per service), none when stopped.</summary>
+    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
 
-    /// <summary>True while the process runs.</summary>
-    public bool IsRunning => _process?.IsRunning ?? false;
+    /// <summary>CPU time (user + system) its processes have used so far, for the benchmarks' accounting.</summary>
+    public TimeSpan CpuTime() => _processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessTree.CpuTime(p.Id));
+
+    /// <summary>True while its processes run.</summary>
+    public bool IsRunning => _processes.Count > 0 && _processes.All(p => p.IsRunning);
 
     /// <summary>A storage connection string for this instance.</summary>
     public string ConnectionString => ConnectionStringFor(DefaultAccount);
@@ -75,7 +80,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// Accounts besides <see cref="DefaultAccount"/> (Azurite's <c>AZURITE_ACCOUNTS</c>, which replaces the default one, so it
     /// is named there too); each has its own key (<see cref="KeyOf"/>).
     /// </param>
-    public static async Task<AzuriteProcess> StartAsync(bool inMemory = false, params string[] extraAccounts)
+    public static Task<AzuriteProcess> StartAsync(bool inMemory = false, params string[] extraAccounts) =>
+        StartAsync(inMemory, processPerService: false, extraAccounts);
+
+    /// <summary>
+    /// Starts Azurite as <see cref="StartAsync(bool, string[])"/> does, or with <paramref name="processPerService"/> as three
+    /// processes (<c>azurite-blob</c>, <c>azurite-queue</c>, <c>azurite-table</c>, on the same data folder): one Node event
+    /// loop each instead of one for all three, as Azure's services are apart from each other. The benchmarks use it where
+    /// Azurite's single thread, not the code under test, would otherwise be what they measure.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(bool inMemory, bool processPerService, params string[] extraAccounts)
     {
         // A port picked free can still be taken before Azurite binds it (other test projects run at the same time): then
         // it exits with EADDRINUSE, and it is started again on other ports.
@@ -83,7 +97,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             var folder = Path.Combine(Path.GetTempPath(), "smtpfunctions-azurite-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(folder);
-            var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), extraAccounts);
+            var azurite = new AzuriteProcess(folder, ownsFolder: true, inMemory, processPerService, FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), extraAccounts);
             try
             {
                 await azurite.RunAsync();
@@ -96,15 +110,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the process (SIGTERM to its PID, so it saves its data; killed after 10 s); data stays on disk.</summary>
+    /// <summary>Stops its processes (SIGTERM to each PID, so they save their data; killed after 10 s); data stays on disk.</summary>
     public async Task StopAsync()
     {
-        if (_process is not null)
+        await Task.WhenAll(_processes.Select(p => p.TerminateAsync(TimeSpan.FromSeconds(10))));
+        foreach (var process in _processes)
         {
-            await _process.TerminateAsync(TimeSpan.FromSeconds(10));
-            await _process.DisposeAsync();
-            _process = null;
+            await process.DisposeAsync();
         }
+
+        _processes.Clear();
     }
 
     /// <summary>Starts it again on the same ports and data.</summary>
@@ -127,6 +142,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    private int PortOf(string kind) => kind switch
+    {
+        "blob" => BlobPort,
+        "queue" => QueuePort,
+        _ => TablePort,
+    };
+
     private async Task RunAsync()
     {
         if (IsRunning)
@@ -134,28 +156,38 @@ public sealed class AzuriteProcess : IAsyncDisposable
             return;
         }
 
-        var executable = RepositoryPaths.Combine("node_modules", ".bin", "azurite");
-        if (!File.Exists(executable))
-        {
-            throw new InvalidOperationException(
-                $"Azurite is not installed at {executable}. Run 'npm ci' in {RepositoryPaths.Root} (tests/run-tests.sh does).");
-        }
+        await StopAsync();
 
-        _process = ChildProcess.Start(executable,
-        [
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            .. (_inMemory ? (string[])["--inMemoryPersistence"] : ["--location", _dataFolder]),
-            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ], environment: _extraAccounts.Count == 0 ? null : new Dictionary<string, string>
+        var services = _processPerService
+            ? new[] { ("azurite-blob", new[] { "blob" }), ("azurite-queue", ["queue"]), ("azurite-table", ["table"]) }
+            : [("azurite", ["blob", "queue", "table"])];
+        var environment = _extraAccounts.Count == 0 ? null : new Dictionary<string, string>
         {
             ["AZURITE_ACCOUNTS"] = string.Join(';', new[] { DefaultAccount }.Concat(_extraAccounts).Select(a => a + ":" + KeyOf(a))),
-        });
-        var running = _process;
-        var timeout = TimeSpan.FromSeconds(60);
-        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        };
+        foreach (var (command, kinds) in services)
         {
+            var executable = RepositoryPaths.Combine("node_modules", ".bin", command);
+            if (!File.Exists(executable))
+            {
+                throw new InvalidOperationException(
+                    $"Azurite is not installed at {executable}. Run 'npm ci' in {RepositoryPaths.Root} (tests/run-tests.sh does).");
+            }
+
+            string[] arguments =
+            [
+                "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+                .. (_inMemory ? (string[])["--inMemoryPersistence"] : ["--location", _dataFolder]),
+                .. kinds.SelectMany(kind => new[] { $"--{kind}Host", "127.0.0.1", $"--{kind}Port", PortOf(kind).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            ];
+            _processes.Add(ChildProcess.Start(executable, arguments, environment: environment));
+        }
+
+        var timeout = TimeSpan.FromSeconds(60);
+        foreach (var kind in new[] { "blob", "queue", "table" })
+        {
+            var running = _processes.Count == 1 ? _processes[0] : _processes[Array.IndexOf(["blob", "queue", "table"], kind)];
+            var port = PortOf(kind);
             try
             {
                 await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, timeout, () => running.IsRunning);
