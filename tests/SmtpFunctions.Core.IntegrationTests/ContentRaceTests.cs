@@ -94,7 +94,8 @@ public sealed class ContentRaceTests(AzuriteFixture azurite, ITestOutputHelper o
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
         await world.ServeAsync(MailWorld.MxZone("race.test", sink.Address));
-        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output);
+        // Without the content in the job (a message over Submission:InlineContentMaxBytes), the blob is its only copy.
+        var host = await world.StartHostAsync(azurite.Azurite.ConnectionString, output, null, ("Submission:InlineContentMaxBytes", "0"));
 
         var receipt = await host.SubmitJsonAsync(Json);
         var (message, _) = await host.Status.GetAsync(receipt.MessageId, CancellationToken.None);

@@ -11,13 +11,16 @@ namespace SmtpFunctions.Core.IntegrationTests;
 
 /// <summary>
 /// What a one-recipient message costs in storage requests, counted on the wire: submission writes the blob (which files
-/// the message in the sweeper's index by its tag), the commit and one job; delivery claims and records the outcome (two table operations, no read), downloads the blob once.
+/// the message in the sweeper's index by its tag), the commit and one job; delivery claims and records the outcome (two table operations, no read) and sends the MIME its job carries (no blob
+/// read for a small message; one for a message over <c>Submission:InlineContentMaxBytes</c>).
 /// </summary>
 [Collection(DeliveryCollection.Name)]
 public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
-    [Fact]
-    public async Task OneRecipient_SubmitsInThreeRequests_AndIsDeliveredWithTwoTableOperationsAndOneBlobRead()
+    [Theory]
+    [InlineData("16384", 0)]
+    [InlineData("0", 1)]
+    public async Task OneRecipient_SubmitsInThreeRequests_AndIsDeliveredWithTwoTableOperations_AndABlobReadOnlyWithoutInlineContent(string inlineContentMaxBytes, int blobReads)
     {
         await using var world = await MailWorld.CreateAsync();
         var sink = await world.StartSinkAsync(new SmtpSinkOptions());
@@ -27,6 +30,7 @@ public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         {
             ["Delivery:Port"] = world.Port.ToString(CultureInfo.InvariantCulture),
             ["Routing:NameServers"] = $"{world.Dns.EndPoint.Address}:{world.Dns.EndPoint.Port}",
+            ["Submission:InlineContentMaxBytes"] = inlineContentMaxBytes,
         }, services => services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(requests));
         await host.Queue.Client.ClearMessagesAsync();
 
@@ -64,7 +68,7 @@ public sealed class RequestBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         var tableOperations = atDelivery.Where(r => r.Port == azurite.Azurite.TablePort).ToList();
         // Claim and outcome, each one row's conditional replace rather than a one-entity transaction.
         Assert.Equal(["PUT", "PUT"], tableOperations.Select(r => r.Method));
-        Assert.Equal(["GET"], atDelivery.Where(r => r.Port == azurite.Azurite.BlobPort).Select(r => r.Method));
+        Assert.Equal(Enumerable.Repeat("GET", blobReads), atDelivery.Where(r => r.Port == azurite.Azurite.BlobPort).Select(r => r.Method));
         Assert.DoesNotContain(atDelivery, r => r.Port == azurite.Azurite.QueuePort);
     }
 

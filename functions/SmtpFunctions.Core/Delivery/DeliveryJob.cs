@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 namespace SmtpFunctions.Core.Delivery;
 
 /// <summary>One queue message on <c>outbound</c>: deliver one stored message to the pending recipients of one domain.</summary>
-/// <remarks>Small by design (a few hundred octets; the MIME stays in the blob): queue messages are limited to 64 KB.</remarks>
+/// <remarks>
+/// Small by design (a few hundred octets, and a small message's MIME): queue messages are limited to 64 KB, so a larger
+/// message's MIME is read from its blob.
+/// </remarks>
 public sealed record DeliveryJob
 {
     /// <summary>Schema version of this record written today: its message's status rows have RowKeys that carry the message id.</summary>
@@ -54,6 +57,14 @@ public sealed record DeliveryJob
     /// <summary>Blob holding the MIME.</summary>
     [JsonPropertyName("blob")]
     public required string BlobName { get; init; }
+
+    /// <summary>
+    /// The stored MIME itself, octet for octet the blob's (<see cref="Options.SubmissionOptions.InlineContentMaxBytes"/>), on
+    /// jobs of small messages; null: delivery reads <see cref="BlobName"/>. Copies of the job (retries, deferrals) keep it:
+    /// the blob of a submission never changes.
+    /// </summary>
+    [JsonPropertyName("mime")]
+    public byte[]? Content { get; init; }
 
     /// <summary>Stored size in octets (for SIZE, RFC 1870).</summary>
     [JsonPropertyName("size")]

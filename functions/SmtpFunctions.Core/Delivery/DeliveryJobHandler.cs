@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IO;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Bounces;
+using SmtpFunctions.Core.Buffers;
 using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Pacing;
@@ -315,9 +316,20 @@ public sealed partial class DeliveryJobHandler(
         LogOrphan(logger, job.MessageId, job.Domain, dequeueCount);
     }
 
-    // Into pooled memory, held once: the relay parses and sends it where it lies. Null when the blob is not there.
-    private Task<RecyclableMemoryStream?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken) =>
-        blobs.DownloadToBufferAsync(job.BlobName, cancellationToken);
+    // Into pooled memory, held once: the relay parses and sends it where it lies. Null when the blob is not there. A small
+    // message's job carries its MIME: no read at all.
+    private Task<RecyclableMemoryStream?> DownloadAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        if (job.Content is not { } inline)
+        {
+            return blobs.DownloadToBufferAsync(job.BlobName, cancellationToken);
+        }
+
+        var buffer = MessageBuffers.Rent("delivery");
+        buffer.Write(inline);
+        buffer.Position = 0;
+        return Task.FromResult<RecyclableMemoryStream?>(buffer);
+    }
 
     private async Task<RecyclableMemoryStream?> DownloadAgainIfMissingAsync(Task<RecyclableMemoryStream?> early, DeliveryJob job, CancellationToken cancellationToken)
     {

@@ -20,6 +20,16 @@ public sealed class SubmissionOptions
     public long MaxMessageBytes { get; set; } = 25L * 1024 * 1024;
 
     /// <summary>
+    /// Largest message, in octets, whose MIME also travels inside its delivery jobs, so that delivering it needs no read of
+    /// its blob (one storage request and one round trip less per delivery). The blob is still written: it is the durable
+    /// copy the sweeper, bounces and any job without the content read. 0 turns it off. Default 16 KiB, most transactional
+    /// mail; at most 24 KiB, so that a job with its content, Base64 in JSON, stays inside a queue message (64 KB) beside a
+    /// full set of recipients. A job that would not fit anyway goes without it.
+    /// </summary>
+    [Range(0, 24 * 1024)]
+    public int InlineContentMaxBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
     /// Domain for generated Message-IDs (<c>&lt;id@domain&gt;</c>). Empty: the From address's domain, which is what
     /// receivers expect to see aligned with the sender.
     /// </summary>

@@ -44,6 +44,12 @@ public sealed class OutboundQueue
     public static BinaryData Serialize(DeliveryJob job)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(job, Json);
+        if (bytes.Length > MaxJobBytes && job.Content is not null)
+        {
+            // The content only saves delivery a blob read; a job with many recipients goes without it rather than not at all.
+            bytes = JsonSerializer.SerializeToUtf8Bytes(job with { Content = null }, Json);
+        }
+
         if (bytes.Length > MaxJobBytes)
         {
             throw new InvalidOperationException($"Delivery job for {job.MessageId} is {bytes.Length} bytes; the limit is {MaxJobBytes}.");

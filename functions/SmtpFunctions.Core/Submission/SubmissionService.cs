@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SmtpFunctions.Core.Delivery;
 using SmtpFunctions.Core.Events;
 using SmtpFunctions.Core.Domains;
+using SmtpFunctions.Core.Options;
 using SmtpFunctions.Core.Status;
 using SmtpFunctions.Core.Storage;
 using SmtpFunctions.Core.Suppression;
@@ -38,8 +40,11 @@ public sealed partial class SubmissionService(
     EventPublisher events,
     TimeProvider time,
     MailMetrics metrics,
+    IOptions<SubmissionOptions> options,
     ILogger<SubmissionService> logger)
 {
+    private readonly int _inlineContentMaxBytes = options.Value.InlineContentMaxBytes;
+
     private static readonly JsonSerializerOptions ReceiptJson = new();
 
     /// <summary>Accepts a message durably or says why not.</summary>
@@ -147,6 +152,8 @@ public sealed partial class SubmissionService(
             TagsJson = prepared.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags, ReceiptJson) : "",
         };
         var eventSeq = events.Enabled ? 1 : 0;
+        // A small message rides in its jobs too: its delivery then reads no blob.
+        var content = prepared.Size <= _inlineContentMaxBytes ? prepared.Mime.ToArray() : null;
         var recipientRows = envelope.Recipients.Select(r => suppressed.TryGetValue(r.Address, out var entry)
             ? RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq, RecipientStatus.Suppressed, entry.ToStatusText())
             : RecipientEntity.Committed(id, r.Address, r.Domain, token, now, eventSeq)).ToList();
@@ -164,7 +171,7 @@ public sealed partial class SubmissionService(
             // Nobody can tell whether the commit applied. Should it have, the message must not wait for the sweeper once
             // the client's retry (same Idempotency-Key) is answered from it: its jobs go out now, without ETags. Should it
             // not have, they are orphans, which delivery drops after the orphan grace.
-            await EnqueueAsync(id, token, envelope, suppressed, messageRow, null, suppressionList, eventSeq, cancellationToken);
+            await EnqueueAsync(id, token, envelope, suppressed, messageRow, null, suppressionList, eventSeq, content, cancellationToken);
             throw;
         }
 
@@ -175,7 +182,7 @@ public sealed partial class SubmissionService(
                 ?? throw new InvalidOperationException($"Message {id} reported as existing but cannot be read.");
         }
 
-        var jobCount = await EnqueueAsync(id, token, envelope, suppressed, messageRow, commit == Commit.Applied ? recipientRows : null, suppressionList, eventSeq, cancellationToken);
+        var jobCount = await EnqueueAsync(id, token, envelope, suppressed, messageRow, commit == Commit.Applied ? recipientRows : null, suppressionList, eventSeq, content, cancellationToken);
         LogAccepted(logger, id, messageRow.Sender, envelope.Recipients.Count, jobCount, prepared.Size, messageRow.Source);
         if (suppressed.Count > 0)
         {
@@ -191,7 +198,7 @@ public sealed partial class SubmissionService(
     // without an Idempotency-Key would turn into a second message.
     private async Task<int> EnqueueAsync(
         string id, string token, Envelope envelope, IReadOnlyDictionary<string, SuppressionEntity> suppressed, MessageEntity messageRow,
-        IReadOnlyList<RecipientEntity>? committed, string suppressionList, int eventSeq, CancellationToken cancellationToken)
+        IReadOnlyList<RecipientEntity>? committed, string suppressionList, int eventSeq, byte[]? content, CancellationToken cancellationToken)
     {
         var etags = committed?.ToDictionary(r => r.Address, r => r.ETag.ToString(), StringComparer.OrdinalIgnoreCase);
         var jobs = envelope.ByDomain().Select(group =>
@@ -205,6 +212,7 @@ public sealed partial class SubmissionService(
                 Recipients = recipients,
                 Sender = envelope.Sender?.Address,
                 BlobName = messageRow.BlobName,
+                Content = content,
                 Size = messageRow.Size,
                 RequiresSmtpUtf8 = messageRow.RequiresSmtpUtf8,
                 EightBit = messageRow.EightBit,
