@@ -15,6 +15,7 @@ var optionDefaults = {
   // SmtpFunctions.Core.Options.SubmissionOptions
   Submission__MaxRecipients: '50'
   Submission__MaxMessageBytes: '26214400'
+  Submission__InlineContentMaxBytes: '16384'
   Submission__MessageIdDomain: ''
   Submission__MaxHeaderFields: '1000'
   Submission__MaxHeaderBytes: '131072'
