@@ -23,7 +23,21 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 # Test projects run in parallel; each starts its own Azurite, Postfix, DNS server and Dovecot on loopback.
+# The console log is kept so that a failure is repeated last: CI shows only the tail of a long run, and a failed test
+# named in the middle of 1,400 passing ones is otherwise lost.
+log="$(mktemp -t smtpfunctions-tests.XXXXXX.log)"
+status=0
 dotnet test SmtpFunctions.sln -c Release --no-build --nologo \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 10m \
-  "$@"
+  "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "==> Failed tests (repeated from above, with their messages)"
+  # A failure block runs from its "Failed <name>" line to the next test's result line.
+  awk '/^[[:space:]]+Failed [A-Za-z]/ { on = 1; shown = 0 }
+       on && /^[[:space:]]+Passed [A-Za-z]/ { on = 0 }
+       on && shown < 40 { print; shown++ }' "$log"
+  grep -E "^Test Run (Failed|Aborted)|^[[:space:]]+Failed: [0-9]|The active test run was aborted" "$log" || true
+fi
+rm -f "$log"
+exit "$status"
