@@ -9,19 +9,17 @@ namespace SmtpFunctions.Core.Status;
 public sealed class StatusStore
 {
     private const int MaxBatch = 100;
-    private readonly TableClient[] _tables;
-    private readonly StorageShards _shards;
+    private readonly ShardClients<TableClient> _tables;
 
     /// <summary>Binds to the <c>messages</c> table of every shard's account (<see cref="ShardAccounts"/>).</summary>
     public StatusStore(ShardAccounts accounts)
     {
         ArgumentNullException.ThrowIfNull(accounts);
-        _shards = accounts.Shards;
         _tables = accounts.PerShard(a => a.Tables.GetTableClient(StorageNames.MessagesTable));
     }
 
     /// <summary>The <c>messages</c> table that holds message <paramref name="id"/>'s partition: its shard's account's.</summary>
-    public TableClient TableFor(string id) => _tables[_shards.ShardFor(id)];
+    public TableClient TableFor(string id) => _tables.ForMessage(id);
 
     /// <summary>
     /// Writes the message row and its recipient rows in one table transaction: a reader sees all of them or none. False

@@ -9,14 +9,12 @@ namespace SmtpFunctions.Core.Storage;
 /// <summary>The <c>messages</c> container: one blob of MIME per submission attempt, in its message's shard's account.</summary>
 public sealed class MessageBlobs
 {
-    private readonly BlobContainerClient[] _containers;
-    private readonly StorageShards _shards;
+    private readonly ShardClients<BlobContainerClient> _containers;
 
     /// <summary>Binds to the <c>messages</c> container of every shard's account (<see cref="ShardAccounts"/>).</summary>
     public MessageBlobs(ShardAccounts accounts)
     {
         ArgumentNullException.ThrowIfNull(accounts);
-        _shards = accounts.Shards;
         _containers = accounts.PerShard(a => a.Blobs.GetBlobContainerClient(StorageNames.MessagesContainer));
     }
 
@@ -32,7 +30,7 @@ public sealed class MessageBlobs
     }
 
     /// <summary>The <c>messages</c> container of message <paramref name="messageId"/>'s shard.</summary>
-    public BlobContainerClient ContainerFor(string messageId) => _containers[_shards.ShardFor(messageId)];
+    public BlobContainerClient ContainerFor(string messageId) => _containers.ForMessage(messageId);
 
     /// <summary>The blob of that name in its message's shard's container.</summary>
     public BlobClient BlobFor(string blobName) => ContainerFor(MessageIdOf(blobName)).GetBlobClient(blobName);

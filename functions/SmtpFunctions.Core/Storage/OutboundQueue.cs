@@ -11,15 +11,13 @@ public sealed class OutboundQueue
     public const int MaxJobBytes = 48 * 1024;
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-    private readonly QueueClient[] _queues;
-    private readonly StorageShards _shards;
+    private readonly ShardClients<QueueClient> _queues;
 
     /// <summary>Binds to the delivery queue of every shard, each in its shard's account (<see cref="ShardAccounts"/>).</summary>
     public OutboundQueue(ShardAccounts accounts)
     {
         ArgumentNullException.ThrowIfNull(accounts);
-        _shards = accounts.Shards;
-        _queues = _shards.All.Select(s => accounts.For(s).Queues.GetQueueClient(StorageShards.QueueName(s))).ToArray();
+        _queues = accounts.PerShard((account, shard) => account.Queues.GetQueueClient(StorageShards.QueueName(shard)));
     }
 
     /// <summary>Shard 0's client, <c>outbound</c> (all there is with one shard).</summary>
@@ -29,7 +27,7 @@ public sealed class OutboundQueue
     public QueueClient ClientFor(int shard) => _queues[shard];
 
     /// <summary>The client of the queue a message's jobs go to.</summary>
-    public QueueClient ClientForMessage(string messageId) => _queues[_shards.ShardFor(messageId)];
+    public QueueClient ClientForMessage(string messageId) => _queues.ForMessage(messageId);
 
     /// <summary>Enqueues a job on its message's shard, invisible for <paramref name="delay"/> (the retry schedule's wait).</summary>
     /// <remarks>Every job of a message (first attempt, retry, bounce, re-drive) goes through here, so all follow its shard.</remarks>

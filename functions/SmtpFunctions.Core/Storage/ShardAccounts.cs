@@ -90,12 +90,19 @@ public sealed class ShardAccounts
     /// <summary>The account of the message <paramref name="messageId"/>: its shard's.</summary>
     public StorageAccount ForMessage(string messageId) => _byShard[Shards.ShardFor(messageId)];
 
-    /// <summary>A client per shard, built once: index it by <see cref="StorageShards.ShardFor"/> (the same client for shards that share an account).</summary>
-    public T[] PerShard<T>(Func<StorageAccount, T> client)
+    /// <summary>A client per shard, built once (the same client for shards that share an account).</summary>
+    public ShardClients<T> PerShard<T>(Func<StorageAccount, T> client)
     {
         ArgumentNullException.ThrowIfNull(client);
         var built = new Dictionary<StorageAccount, T>();
-        return _byShard.Select(a => built.TryGetValue(a, out var c) ? c : built[a] = client(a)).ToArray();
+        return new ShardClients<T>(Shards, _byShard.Select(a => built.TryGetValue(a, out var c) ? c : built[a] = client(a)).ToArray());
+    }
+
+    /// <summary>A client per shard, built once from its account and its number (for what each shard has its own of: its queues).</summary>
+    public ShardClients<T> PerShard<T>(Func<StorageAccount, int, T> client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return new ShardClients<T>(Shards, Shards.All.Select(s => client(_byShard[s], s)).ToArray());
     }
 
     /// <summary>A client per distinct account, the main one first (for what reads across messages: the sweeper's tag query).</summary>

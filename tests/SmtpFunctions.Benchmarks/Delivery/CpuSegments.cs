@@ -1,6 +1,5 @@
 using System.Globalization;
 using SmtpFunctions.Testing.Postfix;
-using SmtpFunctions.Testing.Processes;
 
 namespace SmtpFunctions.Benchmarks.Delivery;
 
@@ -23,7 +22,7 @@ internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, Smtp
 
         if (_samples.Count == 0 || force || delivered >= _samples[^1].Delivered + _size)
         {
-            var sinkCpu = sink is null ? TimeSpan.Zero : TimeSpan.FromTicks(sink.ProcessIds.Sum(pid => ProcessTree.CpuTime(pid).Ticks));
+            var sinkCpu = sink is null ? TimeSpan.Zero : DeliverBenchmark.SinkCpu(sink);
             _samples.Add((delivered, azuriteCpu(), ProcessCpu(), sinkCpu, DateTime.UtcNow));
         }
     }

@@ -132,7 +132,7 @@ public sealed partial class DeliverBenchmark : IBenchmark
         return ours.Delivered >= settings.Messages && ours.Failed == 0 ? 0 : 1;
     }
 
-    private static TimeSpan SinkCpu(SmtpSink sink) => TimeSpan.FromTicks(sink.ProcessIds.Sum(pid => ProcessTree.CpuTime(pid).Ticks));
+    internal static TimeSpan SinkCpu(SmtpSink sink) => TimeSpan.FromTicks(sink.ProcessIds.Sum(pid => ProcessTree.CpuTime(pid).Ticks));
 
     // The machine's cores bound the rate when every process on the path is CPU-bound: the sum of their CPU per message
     // against the cores there are says how much of the wall-clock time is CPU, and whose.

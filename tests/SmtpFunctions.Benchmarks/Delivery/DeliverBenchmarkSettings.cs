@@ -69,12 +69,7 @@ internal sealed record DeliverBenchmarkSettings
                 "--no-postfix" => settings with { SkipPostfix = true },
                 "--split" => settings with { Split = true },
                 "--events" => settings with { Events = true },
-                "--azurite" => settings with { AzuritePerService = args[++i] switch
-                {
-                    "per-service" => true,
-                    "single" => false,
-                    var other => throw new ArgumentException($"--azurite takes per-service or single, not '{other}'."),
-                } },
+                "--azurite" => settings with { AzuritePerService = Measurement.BenchmarkArguments.IsAzuritePerService(args[++i]) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --messages N --batch N --backlog N --sessions N --size N --ceiling N --warmup N --time-limit MINUTES --no-postfix --split --events --azurite per-service|single"),
             };
         }

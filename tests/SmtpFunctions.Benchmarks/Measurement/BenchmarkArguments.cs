@@ -38,7 +38,10 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
     /// <c>--azurite per-service</c> (a process, and a Node event loop, per service, as Azure's services are apart). On 2
     /// cores the split measured no faster: three processes cost more CPU per request than one, and the cores were full.
     /// </summary>
-    public bool AzuritePerService() => Text("azurite", "single") switch
+    public bool AzuritePerService() => IsAzuritePerService(Text("azurite", "single")!);
+
+    /// <summary>The value of <c>--azurite</c>: true for <c>per-service</c>, false for <c>single</c>.</summary>
+    public static bool IsAzuritePerService(string value) => value switch
     {
         "per-service" => true,
         "single" => false,

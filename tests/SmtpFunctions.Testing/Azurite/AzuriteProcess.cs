@@ -158,9 +158,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         await StopAsync();
 
+        string[] kindsOfAll = ["blob", "queue", "table"];
         var services = _processPerService
-            ? new[] { ("azurite-blob", new[] { "blob" }), ("azurite-queue", ["queue"]), ("azurite-table", ["table"]) }
-            : [("azurite", ["blob", "queue", "table"])];
+            ? kindsOfAll.Select(kind => (Command: "azurite-" + kind, Kinds: new[] { kind })).ToArray()
+            : [(Command: "azurite", Kinds: kindsOfAll)];
+        var listeners = new List<(ChildProcess Process, int Port)>();
         var environment = _extraAccounts.Count == 0 ? null : new Dictionary<string, string>
         {
             ["AZURITE_ACCOUNTS"] = string.Join(';', new[] { DefaultAccount }.Concat(_extraAccounts).Select(a => a + ":" + KeyOf(a))),
@@ -180,14 +182,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 .. (_inMemory ? (string[])["--inMemoryPersistence"] : ["--location", _dataFolder]),
                 .. kinds.SelectMany(kind => new[] { $"--{kind}Host", "127.0.0.1", $"--{kind}Port", PortOf(kind).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
             ];
-            _processes.Add(ChildProcess.Start(executable, arguments, environment: environment));
+            var process = ChildProcess.Start(executable, arguments, environment: environment);
+            _processes.Add(process);
+            listeners.AddRange(kinds.Select(kind => (process, PortOf(kind))));
         }
 
         var timeout = TimeSpan.FromSeconds(60);
-        foreach (var kind in new[] { "blob", "queue", "table" })
+        foreach (var (running, port) in listeners)
         {
-            var running = _processes.Count == 1 ? _processes[0] : _processes[Array.IndexOf(["blob", "queue", "table"], kind)];
-            var port = PortOf(kind);
             try
             {
                 await FreePorts.WaitForListenerAsync(IPAddress.Loopback, port, timeout, () => running.IsRunning);
