@@ -35,9 +35,10 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     /// Runs the ceiling on a fresh Azurite of its own, so that neither run slows the other (Azurite gets slower with what
     /// it holds and with what was deleted from it), and measures this process's and Azurite's CPU during the run. The
     /// first <paramref name="warm"/> acceptances are not measured: they fill Azurite as the host's warm-up filled its own
-    /// (its table gets slower as it grows), and warm up this process.
+    /// (its table gets slower as it grows), and warm up this process. With <paramref name="perSecond"/> the measured
+    /// acceptances are paced at that rate, as the host's were.
     /// </summary>
-    public static async Task<Measured> OnOwnAzuriteAsync(int warm, int count, int concurrency, int mimeBytes, bool processPerService, CancellationToken cancellationToken)
+    public static async Task<Measured> OnOwnAzuriteAsync(int warm, int count, int concurrency, int mimeBytes, bool processPerService, CancellationToken cancellationToken, double? perSecond = null)
     {
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true, processPerService);
         var ceiling = new AzuriteWriteCeiling(azurite.ConnectionString);
@@ -45,7 +46,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
         await ceiling.WriteAsync(warm, concurrency, mimeBytes, cancellationToken);
         var clientCpu = ProcessCpu.Of(Environment.ProcessId);
         var azuriteCpu = azurite.CpuTime();
-        var result = await ceiling.WriteAsync(count, concurrency, mimeBytes, cancellationToken);
+        var result = await ceiling.WriteAsync(count, concurrency, mimeBytes, cancellationToken, perSecond);
         clientCpu = ProcessCpu.Of(Environment.ProcessId) - clientCpu;
         azuriteCpu = azurite.CpuTime() - azuriteCpu;
         return new Measured(result, clientCpu.TotalSeconds * 1000 / count, azuriteCpu.TotalSeconds * 1000 / count);
@@ -71,7 +72,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     // MIME blob with its content type and the sweeper's filing tag, then the MessageEntity + RecipientEntity transaction,
     // then the delivery job as OutboundQueue sends it (Base64 JSON, no expiry) carrying the ETag the commit gave the row.
     /// <summary>Makes <paramref name="count"/> acceptances' requests with <paramref name="concurrency"/> workers (after <see cref="CreateAsync"/>).</summary>
-    internal Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken)
+    internal Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken, double? perSecond = null)
     {
         var mime = BinaryData.FromBytes(new byte[mimeBytes]);
         return LoadRunner.RunAsync(count, concurrency, async (i, ct) =>
@@ -98,7 +99,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
             };
             await _queue.SendMessageAsync(OutboundQueue.Serialize(job), null, TimeSpan.FromSeconds(-1), ct);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, perSecond);
     }
 
     /// <summary>The delivery job of one acceptance with one recipient.</summary>

@@ -23,7 +23,7 @@ public sealed class SubmitBenchmark : IBenchmark
     public string Name => "submit";
 
     /// <inheritdoc />
-    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8 [--host DLL] [--auth key|function-key] [--azurite per-service|single])";
+    public string Description => "HTTP submissions/s, p50/p99, CPU per 1,000 vs Azurite's write ceiling (--n 2000 --c 8 [--rate R] [--host DLL] [--auth key|function-key] [--azurite per-service|single])";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -32,6 +32,10 @@ public sealed class SubmitBenchmark : IBenchmark
         var count = options.Number("n", 2000);
         var concurrency = options.Number("c", 8);
         var warmup = options.Number("warmup", 500);
+        // --rate R paces the measured submissions (ours and the ceiling's) at R/s on the same C clients: the latency at a
+        // load below saturation. Back to back (the default), C clients saturate whatever is slowest, and the latency is
+        // C / throughput for Azurite alone as much as for us.
+        var rate = options.Number("rate", 0) is var r and > 0 ? r : (double?)null;
 
         // Our host and each ceiling run get an Azurite of their own: what one run leaves behind (and deletes) slows every
         // later request to the same Azurite, and its table gets slower as it fills, so all three start equally empty.
@@ -76,19 +80,19 @@ public sealed class SubmitBenchmark : IBenchmark
             return response.StatusCode == HttpStatusCode.Accepted;
         }
 
-        Console.WriteLine($"submit: auth={(withApiKey ? "API key (Bearer) + function key" : "function key only")}, N={count}, C={concurrency}, 2 KB messages, warm-up in rounds of {warmup}, Azurite in memory ({(perService ? "a process per service" : "one process")}), {Environment.ProcessorCount} cores (shared)");
+        Console.WriteLine($"submit: auth={(withApiKey ? "API key (Bearer) + function key" : "function key only")}, N={count}, C={concurrency}, {(rate is { } paced ? $"paced at {paced:F0}/s (latency from when each was due)" : "back to back")}, 2 KB messages, warm-up in rounds of {warmup}, Azurite in memory ({(perService ? "a process per service" : "one process")}), {Environment.ProcessorCount} cores (shared)");
         var warmed = await Warmup.UntilJitQuietAsync(host.Id, warmup, maxRounds: 10, n => LoadRunner.RunAsync(n, concurrency, Submit, cancellationToken));
-        var ceilingBefore = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken);
+        var ceilingBefore = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken, rate);
 
         var hostCpu = ProcessCpu.Of(host.Id);
         var hostJitSampler = ThreadCpuSampler.Start(host.Id, ProcessCpu.JitThread);
         var azuriteCpu = azurite.CpuTime();
-        var ours = await LoadRunner.RunAsync(count, concurrency, Submit, cancellationToken);
+        var ours = await LoadRunner.RunAsync(count, concurrency, Submit, cancellationToken, rate);
         hostCpu = ProcessCpu.Of(host.Id) - hostCpu;
         var hostJit = await hostJitSampler.StopAsync();
         azuriteCpu = azurite.CpuTime() - azuriteCpu;
 
-        var ceilingAfter = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken);
+        var ceilingAfter = await AzuriteWriteCeiling.OnOwnAzuriteAsync(warmed, count, concurrency, 2300, perService, cancellationToken, rate);
         var ceiling = (ceilingBefore.Result.PerSecond + ceilingAfter.Result.PerSecond) / 2;
 
         Console.WriteLine();
@@ -97,8 +101,9 @@ public sealed class SubmitBenchmark : IBenchmark
         Print("Azurite ceiling (before)", ceilingBefore.Result, ceilingBefore.ClientCpuPerThousand, ceilingBefore.AzuriteCpuPerThousand);
         Print("Azurite ceiling (after)", ceilingAfter.Result, ceilingAfter.ClientCpuPerThousand, ceilingAfter.AzuriteCpuPerThousand);
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ours / ceiling: {ours.PerSecond / ceiling:P0}   (target >= 80 %);  p99 {ours.Latency.Percentile(99):F1} ms (target < 50 ms at 8 clients)"));
+        Console.WriteLine(rate is null
+            ? string.Create(CultureInfo.InvariantCulture, $"ours / ceiling: {ours.PerSecond / ceiling:P0}   (target >= 80 %);  p99 {ours.Latency.Percentile(99):F1} ms (target < 50 ms at 8 clients)")
+            : string.Create(CultureInfo.InvariantCulture, $"paced at {rate:F0}/s: ours kept {ours.PerSecond / rate:P0} of the rate, the ceiling {ceiling / rate:P0};  p99 {ours.Latency.Percentile(99):F1} ms against Azurite's own {Math.Max(ceilingBefore.Result.Latency.Percentile(99), ceilingAfter.Result.Latency.Percentile(99)):F1} (target < 50 ms at 8 clients)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"after {warmed} warm-up submissions; of the host's CPU, background JIT (tiered compilation, paid once by a long-running host): {hostJit.TotalSeconds * 1000 / count:F2} s per 1,000"));
         Console.WriteLine("CPU s/1000 of a ceiling row is the minimal client's (this process); Azurite s/1000 is the Node process's:");
