@@ -42,10 +42,7 @@ internal sealed record DeliverBenchmarkSettings
 
     /// <summary>
     /// Azurite as one process for all three services (<c>--azurite single</c>, the default) or one per service
-    /// (<c>--azurite per-service</c>, a Node event loop each, as Azure's services are apart). Which is faster on 2 cores
-    /// depends on the hour: in a slow one the split was slower (110 against 126 msg/s; its three processes spent 12.8
-    /// CPU-ms per message against one's 8.4, on full cores), in a fast one faster in three alternating pairs (174–204
-    /// against 148–168 msg/s), so the default stays the one the local host runs.
+    /// (<c>--azurite per-service</c>); what each measured is on <see cref="Measurement.BenchmarkArguments.AzuritePerService"/>.
     /// </summary>
     public bool AzuritePerService { get; init; }
 

@@ -35,8 +35,10 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
 
     /// <summary>
     /// <c>--azurite single</c> (the default: one process for all three services, as <c>azurite</c> runs) or
-    /// <c>--azurite per-service</c> (a process, and a Node event loop, per service, as Azure's services are apart). On 2
-    /// cores the split measured no faster: three processes cost more CPU per request than one, and the cores were full.
+    /// <c>--azurite per-service</c> (a process, and a Node event loop, per service, as Azure's services are apart). Which is
+    /// faster on 2 cores depends on the hour: in a slow one the split was slower (deliver 110 against 126 msg/s; its three
+    /// processes spent 12.8 CPU-ms per message against one's 8.4, on full cores), in a fast one faster in three
+    /// alternating pairs (174–204 against 148–168 msg/s), so the default stays the one the local host runs.
     /// </summary>
     public bool AzuritePerService() => IsAzuritePerService(Text("azurite", "single")!);
 

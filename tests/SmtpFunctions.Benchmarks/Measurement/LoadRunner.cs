@@ -32,7 +32,6 @@ public static class LoadRunner
         var next = -1;
         var failures = 0;
         var latency = new LatencyRecorder();
-        var stopwatch = Stopwatch.StartNew();
         var start = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -60,6 +59,6 @@ public static class LoadRunner
             }
         });
         await Task.WhenAll(workers);
-        return new Result(count, failures, stopwatch.Elapsed, latency);
+        return new Result(count, failures, Stopwatch.GetElapsedTime(start), latency);
     }
 }
