@@ -105,7 +105,7 @@ public sealed class ShardAccountTests(TwoAccountsFixture azurite, ITestOutputHel
     {
         private readonly BlobContainerClient _blobs = new BlobServiceClient(connectionString).GetBlobContainerClient(StorageNames.MessagesContainer);
         private readonly TableClient _rows = new TableServiceClient(connectionString).GetTableClient(StorageNames.MessagesTable);
-        private readonly QueueServiceClient _queues = new(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        private readonly QueueServiceClient _queues = new(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
         public QueueClient Queue(int shard) => _queues.GetQueueClient(StorageShards.QueueName(shard));
 

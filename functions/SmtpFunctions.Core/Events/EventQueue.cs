@@ -27,11 +27,11 @@ public sealed class EventQueue
         await _queue.SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, TimeSpan.FromSeconds(-1), cancellationToken);
     }
 
-    /// <summary>Reads a queue message body.</summary>
+    /// <summary>Reads a queue message body: JSON text, or the Base64 of it that earlier versions sent.</summary>
     public static EventQueueMessage Deserialize(BinaryData body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var message = body.ToObjectFromJson<EventQueueMessage>(Json) ?? throw new JsonException("Empty event queue message.");
+        var message = QueueJson.Unwrap(body).ToObjectFromJson<EventQueueMessage>(Json) ?? throw new JsonException("Empty event queue message.");
         return message.Kind is EventQueueMessage.AcceptedKind or EventQueueMessage.IntentKind or EventQueueMessage.DeliverKind && message.MessageId.Length > 0
             ? message
             : throw new JsonException($"Not an event queue message (kind '{message.Kind}').");

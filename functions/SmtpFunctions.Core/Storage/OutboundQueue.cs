@@ -7,7 +7,10 @@ namespace SmtpFunctions.Core.Storage;
 /// <summary>The delivery queues (<c>outbound</c>, and <c>outbound-n</c> with <c>Storage:Shards</c>): a job goes to its message's shard.</summary>
 public sealed class OutboundQueue
 {
-    /// <summary>Upper bound for a serialised job; the service allows 64 KB after Base64, i.e. 48 KB of JSON.</summary>
+    /// <summary>
+    /// Upper bound for a serialised job. The service allows 64 KiB of message text, which jobs now are as JSON; the bound
+    /// stays what fitted when they went Base64-encoded, so a job never outgrows what either encoding can carry.
+    /// </summary>
     public const int MaxJobBytes = 48 * 1024;
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -56,10 +59,10 @@ public sealed class OutboundQueue
         return BinaryData.FromBytes(bytes);
     }
 
-    /// <summary>Reads a job from a queue message body.</summary>
+    /// <summary>Reads a job from a queue message body: JSON text, or the Base64 of it that earlier versions sent.</summary>
     public static DeliveryJob Deserialize(BinaryData body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return body.ToObjectFromJson<DeliveryJob>(Json) ?? throw new JsonException("Empty delivery job.");
+        return QueueJson.Unwrap(body).ToObjectFromJson<DeliveryJob>(Json) ?? throw new JsonException("Empty delivery job.");
     }
 }

@@ -48,15 +48,15 @@ public sealed class StorageAccount
         var perTry = policies.ToList();
 
         var blobOptions = Configure(new BlobClientOptions(), storage, perTry);
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, storage, perTry);
-        var rawQueueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }, storage, perTry);
+        // Message text as stored, as host.json's messageEncoding "none" has the trigger read it: jobs are JSON, which a
+        // second Base64 would make a third larger on the wire and in the queue for nothing.
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }, storage, perTry);
         var tableOptions = Configure(new TableClientOptions(), storage, perTry);
 
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             Blobs = new BlobServiceClient(connectionString, blobOptions);
             Queues = new QueueServiceClient(connectionString, queueOptions);
-            RawQueues = new QueueServiceClient(connectionString, rawQueueOptions);
             Tables = new TableServiceClient(connectionString, tableOptions);
             return;
         }
@@ -65,7 +65,6 @@ public sealed class StorageAccount
         var accountName = section["accountName"];
         Blobs = new BlobServiceClient(ServiceUri(section, connectionName, "blobServiceUri", accountName, "blob"), credential, blobOptions);
         Queues = new QueueServiceClient(ServiceUri(section, connectionName, "queueServiceUri", accountName, "queue"), credential, queueOptions);
-        RawQueues = new QueueServiceClient(Queues.Uri, credential, rawQueueOptions);
         Tables = new TableServiceClient(ServiceUri(section, connectionName, "tableServiceUri", accountName, "table"), credential, tableOptions);
     }
 
@@ -89,15 +88,12 @@ public sealed class StorageAccount
     /// <summary>Blob service of the account.</summary>
     public BlobServiceClient Blobs { get; }
 
-    /// <summary>Queue service of the account (Base64 message encoding, the queue trigger's default).</summary>
-    public QueueServiceClient Queues { get; }
-
     /// <summary>
-    /// The same queue service without message encoding: message text as stored. For a reader that must survive a message
-    /// that is not Base64 (the local queue listener, which moves it to the poison queue as the Functions host does)
-    /// instead of failing the whole receive with a <see cref="FormatException"/>.
+    /// Queue service of the account, without message encoding: message text as stored (host.json's
+    /// <c>messageEncoding</c> is <c>none</c>). A reader decodes what it must itself (<see cref="QueueJson"/>), so that one
+    /// message that is not what it expects cannot fail a whole receive.
     /// </summary>
-    public QueueServiceClient RawQueues { get; }
+    public QueueServiceClient Queues { get; }
 
     /// <summary>Table service of the account.</summary>
     public TableServiceClient Tables { get; }

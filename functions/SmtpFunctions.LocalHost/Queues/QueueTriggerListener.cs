@@ -30,8 +30,8 @@ internal sealed partial class QueueTriggerListener(
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     // Raw text, decoded per message: the SDK's Base64 decoding would fail the whole batch for one bad message.
-    private readonly QueueClient _queue = binding.Account.RawQueues.GetQueueClient(binding.Queue);
-    private readonly QueueClient _poison = binding.Account.RawQueues.GetQueueClient(binding.PoisonQueue);
+    private readonly QueueClient _queue = binding.Account.Queues.GetQueueClient(binding.Queue);
+    private readonly QueueClient _poison = binding.Account.Queues.GetQueueClient(binding.PoisonQueue);
     private readonly TimeSpan _lease = options.Value.QueueLease;
     private readonly HashSet<Task> _inFlight = [];
     private readonly SemaphoreSlim _completed = new(0);

@@ -23,8 +23,8 @@ internal sealed partial class PoisonQueueWatcher(
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QueueClient _poison = accounts.For(shard.Number).RawQueues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
-    private readonly QueueClient _poisonPoison = accounts.For(shard.Number).RawQueues.GetQueueClient(StorageShards.PoisonPoisonQueueName(shard.Number));
+    private readonly QueueClient _poison = accounts.For(shard.Number).Queues.GetQueueClient(StorageShards.PoisonQueueName(shard.Number));
+    private readonly QueueClient _poisonPoison = accounts.For(shard.Number).Queues.GetQueueClient(StorageShards.PoisonPoisonQueueName(shard.Number));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

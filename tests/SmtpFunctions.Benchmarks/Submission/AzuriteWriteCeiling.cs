@@ -13,9 +13,10 @@ using SmtpFunctions.Testing.Azurite;
 namespace SmtpFunctions.Benchmarks.Submission;
 
 /// <summary>
-/// The most Azurite can take of what one acceptance writes — a 2 KB tagged blob, a two-entity table transaction and a
-/// queue message (carrying the MIME, as any message under 16 KiB does), byte for byte and in the order our submission
-/// path makes them — done by a minimal client with nothing else in the way. Our rate is judged against this.
+/// The most Azurite can take of what one acceptance writes — a tagged blob as large as the one ours stored, a two-entity
+/// table transaction and a queue message (carrying the MIME, as any message under 16 KiB does), byte for byte and in the
+/// order our submission path makes them — done by a minimal client with nothing else in the way. Our rate is judged
+/// against this.
 /// </summary>
 public sealed class AzuriteWriteCeiling(string connectionString)
 {
@@ -25,7 +26,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     private static readonly int InlineContentMaxBytes = new SmtpFunctions.Core.Options.SubmissionOptions().InlineContentMaxBytes;
 
     private readonly BlobContainerClient _blobs = new(connectionString, "ceiling-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly QueueClient _queue = new(connectionString, "ceiling-" + Guid.NewGuid().ToString("N")[..8], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    private readonly QueueClient _queue = new(connectionString, "ceiling-" + Guid.NewGuid().ToString("N")[..8], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
     private readonly TableClient _table = new(connectionString, "ceiling" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>What a ceiling run measured: the rate, and CPU per 1,000 acceptances of this process and of Azurite.</summary>
@@ -70,7 +71,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
 
     // The same requests an acceptance makes, with the same bodies and headers, in the same order as SubmissionService: the
     // MIME blob with its content type and the sweeper's filing tag, then the MessageEntity + RecipientEntity transaction,
-    // then the delivery job as OutboundQueue sends it (Base64 JSON, no expiry) carrying the ETag the commit gave the row.
+    // then the delivery job as OutboundQueue sends it (JSON text, no expiry) carrying the ETag the commit gave the row.
     /// <summary>Makes <paramref name="count"/> acceptances' requests with <paramref name="concurrency"/> workers (after <see cref="CreateAsync"/>).</summary>
     internal Task<LoadRunner.Result> WriteAsync(int count, int concurrency, int mimeBytes, CancellationToken cancellationToken, double? perSecond = null)
     {
@@ -149,6 +150,21 @@ public sealed class AzuriteWriteCeiling(string connectionString)
         Status = RecipientStatus.Queued,
         UpdatedAt = now,
     };
+
+    /// <summary>
+    /// The size of a MIME blob the host under test stored on that Azurite. The benchmark's messages are all alike, so one
+    /// tells how many octets the ceiling must write and carry in its jobs to make the same writes as ours.
+    /// </summary>
+    public static async Task<int> StoredMimeBytesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var container = new BlobContainerClient(connectionString, StorageNames.MessagesContainer);
+        await foreach (var blob in container.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            return checked((int)(blob.Properties.ContentLength ?? throw new InvalidOperationException($"Blob {blob.Name} has no length.")));
+        }
+
+        throw new InvalidOperationException("The host stored no message blob to size the ceiling's writes by.");
+    }
 
     /// <summary>Creates the container, queue and table the writes go to.</summary>
     internal async Task CreateAsync(CancellationToken cancellationToken)

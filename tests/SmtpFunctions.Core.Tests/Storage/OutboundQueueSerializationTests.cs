@@ -52,4 +52,34 @@ public sealed class OutboundQueueSerializationTests
         Assert.Equal(99, read.Recipients.Count);
         Assert.Equal(99, read.CommittedETags!.Count);
     }
+
+    [Fact]
+    public void Serialize_WritesJsonTextThatNeedsNoEscapingInTheQueuesXml()
+    {
+        // With messageEncoding "none" the text goes inside <MessageText> as it is: JSON of ASCII without <, > or &.
+        var body = OutboundQueue.Serialize(Job("<&>ü"u8.ToArray()) with { Sender = "<ä&ö>@example.com" }).ToArray();
+
+        Assert.Equal((byte)'{', body[0]);
+        Assert.All(body, b => Assert.True(b is >= 0x20 and < 0x7f and not (byte)'<' and not (byte)'>' and not (byte)'&', $"byte 0x{b:x2}"));
+        Assert.Equal("<ä&ö>@example.com", OutboundQueue.Deserialize(BinaryData.FromBytes(body)).Sender);
+    }
+
+    [Fact]
+    public void Deserialize_AJobAnEarlierVersionQueuedInBase64_ReadsTheSameJob()
+    {
+        var content = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var json = OutboundQueue.Serialize(Job(content)).ToArray();
+
+        var read = OutboundQueue.Deserialize(BinaryData.FromString(Convert.ToBase64String(json)));
+
+        Assert.Equal("01m8j6pfrcq6smmjg5dqt8qwg5", read.MessageId);
+        Assert.Equal(content, read.Content);
+    }
+
+    [Theory]
+    [InlineData("this is not a delivery job")]
+    [InlineData("bm90IGpzb24gYXQgYWxs")] // Base64 of "not json at all"
+    [InlineData("")]
+    public void Deserialize_TextThatIsNeitherJsonNorBase64OfIt_Throws(string text) =>
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => OutboundQueue.Deserialize(BinaryData.FromString(text)));
 }

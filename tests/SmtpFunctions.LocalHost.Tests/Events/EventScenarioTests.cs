@@ -142,7 +142,7 @@ public sealed class EventScenarioTests(ITestOutputHelper output) : IAsyncLifetim
         var messages = new Azure.Data.Tables.TableClient(world.Azurite.ConnectionString, SmtpFunctions.Core.Storage.StorageNames.MessagesTable);
         var row = (await messages.GetEntityAsync<SmtpFunctions.Core.Status.MessageEntity>(id, SmtpFunctions.Core.Status.MessageEntity.RowKeyFor(id))).Value;
         var poison = new Azure.Storage.Queues.QueueClient(
-            world.Azurite.ConnectionString, SmtpFunctions.Core.Storage.StorageNames.EventsPoisonQueue, new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+            world.Azurite.ConnectionString, SmtpFunctions.Core.Storage.StorageNames.EventsPoisonQueue, new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.None });
         await poison.SendMessageAsync(BinaryData.FromObjectAsJson(new SmtpFunctions.Core.Events.EventQueueMessage
         {
             Kind = SmtpFunctions.Core.Events.EventQueueMessage.AcceptedKind, MessageId = id, SubmissionToken = row.SubmissionToken, SubmittedAt = row.SubmittedAt,

@@ -34,14 +34,15 @@ public class QueueMessageBodyTests
     }
 
     [Fact]
-    public void Load_MessageEncoding_IsBase64InTheRepositoryHostJsonAndNoneWhenSaidSo()
+    public void Load_MessageEncoding_IsNoneInTheRepositoryHostJsonAndBase64WhenSaidSo()
     {
-        Assert.Equal(QueueMessageEncoding.Base64, QueueTriggerSettings.Load(RepositoryPaths.Combine("host.json")).MessageEncoding);
+        // What Core's queue clients send (JSON text) must be what the trigger is told to read.
+        Assert.Equal(QueueMessageEncoding.None, QueueTriggerSettings.Load(RepositoryPaths.Combine("host.json")).MessageEncoding);
         var path = Path.GetTempFileName();
-        File.WriteAllText(path, "{ \"extensions\": { \"queues\": { \"messageEncoding\": \"None\" } } }");
+        File.WriteAllText(path, "{ \"extensions\": { \"queues\": { \"messageEncoding\": \"base64\" } } }");
         try
         {
-            Assert.Equal(QueueMessageEncoding.None, QueueTriggerSettings.Load(path).MessageEncoding);
+            Assert.Equal(QueueMessageEncoding.Base64, QueueTriggerSettings.Load(path).MessageEncoding);
         }
         finally
         {
