@@ -27,10 +27,15 @@ public static class QueueJson
             return body;
         }
 
-        var text = body.ToString();
-        var decoded = new byte[(text.Length / 4 + 1) * 3];
-        return Convert.TryFromBase64String(text, decoded, out var written)
-            ? BinaryData.FromBytes(decoded.AsMemory(0, written))
-            : body;
+        return TryFromBase64(body.ToString(), out var decoded) ? decoded : body;
+    }
+
+    /// <summary>The octets of Base64 <paramref name="text"/>; false when it is not Base64.</summary>
+    public static bool TryFromBase64(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BinaryData? decoded)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var buffer = new byte[(text.Length / 4 + 1) * 3];
+        decoded = Convert.TryFromBase64String(text, buffer, out var written) ? BinaryData.FromBytes(buffer.AsMemory(0, written)) : null;
+        return decoded is not null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using SmtpFunctions.Core.Storage;
 
 namespace SmtpFunctions.LocalHost.Queues;
 
@@ -22,14 +23,6 @@ internal static class QueueMessageBody
             return true;
         }
 
-        var buffer = new byte[(text.Length / 4 + 1) * 3];
-        if (Convert.TryFromBase64String(text, buffer, out var written))
-        {
-            body = BinaryData.FromBytes(buffer.AsMemory(0, written));
-            return true;
-        }
-
-        body = null;
-        return false;
+        return QueueJson.TryFromBase64(text, out body);
     }
 }
