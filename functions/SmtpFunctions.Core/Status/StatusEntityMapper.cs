@@ -2,56 +2,9 @@ using Azure.Data.Tables;
 
 namespace SmtpFunctions.Core.Status;
 
-/// <summary>
-/// Maps rows of a mixed partition query to the typed entities (the SDK only types whole queries), and recipient rows to
-/// what is written.
-/// </summary>
+/// <summary>Maps rows of a mixed partition query to the typed entities (the SDK only types whole queries).</summary>
 internal static class StatusEntityMapper
 {
-    /// <summary>
-    /// A recipient row as written: only the properties that have a value. The SDK's typed path writes every property, and
-    /// a fresh row's nine unset ones went out as <c>"LastResponse":null</c> and the like on every commit, claim and
-    /// outcome. Neither Azure nor Azurite stores a null, so they only cost octets, and parsing on both sides.
-    /// Every write of a recipient row replaces the whole row (insert, or replace by ETag), so an absent property reads back
-    /// as null exactly as a null one did.
-    /// </summary>
-    public static TableEntity ToRow(RecipientEntity recipient)
-    {
-        ArgumentNullException.ThrowIfNull(recipient);
-        var row = new TableEntity(recipient.PartitionKey, recipient.RowKey)
-        {
-            [nameof(RecipientEntity.Address)] = recipient.Address,
-            [nameof(RecipientEntity.Domain)] = recipient.Domain,
-            [nameof(RecipientEntity.SubmissionToken)] = recipient.SubmissionToken,
-            [nameof(RecipientEntity.Status)] = recipient.Status,
-            [nameof(RecipientEntity.Attempts)] = recipient.Attempts,
-            [nameof(RecipientEntity.UpdatedAt)] = recipient.UpdatedAt,
-            [nameof(RecipientEntity.Round)] = recipient.Round,
-            [nameof(RecipientEntity.DsnPending)] = recipient.DsnPending,
-            [nameof(RecipientEntity.PoisonCount)] = recipient.PoisonCount,
-            [nameof(RecipientEntity.EventSeq)] = recipient.EventSeq,
-        };
-        SetIfAny(row, nameof(RecipientEntity.LastResponse), recipient.LastResponse);
-        SetIfAny(row, nameof(RecipientEntity.LastReplyCode), recipient.LastReplyCode);
-        SetIfAny(row, nameof(RecipientEntity.LastEnhancedCode), recipient.LastEnhancedCode);
-        SetIfAny(row, nameof(RecipientEntity.MxHost), recipient.MxHost);
-        SetIfAny(row, nameof(RecipientEntity.Tls), recipient.Tls);
-        SetIfAny(row, nameof(RecipientEntity.TlsDetails), recipient.TlsDetails);
-        SetIfAny(row, nameof(RecipientEntity.DeliveredAt), recipient.DeliveredAt);
-        SetIfAny(row, nameof(RecipientEntity.NextAttemptAt), recipient.NextAttemptAt);
-        SetIfAny(row, nameof(RecipientEntity.LeaseOwner), recipient.LeaseOwner);
-        SetIfAny(row, nameof(RecipientEntity.LeaseUntil), recipient.LeaseUntil);
-        return row;
-    }
-
-    private static void SetIfAny(TableEntity row, string name, object? value)
-    {
-        if (value is not null)
-        {
-            row[name] = value;
-        }
-    }
-
     public static MessageEntity ToMessage(TableEntity row) => new()
     {
         PartitionKey = row.PartitionKey,

@@ -48,7 +48,7 @@ public sealed class StatusStore
         {
             new(TableTransactionActionType.Add, message),
         };
-        actions.AddRange(recipients.Select(r => new TableTransactionAction(TableTransactionActionType.Add, StatusEntityMapper.ToRow(r))));
+        actions.AddRange(recipients.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.ToRow())));
         Response<IReadOnlyList<Response>> response;
         try
         {
@@ -218,7 +218,7 @@ public sealed class StatusStore
             return;
         }
 
-        var actions = recipients.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, StatusEntityMapper.ToRow(r), r.ETag)).ToList();
+        var actions = recipients.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.ToRow(), r.ETag)).ToList();
         if (intent is not null)
         {
             // An upsert: a transaction applied although its answer was lost, and tried again, finds its own intent there.
@@ -300,14 +300,14 @@ public sealed class StatusStore
         {
             var actions = new List<TableTransactionAction>
             {
-                new(TableTransactionActionType.UpdateReplace, StatusEntityMapper.ToRow(recipient), ifMatch),
+                new(TableTransactionActionType.UpdateReplace, recipient.ToRow(), ifMatch),
                 new(TableTransactionActionType.UpsertReplace, intent),
             };
             var batch = await TableFor(recipient.PartitionKey).SubmitTransactionAsync(actions, cancellationToken);
             return batch.Value[0].Headers.ETag ?? default;
         }
 
-        var response = await TableFor(recipient.PartitionKey).UpdateEntityAsync(StatusEntityMapper.ToRow(recipient), ifMatch, TableUpdateMode.Replace, cancellationToken);
+        var response = await TableFor(recipient.PartitionKey).UpdateEntityAsync(recipient.ToRow(), ifMatch, TableUpdateMode.Replace, cancellationToken);
         return response.Headers.ETag ?? default;
     }
 }

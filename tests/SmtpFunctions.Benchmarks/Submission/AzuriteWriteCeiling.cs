@@ -120,7 +120,7 @@ public sealed class AzuriteWriteCeiling(string connectionString)
     internal static TableTransactionAction[] Rows(string id, string token, string blobName, int mimeBytes, DateTimeOffset now) =>
     [
         new(TableTransactionActionType.Add, MessageRow(id, token, blobName, mimeBytes, now)),
-        new(TableTransactionActionType.Add, RecipientRow(id, now)),
+        new(TableTransactionActionType.Add, RecipientRow(id, now).ToRow()),
     ];
 
     /// <summary>The message row of one acceptance with one recipient.</summary>

@@ -21,7 +21,7 @@ public sealed class RecipientRowTests
             property.SetValue(recipient, SampleOf(property));
         }
 
-        var row = StatusEntityMapper.ToRow(recipient);
+        var row = recipient.ToRow();
 
         Assert.Equal("p", row.PartitionKey);
         Assert.Equal("r", row.RowKey);
@@ -34,7 +34,7 @@ public sealed class RecipientRowTests
     {
         var committed = RecipientEntity.Committed("m1", "sink@example.net", "example.net", "token", At, 1);
 
-        var row = StatusEntityMapper.ToRow(committed);
+        var row = committed.ToRow();
         var back = StatusEntityMapper.ToRecipient(row);
 
         Assert.DoesNotContain(row, pair => pair.Value is null);
@@ -56,7 +56,7 @@ public sealed class RecipientRowTests
         delivered.Tls = false;
         delivered.DeliveredAt = At.AddSeconds(3);
 
-        var back = StatusEntityMapper.ToRecipient(StatusEntityMapper.ToRow(delivered));
+        var back = StatusEntityMapper.ToRecipient(delivered.ToRow());
 
         Assert.All(Properties(), p => Assert.Equal(p.GetValue(delivered), p.GetValue(back)));
         Assert.Null(back.LeaseOwner);
