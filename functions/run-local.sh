@@ -78,8 +78,14 @@ trap cleanup EXIT INT TERM
 
 log "Azurite on 127.0.0.1:$BLOB_PORT-$TABLE_PORT (data in .local/azurite)"
 # A larger young generation than V8's default: Azurite's frequent 10-65 ms scavenges were the tail of every request's
-# latency (AzuriteProcess.SemiSpaceMegabytes, where the tests and benchmarks get the same).
-NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=64" node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
+# latency (AzuriteProcess.SemiSpaceMegabytes, where the tests and benchmarks get the same, by the same rule: a
+# --max-semi-space-size already in NODE_OPTIONS wins).
+AZURITE_NODE_OPTIONS="${NODE_OPTIONS:-}"
+case "$AZURITE_NODE_OPTIONS" in
+  *--max-semi-space-size*) ;;
+  *) AZURITE_NODE_OPTIONS="${AZURITE_NODE_OPTIONS:+$AZURITE_NODE_OPTIONS }--max-semi-space-size=64" ;;
+esac
+NODE_OPTIONS="$AZURITE_NODE_OPTIONS" node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
   --location "$STATE/azurite" \
   --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" \
   --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
