@@ -5,12 +5,15 @@ namespace SmtpFunctions.Benchmarks.Delivery;
 
 /// <summary>
 /// Azurite's and our CPU per delivered message in tenths of the run (0–1,000, 1,000–2,000 … for 10,000 messages): shows
-/// whether the cost per message stays flat as the tables grow, which it did not while status RowKeys were shared.
+/// whether the cost per message stays flat as the tables grow, which it did not while status RowKeys were shared. With
+/// <paramref name="requests"/>, each tenth also gets the mean latency of each kind of storage request: which of
+/// Azurite's services slows as what it holds grows.
 /// </summary>
-internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, SmtpSink? sink)
+internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, SmtpSink? sink, StorageRequestCounter? requests = null)
 {
     private readonly int _size = Math.Max(100, messages / 10);
     private readonly List<(long Delivered, TimeSpan Azurite, TimeSpan Ours, TimeSpan Sink, DateTime At)> _samples = [];
+    private readonly List<(IReadOnlyDictionary<(string Service, string Method), long> Counts, IReadOnlyDictionary<(string Service, string Method), double> Seconds)> _requests = [];
 
     /// <summary>Samples CPU when delivery crossed the next segment boundary (or always, with <paramref name="force"/>).</summary>
     public void Sample(long delivered, bool force = false)
@@ -24,6 +27,10 @@ internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, Smtp
         {
             var sinkCpu = sink is null ? TimeSpan.Zero : DeliverBenchmark.SinkCpu(sink);
             _samples.Add((delivered, azuriteCpu(), ProcessCpu(), sinkCpu, DateTime.UtcNow));
+            if (requests is not null)
+            {
+                _requests.Add((requests.Snapshot(), requests.Seconds()));
+            }
         }
     }
 
@@ -61,7 +68,31 @@ internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, Smtp
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    {a.Delivered,6}–{b.Delivered,-6} azurite {(b.Azurite - a.Azurite).TotalMilliseconds / n,6:F2}  ours {(b.Ours - a.Ours).TotalMilliseconds / n,6:F2}  sink {(b.Sink - a.Sink).TotalMilliseconds / n,5:F2}  {n / Math.Max((b.At - a.At).TotalSeconds, 0.001),6:F0} msg/s"));
         }
+
+        if (_requests.Count == _samples.Count)
+        {
+            Console.WriteLine("  mean storage latency by request, ms, in the same tenths (and requests per delivered message in each):");
+            for (var i = 1; i < _requests.Count; i++)
+            {
+                var n = _samples[i].Delivered - _samples[i - 1].Delivered;
+                if (n > 0)
+                {
+                    Console.WriteLine($"    {_samples[i - 1].Delivered,6}–{_samples[i].Delivered,-6} {Latencies(_requests[i - 1], _requests[i], n)}");
+                }
+            }
+        }
     }
+
+    // "blob PUT 23.0 (1.00)": each kind of request's mean latency over the tenth, and how many of it each delivered message cost.
+    private static string Latencies(
+        (IReadOnlyDictionary<(string Service, string Method), long> Counts, IReadOnlyDictionary<(string Service, string Method), double> Seconds) before,
+        (IReadOnlyDictionary<(string Service, string Method), long> Counts, IReadOnlyDictionary<(string Service, string Method), double> Seconds) after,
+        long delivered) =>
+        string.Join("  ", after.Counts
+            .Select(kv => (kv.Key, Count: kv.Value - before.Counts.GetValueOrDefault(kv.Key), Seconds: after.Seconds.GetValueOrDefault(kv.Key) - before.Seconds.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count > 0)
+            .OrderBy(x => x.Key.Service, StringComparer.Ordinal).ThenBy(x => x.Key.Method, StringComparer.Ordinal)
+            .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key.Service} {x.Key.Method} {1000 * x.Seconds / x.Count:F1} ({(double)x.Count / delivered:F2})")));
 
     private static TimeSpan ProcessCpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 }

@@ -76,7 +76,7 @@ public sealed partial class DeliverBenchmark : IBenchmark
         var azuriteCpu = azurite.CpuTime();
         var jit = ThreadCpuSampler.Start(Environment.ProcessId, ProcessCpu.JitThread);
         var sinkCpu = SinkCpu(sink);
-        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken, azurite.CpuTime, sink);
+        var ours = await RunOursAsync(services, settings, quiet: false, cancellationToken, azurite.CpuTime, sink, requests);
         sinkCpu = SinkCpu(sink) - sinkCpu;
         var jitCpu = await jit.StopAsync();
         azuriteCpu = azurite.CpuTime() - azuriteCpu;
@@ -178,7 +178,8 @@ public sealed partial class DeliverBenchmark : IBenchmark
     }
 
     private static async Task<RunResult> RunOursAsync(
-        ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken, Func<TimeSpan>? azuriteCpu = null, SmtpSink? sink = null)
+        ServiceProvider services, DeliverBenchmarkSettings settings, bool quiet, CancellationToken cancellationToken, Func<TimeSpan>? azuriteCpu = null, SmtpSink? sink = null,
+        StorageRequestCounter? requests = null)
     {
         var submission = services.GetRequiredService<SubmissionService>();
         var handler = services.GetRequiredService<DeliveryJobHandler>();
@@ -235,7 +236,7 @@ public sealed partial class DeliverBenchmark : IBenchmark
         var submitted = 0;
         var unavailable = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var segments = new CpuSegments(settings.Messages, azuriteCpu, sink);
+        var segments = new CpuSegments(settings.Messages, azuriteCpu, sink, requests);
         var stopwatch = Stopwatch.StartNew();
 
         var producers = Enumerable.Range(0, settings.Sessions).Select(_ => Task.Run(async () =>
