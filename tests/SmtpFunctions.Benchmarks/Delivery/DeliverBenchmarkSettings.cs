@@ -41,10 +41,10 @@ internal sealed record DeliverBenchmarkSettings
     public int? CeilingMessages { get; init; }
 
     /// <summary>
-    /// Azurite as one process for all three services (<c>--azurite single</c>, the default) or one per service
-    /// (<c>--azurite per-service</c>); what each measured is on <see cref="Measurement.BenchmarkArguments.AzuritePerService"/>.
+    /// Azurite as one process per service (<c>--azurite per-service</c>, the default, as <c>run-local.sh</c> runs it) or
+    /// one for all three (<c>--azurite single</c>); what each measured is on <see cref="Measurement.BenchmarkArguments.AzuritePerService"/>.
     /// </summary>
-    public bool AzuritePerService { get; init; }
+    public bool AzuritePerService { get; init; } = true;
 
     /// <summary>Also run the events variant: events on, one webhook subscription, its receiver, and the dispatcher.</summary>
     public bool Events { get; init; }

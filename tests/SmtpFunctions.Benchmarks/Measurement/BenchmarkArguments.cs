@@ -34,13 +34,13 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
     }
 
     /// <summary>
-    /// <c>--azurite single</c> (the default: one process for all three services, as <c>azurite</c> runs) or
-    /// <c>--azurite per-service</c> (a process, and a Node event loop, per service, as Azure's services are apart). Which is
-    /// faster on 2 cores depends on the hour: in a slow one the split was slower (deliver 110 against 126 msg/s; its three
-    /// processes spent 12.8 CPU-ms per message against one's 8.4, on full cores), in a fast one faster in three
-    /// alternating pairs (174–204 against 148–168 msg/s), so the default stays the one the local host runs.
+    /// <c>--azurite per-service</c> (the default: a process, and a Node event loop, per service, as Azure's services are
+    /// apart and as <c>functions/run-local.sh</c> runs them) or <c>--azurite single</c> (one process for all three, as
+    /// <c>azurite</c> runs). On 2 cores the split was as fast in a slow hour (deliver 110 against 89-126 msg/s, on full
+    /// cores) and faster in fast ones: deliver 156-208 against 114-167 msg/s, submit p99 at 100/s 39-65 ms against
+    /// 71-138 (2026-12-07, alternating).
     /// </summary>
-    public bool AzuritePerService() => IsAzuritePerService(Text("azurite", "single")!);
+    public bool AzuritePerService() => IsAzuritePerService(Text("azurite", "per-service")!);
 
     /// <summary>The value of <c>--azurite</c>: true for <c>per-service</c>, false for <c>single</c>.</summary>
     public static bool IsAzuritePerService(string value) => value switch
