@@ -87,7 +87,7 @@ case "$AZURITE_NODE_OPTIONS" in
 esac
 # One process per service, as Azure's services are apart: Azurite's single Node thread bounds every local rate, and
 # split in three its services use more than one core and a pause in one holds up only its own requests (the benchmarks'
-# default, --azurite per-service: deliver 31-38 % of Postfix's rate against 23-33 % in one process, submit p99 at
+# default, --azurite per-service: deliver 30-38 % of Postfix's rate against 23-33 % in one process, submit p99 at
 # 100/s 39-65 ms against 71-138). The three share the data folder; each keeps its own files in it.
 for service in blob queue table; do
   case "$service" in blob) port="$BLOB_PORT" ;; queue) port="$QUEUE_PORT" ;; table) port="$TABLE_PORT" ;; esac

@@ -36,8 +36,8 @@ public sealed class BenchmarkArguments(IReadOnlyList<string> args)
     /// <summary>
     /// <c>--azurite per-service</c> (the default: a process, and a Node event loop, per service, as Azure's services are
     /// apart and as <c>functions/run-local.sh</c> runs them) or <c>--azurite single</c> (one process for all three, as
-    /// <c>azurite</c> runs). On 2 cores the split was as fast in a slow hour (deliver 110 against 89-126 msg/s, on full
-    /// cores) and faster in fast ones: deliver 156-208 against 114-167 msg/s, submit p99 at 100/s 39-65 ms against
+    /// <c>azurite</c> runs). On 2 cores the split gained nothing in a slow hour, on full cores (deliver 110 msg/s against
+    /// 126 in the run beside it and 89-126 in that hour's others), and gained in fast ones: deliver 156-208 against 114-167 msg/s, submit p99 at 100/s 39-65 ms against
     /// 71-138 (2026-12-07, alternating).
     /// </summary>
     public bool AzuritePerService() => IsAzuritePerService(Text("azurite", "per-service")!);
