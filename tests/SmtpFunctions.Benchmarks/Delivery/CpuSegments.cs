@@ -77,22 +77,11 @@ internal sealed class CpuSegments(int messages, Func<TimeSpan>? azuriteCpu, Smtp
                 var n = _samples[i].Delivered - _samples[i - 1].Delivered;
                 if (n > 0)
                 {
-                    Console.WriteLine($"    {_samples[i - 1].Delivered,6}–{_samples[i].Delivered,-6} {Latencies(_requests[i - 1], _requests[i], n)}");
+                    Console.WriteLine($"    {_samples[i - 1].Delivered,6}–{_samples[i].Delivered,-6} {StorageRequestCounter.MeanLatencyPerMessage(_requests[i - 1].Counts, _requests[i - 1].Seconds, _requests[i].Counts, _requests[i].Seconds, n)}");
                 }
             }
         }
     }
-
-    // "blob PUT 23.0 (1.00)": each kind of request's mean latency over the tenth, and how many of it each delivered message cost.
-    private static string Latencies(
-        (IReadOnlyDictionary<(string Service, string Method), long> Counts, IReadOnlyDictionary<(string Service, string Method), double> Seconds) before,
-        (IReadOnlyDictionary<(string Service, string Method), long> Counts, IReadOnlyDictionary<(string Service, string Method), double> Seconds) after,
-        long delivered) =>
-        string.Join("  ", after.Counts
-            .Select(kv => (kv.Key, Count: kv.Value - before.Counts.GetValueOrDefault(kv.Key), Seconds: after.Seconds.GetValueOrDefault(kv.Key) - before.Seconds.GetValueOrDefault(kv.Key)))
-            .Where(x => x.Count > 0)
-            .OrderBy(x => x.Key.Service, StringComparer.Ordinal).ThenBy(x => x.Key.Method, StringComparer.Ordinal)
-            .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key.Service} {x.Key.Method} {1000 * x.Seconds / x.Count:F1} ({(double)x.Count / delivered:F2})")));
 
     private static TimeSpan ProcessCpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 }

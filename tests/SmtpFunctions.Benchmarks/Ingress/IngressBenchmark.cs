@@ -53,7 +53,7 @@ public sealed class IngressBenchmark : IBenchmark
         // while on 2 cores it speeds the minimal client's ceiling more than ours (490-619 against 354-433 msg/s; ours
         // 329-418 against 295-338): ours against it falls from 74-83 % to 67-68 %, the SMTP session and the MIME
         // being CPU the ceiling does not spend. So the default stays the one this benchmark's history was measured on.
-        var perService = BenchmarkArguments.IsAzuritePerService(options.Text("azurite", "single")!);
+        var perService = options.AzuritePerService(fallback: "single");
         Console.WriteLine($"ingress: smtp-source -s {sessions} -m {messages} -l {length}, one connection per message, in {rounds} alternating rounds, Azurite in memory ({(perService ? "a process per service" : "one process")}), {Environment.ProcessorCount} cores (shared)");
 
         await using var azurite = await AzuriteProcess.StartAsync(inMemory: true, perService);
