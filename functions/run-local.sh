@@ -5,12 +5,13 @@
 # Installs what it needs on a fresh Debian machine (root, or sudo). Ctrl-C stops everything it started.
 #
 # Ports (override with the variables): API 7071, Azurite 10000-10002, ingress 2587 (STARTTLS) and 2465 (TLS),
-# mail catcher 2525. State (Azurite data, function key, dev certificate, caught mail, logs) lives in .local/.
+# mail catcher 2525, webhook receiver 2590. State (Azurite data, function key, API keys, dev certificate, caught mail,
+# logs) lives in .local/, or in STATE_DIR (the test of this script runs it on free ports in a folder of its own).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-STATE="$ROOT/.local"
+STATE="${STATE_DIR:-$ROOT/.local}"
 CONFIGURATION="${CONFIGURATION:-Release}"
 API_PORT="${API_PORT:-7071}"
 BLOB_PORT="${BLOB_PORT:-10000}"
@@ -61,22 +62,34 @@ fi
 FUNCTION_KEY="$(cat "$STATE/function-key")"
 STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
 
+# Everything below runs in a session of its own (setsid), so that a Ctrl-C or a hang-up reaches only this script, and
+# cleanup sends each process exactly one signal, the one it saves its data on: SIGINT for Azurite, whose standalone
+# azurite-table has no SIGTERM handler (SIGTERM killed it before it wrote its tables, and the mail of the last seconds
+# was gone or back to "queued" at the next start), and which a second signal kills mid-save; SIGTERM for the rest.
 PIDS=()
+declare -A STOP_SIGNAL=()
 STOPPING=0
+start() { # stop signal, command...; run in the background, its PID appended to PIDS
+  local signal="$1"
+  shift
+  setsid "$@" &
+  PIDS+=($!)
+  STOP_SIGNAL[$!]="$signal"
+}
 cleanup() {
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   STOPPING=1
   echo
   log "Stopping"
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -"${STOP_SIGNAL[$pid]}" "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP
 
-log "Azurite on 127.0.0.1:$BLOB_PORT-$TABLE_PORT, a Node process per service (data in .local/azurite)"
+log "Azurite on 127.0.0.1:$BLOB_PORT-$TABLE_PORT, a Node process per service (data in $STATE/azurite)"
 # A larger young generation than V8's default: Azurite's frequent 10-65 ms scavenges were the tail of every request's
 # latency (AzuriteProcess.SemiSpaceMegabytes, where the tests and benchmarks get the same, by the same rule: a
 # --max-semi-space-size already in NODE_OPTIONS wins).
@@ -91,19 +104,17 @@ esac
 # 100/s 39-65 ms against 71-138). The three share the data folder; each keeps its own files in it.
 for service in blob queue table; do
   case "$service" in blob) port="$BLOB_PORT" ;; queue) port="$QUEUE_PORT" ;; table) port="$TABLE_PORT" ;; esac
-  NODE_OPTIONS="$AZURITE_NODE_OPTIONS" "node_modules/.bin/azurite-$service" --silent --disableTelemetry --skipApiVersionCheck \
+  NODE_OPTIONS="$AZURITE_NODE_OPTIONS" start INT "node_modules/.bin/azurite-$service" --silent --disableTelemetry --skipApiVersionCheck \
     --loose --location "$STATE/azurite" --"${service}Host" 127.0.0.1 --"${service}Port" "$port" \
-    > "$STATE/logs/azurite-$service.log" 2>&1 &
-  PIDS+=($!)
+    > "$STATE/logs/azurite-$service.log" 2>&1
   wait_for_port "$port" "azurite-$service" "${PIDS[-1]}"
 done
 
-log "Mail catcher (Postfix smtp-sink) on 127.0.0.1:$CATCHER_PORT; delivered mail lands in .local/mail"
+log "Mail catcher (Postfix smtp-sink) on 127.0.0.1:$CATCHER_PORT; delivered mail lands in $STATE/mail"
 SMTP_SINK="$(command -v smtp-sink || echo "$(postconf -h command_directory)/smtp-sink")"
 chown postfix "$STATE/mail" 2>/dev/null || as_root chown postfix "$STATE/mail"
-"$SMTP_SINK" -u postfix -c -h catcher.localhost -d "$STATE/mail/%Y%m%d-%H%M%S." "127.0.0.1:$CATCHER_PORT" 256 \
-  > "$STATE/logs/catcher.log" 2>&1 &
-PIDS+=($!)
+start TERM "$SMTP_SINK" -u postfix -c -h catcher.localhost -d "$STATE/mail/%Y%m%d-%H%M%S." "127.0.0.1:$CATCHER_PORT" 256 \
+  > "$STATE/logs/catcher.log" 2>&1
 wait_for_port "$CATCHER_PORT" catcher "${PIDS[-1]}"
 
 log "HTTP API and delivery (local host) on http://127.0.0.1:$API_PORT"
@@ -119,9 +130,8 @@ Events__RequireHttps="false" \
 Domains__TrustRegistrationsWithoutDns="true" \
 Domains__SecretStorePath="$STATE/secrets" \
 DOTNET_ENVIRONMENT=Development \
-  dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
-  --urls "http://127.0.0.1:$API_PORT" > "$STATE/logs/localhost.log" 2>&1 &
-PIDS+=($!)
+  start TERM dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" \
+  --urls "http://127.0.0.1:$API_PORT" > "$STATE/logs/localhost.log" 2>&1
 wait_for_port "$API_PORT" localhost "${PIDS[-1]}"
 
 # --- API keys (issue 13, helper "keys"): a local tenant with an admin key and a send/read key --------------------
@@ -156,7 +166,7 @@ if ! curl -sf "http://127.0.0.1:$API_PORT/api/domains/$SENDING_DOMAIN" -H "x-fun
     -H "Content-Type: application/json" -d "{\"domain\":\"$SENDING_DOMAIN\"}" | grep -qF '"status":"verified"' \
   || curl -sf -X POST "http://127.0.0.1:$API_PORT/api/domains/$SENDING_DOMAIN/verify" -H "x-functions-key: $FUNCTION_KEY" \
        -H "Authorization: Bearer $ADMIN_KEY" | grep -qF '"status":"verified"' \
-  || { echo "Could not register $SENDING_DOMAIN as a verified sending domain of tenant '$TENANT' (see .local/logs/localhost.log)." >&2; exit 1; }
+  || { echo "Could not register $SENDING_DOMAIN as a verified sending domain of tenant '$TENANT' (see $STATE/logs/localhost.log)." >&2; exit 1; }
 fi
 # --- end of sending domain
 
@@ -170,12 +180,11 @@ Ingress__DevCertificateFolder="$STATE/ingress" \
 Ingress__DevUserName="dev@localhost" \
 Domains__TrustRegistrationsWithoutDns="true" \
 Domains__SecretStorePath="$STATE/secrets" \
-  dotnet "functions/SmtpFunctions.Ingress/bin/$CONFIGURATION/net10.0/SmtpFunctions.Ingress.dll" \
-  > "$STATE/logs/ingress.log" 2>&1 &
-PIDS+=($!)
+  start TERM dotnet "functions/SmtpFunctions.Ingress/bin/$CONFIGURATION/net10.0/SmtpFunctions.Ingress.dll" \
+  > "$STATE/logs/ingress.log" 2>&1
 wait_for_port "$SMTP_PORT" ingress "${PIDS[-1]}"
 for _ in $(seq 1 100); do [ -s "$STATE/ingress/dev-user-password.txt" ] && break; sleep 0.1; done
-SMTP_PASSWORD="$(cat "$STATE/ingress/dev-user-password.txt" 2>/dev/null || echo '(see .local/logs/ingress.log)')"
+SMTP_PASSWORD="$(cat "$STATE/ingress/dev-user-password.txt" 2>/dev/null || echo "(see $STATE/logs/ingress.log)")"
 
 # ---- Events (issue 14): a local webhook receiver that checks signatures and prints the events it gets, subscribed once.
 WEBHOOK_PORT="${WEBHOOK_PORT:-2590}"
@@ -189,10 +198,9 @@ if [ ! -s "$STATE/webhook-secret" ]; then
   chmod 600 "$STATE/webhook-secret"
 fi
 WEBHOOK_SECRET="$(cat "$STATE/webhook-secret")"
-log "Webhook receiver on $WEBHOOK_URL (events printed to .local/logs/webhooks.log)"
-dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" webhook-receiver \
-  --address 127.0.0.1 --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" > "$STATE/logs/webhooks.log" 2>&1 &
-PIDS+=($!)
+log "Webhook receiver on $WEBHOOK_URL (events printed to $STATE/logs/webhooks.log)"
+start TERM dotnet "functions/SmtpFunctions.LocalHost/bin/$CONFIGURATION/net10.0/SmtpFunctions.LocalHost.dll" webhook-receiver \
+  --address 127.0.0.1 --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" > "$STATE/logs/webhooks.log" 2>&1
 wait_for_port "$WEBHOOK_PORT" webhooks "${PIDS[-1]}"
 # Subscribed as the local tenant (its admin key): a tenant's subscriptions get that tenant's events only.
 if ! curl -sf "http://127.0.0.1:$API_PORT/api/webhooks" -H "x-functions-key: $FUNCTION_KEY" -H "Authorization: Bearer $ADMIN_KEY" | grep -qF "\"$WEBHOOK_URL\""; then

@@ -118,10 +118,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops its processes (SIGTERM to each PID, so they save their data; killed after 10 s); data stays on disk.</summary>
+    /// <summary>Stops its processes (SIGINT to each PID, so they save their data; killed after 10 s); data stays on disk.</summary>
+    /// <remarks>
+    /// SIGINT, not SIGTERM: the standalone <c>azurite-table</c> of a process per service handles only SIGINT, and SIGTERM
+    /// killed it before it had written its tables (what <c>functions/run-local.sh</c> lost at every stop).
+    /// </remarks>
     public async Task StopAsync()
     {
-        await Task.WhenAll(_processes.Select(p => p.TerminateAsync(TimeSpan.FromSeconds(10))));
+        await Task.WhenAll(_processes.Select(p => p.TerminateAsync(TimeSpan.FromSeconds(10), ProcessTree.Interrupt)));
         foreach (var process in _processes)
         {
             await process.DisposeAsync();

@@ -120,17 +120,17 @@ public sealed partial class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Asks the process to exit (SIGTERM, so it can flush its data, as Azurite does on shutdown) and kills it if it has
-    /// not gone within <paramref name="grace"/>.
+    /// Asks the process to exit with <paramref name="signal"/> (SIGTERM unless told, so it can flush its data) and kills
+    /// it if it has not gone within <paramref name="grace"/>.
     /// </summary>
-    public async Task TerminateAsync(TimeSpan grace)
+    public async Task TerminateAsync(TimeSpan grace, int signal = SigTerm)
     {
         if (!IsRunning)
         {
             return;
         }
 
-        _ = Kill(_process.Id, SigTerm);
+        _ = Kill(_process.Id, signal);
         using var cts = new CancellationTokenSource(grace);
         try
         {

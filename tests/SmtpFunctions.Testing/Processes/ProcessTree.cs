@@ -9,6 +9,9 @@ namespace SmtpFunctions.Testing.Processes;
 /// </summary>
 public static partial class ProcessTree
 {
+    /// <summary>SIGINT: what Ctrl-C sends; the one signal every Azurite entry point saves its data on.</summary>
+    public const int Interrupt = 2;
+
     /// <summary>SIGTERM: asks a daemon to shut down.</summary>
     public const int Terminate = 15;
 
