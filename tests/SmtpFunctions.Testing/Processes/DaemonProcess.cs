@@ -32,9 +32,9 @@ public sealed class DaemonProcess : IAsyncDisposable
     /// <summary>CPU time of the whole tree so far, exited members included; zero once stopped.</summary>
     public TimeSpan CpuTime => _stopped is null ? ProcessTree.CpuTime(_process.Id) : TimeSpan.Zero;
 
-    /// <summary>Starts <paramref name="fileName"/>, output captured.</summary>
-    public static DaemonProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null) =>
-        new(ChildProcess.Start(fileName, arguments, workingDirectory));
+    /// <summary>Starts <paramref name="fileName"/>, output captured, with <paramref name="environment"/> added to ours.</summary>
+    public static DaemonProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IDictionary<string, string>? environment = null) =>
+        new(ChildProcess.Start(fileName, arguments, workingDirectory, environment));
 
     /// <summary>The PID of the first process called <paramref name="name"/> in the tree (e.g. Postfix's <c>master</c>).</summary>
     public int? Find(string name) => ProcessTree.Find(_process.Id, name);
