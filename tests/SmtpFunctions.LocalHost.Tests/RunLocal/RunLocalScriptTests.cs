@@ -53,7 +53,7 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_printed_commands_send_mail_that_is_caught_signed_and_a_restart_and_sigterm_leave_nothing_behind()
+    public async Task The_printed_commands_send_mail_that_is_caught_signed_a_restart_finds_it_and_a_signal_leaves_nothing_behind()
     {
         string firstId;
         await using (var run = await StartAsync())
@@ -120,7 +120,7 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
         {
             (_, last) = await RunPrintedAsync(ask);
             return Status(last) == "delivered";
-        }, DeliveryTimeout, $"{which}: message {id} to be delivered (last answer: {last})", null);
+        }, DeliveryTimeout, () => $"{which}: message {id} to be delivered (last answer: {last})", null);
 
         using var status = JsonDocument.Parse(last!);
         var recipient = status.RootElement.GetProperty("recipients")[0];
@@ -206,19 +206,23 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
 
     // Waits on the condition, not on the clock: checked every 200 ms up to a generous deadline, failing at once (with
     // the script's output) if the script has exited.
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, DaemonProcess? run)
+    private static Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, DaemonProcess? run) =>
+        WaitForAsync(condition, timeout, () => what, run);
+
+    // `what` is read when the wait fails, so that it can name the last thing seen.
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what, DaemonProcess? run)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await SafeAsync(condition))
         {
             if (run is not null && !run.IsRunning)
             {
-                Assert.Fail($"run-local.sh exited while waiting for {what}:\n{run.Output}");
+                Assert.Fail($"run-local.sh exited while waiting for {what()}:\n{run.Output}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}" + (run is null ? "" : ":\n" + run.Output));
+                Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for {what()}" + (run is null ? "" : ":\n" + run.Output));
             }
 
             await Task.Delay(200);
