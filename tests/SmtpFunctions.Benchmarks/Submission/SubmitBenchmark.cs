@@ -109,8 +109,9 @@ public sealed class SubmitBenchmark : IBenchmark
             : string.Create(CultureInfo.InvariantCulture, $"paced at {rate:F0}/s: ours kept {ours.PerSecond / rate:P0} of the rate, the ceiling {ceiling / rate:P0};  p99 {ours.Latency.Percentile(99):F1} ms against Azurite's own {Math.Max(ceilingBefore.Result.Latency.Percentile(99), ceilingAfter.Result.Latency.Percentile(99)):F1} (target < 50 ms at 8 clients)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"after {warmed} warm-up submissions; of the host's CPU, background JIT (tiered compilation, paid once by a long-running host): {hostJit.TotalSeconds * 1000 / count:F2} s per 1,000"));
-        Console.WriteLine("CPU s/1000 of a ceiling row is the minimal client's (this process); Azurite s/1000 is the Node process's:");
-        Console.WriteLine("it works one core at most, so its CPU per message bounds every rate above.");
+        Console.WriteLine(perService
+            ? "CPU s/1000 of a ceiling row is the minimal client's (this process); Azurite s/1000 is the sum of its three Node processes':\neach works one core at most, so the busiest one's CPU per message bounds every rate above."
+            : "CPU s/1000 of a ceiling row is the minimal client's (this process); Azurite s/1000 is the Node process's:\nit works one core at most, so its CPU per message bounds every rate above.");
         if (withApiKey)
         {
             // The host's storage requests cannot be counted from here (another process), so the same two checks the host
