@@ -62,10 +62,10 @@ fi
 FUNCTION_KEY="$(cat "$STATE/function-key")"
 STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
 
-# Everything below runs in a session of its own (setsid), so that a Ctrl-C or a hang-up reaches only this script, and
-# cleanup sends each process exactly one signal, the one it saves its data on: SIGINT for Azurite, whose standalone
-# azurite-table has no SIGTERM handler (SIGTERM killed it before it wrote its tables, and the mail of the last seconds
-# was gone or back to "queued" at the next start), and which a second signal kills mid-save; SIGTERM for the rest.
+# Each process started below runs in a session of its own (setsid), so that a Ctrl-C or a hang-up reaches only this
+# script, and cleanup sends each process exactly one signal, the one it saves its data on: SIGINT for Azurite, whose
+# standalone azurite-table has no SIGTERM handler (SIGTERM killed it before it wrote its tables, and the mail of the last
+# seconds was gone or back to "queued" at the next start), and which a second signal kills mid-save; SIGTERM for the rest.
 PIDS=()
 declare -A STOP_SIGNAL=()
 STOPPING=0
