@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmtpFunctions.Core;
@@ -34,12 +35,16 @@ public static partial class IngressServiceCollectionExtensions
         services.AddSingleton<AccountLockout>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<IngressEndpoints>();
+        services.AddSingleton<IngressDrain>();
         services.AddSingleton(LoadCertificate);
         services.AddSingleton<IngressListenerFactory>();
         services.AddSingleton<SmtpUserAuthenticator>();
         services.AddSingleton<SubmissionMailboxFilter>();
         services.AddSingleton<SubmissionMessageStore>();
         services.AddHostedService<SmtpIngressService>();
+        // The host must wait out the drain (its default is 30 s whatever the grace), and a little for the rest to stop.
+        services.AddOptions<HostOptions>().Configure<IOptions<IngressOptions>>((host, ingress) =>
+            host.ShutdownTimeout = ingress.Value.ShutdownGrace + TimeSpan.FromSeconds(10));
         services.AddHealthChecks().AddCheck<SmtpListenersHealthCheck>("smtp-listeners");
         return services;
     }

@@ -13,7 +13,10 @@ using SmtpServer;
 
 namespace SmtpFunctions.Ingress.Hosting;
 
-/// <summary>Runs SmtpServer with the ingress's hooks until the host stops.</summary>
+/// <summary>
+/// Runs SmtpServer with the ingress's hooks until the host stops, then drains: listening stops, every session is told
+/// 421 at its next command, messages in DATA finish, and after <c>Ingress:ShutdownGrace</c> what is left is ended.
+/// </summary>
 public sealed partial class SmtpIngressService(
     IngressSettings settings,
     TlsCertificate certificate,
@@ -24,6 +27,8 @@ public sealed partial class SmtpIngressService(
     UserDirectory users,
     DevelopmentAccount development,
     ShardAccounts storage,
+    IngressDrain drain,
+    ConnectionLimiter connections,
     ILogger<SmtpIngressService> logger) : BackgroundService
 {
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -63,8 +68,47 @@ public sealed partial class SmtpIngressService(
             LogDevelopmentAccount(logger, dev.Name, development.Password!, dev.SenderDomains is null ? "*" : string.Join(",", dev.SenderDomains));
         }
 
-        // Listen at once, storage or not: until it answers, submissions get 451 and clients retry.
-        await Task.WhenAll(server.StartAsync(stoppingToken), CreateStorageAsync(stoppingToken));
+        // Listen at once, storage or not: until it answers, submissions get 451 and clients retry. The sessions run on a
+        // token of their own, not the host's: stopping must not cut off a message between its commit and its 250.
+        using var sessions = new CancellationTokenSource();
+        var serving = server.StartAsync(sessions.Token);
+        var creating = CreateStorageAsync(stoppingToken);
+        var stopping = Task.Delay(Timeout.Infinite, stoppingToken);
+        if (await Task.WhenAny(serving, stopping) == serving)
+        {
+            // Ended by itself: a listener failed (the port was taken); the host stops with its exception.
+            await serving;
+            return;
+        }
+
+        await DrainAsync(serving, sessions);
+        await creating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    // The listeners stop accepting and every session closes at its next command wait (IngressDrain); the sessions' own
+    // token, which ends SmtpServer's accept loops, is cancelled once the last one has gone, or when the grace runs out.
+    private async Task DrainAsync(Task serving, CancellationTokenSource sessions)
+    {
+        var grace = settings.Options.ShutdownGrace;
+        LogDraining(logger, connections.Open, grace.TotalSeconds);
+        var started = TimeProvider.System.GetTimestamp();
+        drain.Begin();
+        // Sessions end on their own clients' time; a tenth of a second is precision enough for a process that is stopping.
+        while (connections.Open > 0 && TimeProvider.System.GetElapsedTime(started) < grace)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        var left = connections.Open;
+        await sessions.CancelAsync();
+        await serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (left > 0)
+        {
+            LogDrainTimedOut(logger, left, grace.TotalSeconds);
+            return;
+        }
+
+        LogDrained(logger, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
     }
 
     // Local runs (Ingress:CreateStorage): Azurite may start after us, so keep trying until the resources exist.
@@ -135,6 +179,17 @@ public sealed partial class SmtpIngressService(
 
     [LoggerMessage(EventId = 5505, Level = LogLevel.Warning, Message = "Storage not reachable yet, will create its resources when it is: {Reason}")]
     private static partial void LogWaitingForStorage(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5506, Level = LogLevel.Information,
+        Message = "Stopping: no new connections; {Open} open sessions get 421 at their next command, messages in DATA finish (at most {Grace:F0} s)")]
+    private static partial void LogDraining(ILogger logger, int open, double grace);
+
+    [LoggerMessage(EventId = 5507, Level = LogLevel.Information, Message = "Drained in {Seconds:F1} s")]
+    private static partial void LogDrained(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 5508, Level = LogLevel.Warning,
+        Message = "{Open} sessions still open after the {Grace:F0} s shutdown grace (Ingress:ShutdownGrace); ended without a reply")]
+    private static partial void LogDrainTimedOut(ILogger logger, int open, double grace);
 
     [LoggerMessage(EventId = 5503, Level = LogLevel.Warning, Message = "SMTP session faulted")]
     private static partial void LogSessionFaulted(ILogger logger, Exception exception);

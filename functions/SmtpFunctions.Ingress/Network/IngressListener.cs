@@ -29,13 +29,15 @@ public sealed partial class IngressListener : IEndpointListener
     private readonly MemoryBudget _budget;
     private readonly MailMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly IngressDrain _drain;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Action _onStopped;
+    private int _stopped;
 
     internal IngressListener(
         TcpListener listener, ListenerKind kind, IngressSettings settings, TlsCertificate certificate, ConnectionLimiter limiter,
-        MemoryBudget budget, MailMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory, Action onStopped)
+        MemoryBudget budget, MailMetrics metrics, TimeProvider time, IngressDrain drain, ILoggerFactory loggerFactory, Action onStopped)
     {
         _listener = listener;
         _kind = kind;
@@ -45,6 +47,7 @@ public sealed partial class IngressListener : IEndpointListener
         _budget = budget;
         _metrics = metrics;
         _time = time;
+        _drain = drain;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<IngressListener>();
         _onStopped = onStopped;
@@ -56,7 +59,7 @@ public sealed partial class IngressListener : IEndpointListener
         ArgumentNullException.ThrowIfNull(context);
         while (true)
         {
-            var socket = await _listener.AcceptSocketAsync(cancellationToken);
+            var socket = await AcceptAsync(cancellationToken);
             socket.NoDelay = true;
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             var client = ClientAddress.Normalize(remote.Address);
@@ -73,7 +76,7 @@ public sealed partial class IngressListener : IEndpointListener
             var sessionLogger = new SessionLogger(_loggerFactory.CreateLogger("SmtpFunctions.Ingress.Session"), context.SessionId.ToString("N"), client.ToString());
             var started = Stopwatch.GetTimestamp();
             SessionState? state = null;
-            var wire = _settings.WireFor(trusted, _time);
+            var wire = _settings.WireFor(trusted, _time) with { ShuttingDown = _drain.Token };
             var pipe = new IngressPipe(
                 socket,
                 _certificate,
@@ -99,10 +102,38 @@ public sealed partial class IngressListener : IEndpointListener
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => StopListening();
+
+    // Draining, it accepts nothing more: the listening socket closes (new connections are refused, and /healthz says so),
+    // and this waits for SmtpServer's own token, which the service cancels after the last session. Not SmtpServer's
+    // Shutdown(): that cancels the sessions' token too, cutting off a message between its commit and its 250.
+    private async Task<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
-        _listener.Stop();
-        _onStopped();
+        if (!_drain.IsDraining)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain.Token);
+            try
+            {
+                return await _listener.AcceptSocketAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (_drain.IsDraining && !cancellationToken.IsCancellationRequested)
+            {
+                // Draining: below.
+            }
+        }
+
+        StopListening();
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new OperationCanceledException(cancellationToken);
+    }
+
+    private void StopListening()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _listener.Stop();
+            _onStopped();
+        }
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Listening for SMTP submission ({Kind}) on {Endpoint}")]

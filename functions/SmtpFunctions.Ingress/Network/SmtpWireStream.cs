@@ -587,6 +587,14 @@ public sealed partial class SmtpWireStream : Stream
                 return 0;
             }
 
+            // A message being transferred is let finish (its 250 comes after the commit); any other wait is a command the
+            // client can send again elsewhere.
+            if (_settings.ShuttingDown.IsCancellationRequested && !_inData)
+            {
+                await CloseAsync(WireClose.ShuttingDown, $"421 4.3.2 {_settings.ServerName} Service shutting down; try again later", cancellationToken);
+                return 0;
+            }
+
             if (remaining <= TimeSpan.Zero)
             {
                 LogTimeout(_logger, reason switch { WireClose.SessionTimeLimit => "session", WireClose.PreAuthTimeout => "pre-AUTH", _ => "idle or request" });
@@ -606,12 +614,11 @@ public sealed partial class SmtpWireStream : Stream
             }
 
             var wake = _slot?.Wake ?? CancellationToken.None;
-            using var linked = wake.CanBeCanceled && cancellationToken.CanBeCanceled
-                ? CancellationTokenSource.CreateLinkedTokenSource(wake, cancellationToken)
-                : null;
+            var drain = _inData ? CancellationToken.None : _settings.ShuttingDown;
+            using var linked = Link(wake, drain, cancellationToken);
             try
             {
-                return Filled(await _fill.WaitAsync(remaining, _settings.Time, linked?.Token ?? (wake.CanBeCanceled ? wake : cancellationToken)));
+                return Filled(await _fill.WaitAsync(remaining, _settings.Time, linked?.Token ?? FirstCancelable(wake, drain, cancellationToken)));
             }
             catch (TimeoutException)
             {
@@ -619,10 +626,20 @@ public sealed partial class SmtpWireStream : Stream
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // Woken: the pressure changed or the connection was evicted; look again.
+                // Woken: the pressure changed, the connection was evicted or the ingress drains; look again.
             }
         }
     }
+
+    // One token for the wait: a linked source only when more than one of them can fire (most reads have one or none).
+    private static CancellationTokenSource? Link(CancellationToken a, CancellationToken b, CancellationToken c)
+    {
+        var cancelable = (a.CanBeCanceled ? 1 : 0) + (b.CanBeCanceled ? 1 : 0) + (c.CanBeCanceled ? 1 : 0);
+        return cancelable < 2 ? null : CancellationTokenSource.CreateLinkedTokenSource(a, b, c);
+    }
+
+    private static CancellationToken FirstCancelable(CancellationToken a, CancellationToken b, CancellationToken c) =>
+        a.CanBeCanceled ? a : b.CanBeCanceled ? b : c;
 
     // The first deadline this wait must meet, and what passing it means.
     private (DateTimeOffset At, WireClose Reason) DeadlineFor(DateTimeOffset waitStart)

@@ -23,4 +23,7 @@ public enum WireClose
 
     /// <summary>Too many refused commands.</summary>
     TooManyErrors,
+
+    /// <summary>The ingress is stopping; closed at a command wait, never in DATA.</summary>
+    ShuttingDown,
 }

@@ -209,6 +209,14 @@ public sealed class IngressOptions
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(60);
 
     /// <summary>
+    /// How long a stopping ingress (SIGTERM: a scale-in, a new revision, a container stop) waits for its sessions: it
+    /// stops listening at once, answers every session's next command with 421 4.3.2, lets a message in DATA finish
+    /// (commit, then 250), and ends what is left when this runs out. Default 20 s, inside Container Apps' 30 s between
+    /// SIGTERM and SIGKILL; 0 ends every session at once.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Pause before the greeting; a client that sends anything during it is an early talker and is dropped
     /// (RFC 5321 §4.3.1: the client waits for the greeting). Default 1 s; not applied to trusted networks.
     /// </summary>

@@ -44,6 +44,11 @@ public sealed class IngressOptionsValidator(HostingPlatform platform) : IValidat
         Positive("StressCommandTimeout", options.StressCommandTimeout, failures);
         Positive("StressPreAuthTimeout", options.StressPreAuthTimeout, failures);
         Positive("AccountLockout", options.AccountLockout, failures);
+        if (options.ShutdownGrace < TimeSpan.Zero)
+        {
+            failures.Add("Ingress:ShutdownGrace must not be negative.");
+        }
+
         if (options.SessionTimeout < options.CommandTimeout)
         {
             failures.Add("Ingress:SessionTimeout must not be shorter than CommandTimeout.");

@@ -78,6 +78,7 @@ public sealed class SessionState
             WireClose.Evicted => "evicted",
             WireClose.SessionTimeLimit => "session_limit",
             WireClose.TooManyErrors => "too_many_errors",
+            WireClose.ShuttingDown => "shutting_down",
             _ when AuthLimitReached => "auth_limit",
             _ when pipe.HandshakeFailed => "tls_failed",
             _ when Faulted => "faulted",

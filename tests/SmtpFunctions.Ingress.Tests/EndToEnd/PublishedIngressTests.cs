@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,6 +87,94 @@ public sealed class PublishedIngressTests : IAsyncLifetime
         var accepted = Assert.Single(server.Output.Split('\n'), line => line.Contains($"Accepted {id} ", StringComparison.Ordinal));
         Assert.Contains($"Client:127.0.0.2 User:{TestAccounts.Carol}", accepted, StringComparison.Ordinal);
         Assert.DoesNotContain("Session ended: completed, 1 messages accepted", server.Output, StringComparison.Ordinal);
+    }
+
+    // A scale-in or a new revision: Container Apps sends SIGTERM, then SIGKILL 30 s later. The message being transferred
+    // must get its 250 (committed first), every other session a 421 it can act on, and new connections go elsewhere.
+    [Fact]
+    public async Task PublishedOutput_OnSigterm_FinishesTheMessageInData_Tells421ToTheOthers_RefusesNewConnections_AndExits()
+    {
+        var ports = (Smtp: FreePorts.Next(), Tls: FreePorts.Next(), Health: FreePorts.Next());
+        await using var server = ChildProcess.Start("dotnet", [Entry], App, ContainerEnvironment(ports.Smtp, ports.Tls, ports.Health));
+        await FreePorts.WaitForListenerAsync(IPAddress.Loopback, ports.Smtp, TimeSpan.FromSeconds(60), () => server.IsRunning);
+        var subject = $"drained {Guid.NewGuid():N}";
+        await using var inData = await AuthenticatedAsync(ports.Smtp, "127.0.0.2");
+        await inData.BeginMessageAsync(TestAccounts.Carol, "someone@example.org");
+        await inData.SendAsync($"From: {TestAccounts.Carol}\r\nTo: someone@example.org\r\nSubject: {subject}\r\n\r\nfirst half\r\n");
+        await using var idle = await AuthenticatedAsync(ports.Smtp, "127.0.0.3");
+
+        ProcessTree.Signal(server.Id, ProcessTree.Terminate);
+
+        // Unasked: the idle session is told at once, and closed.
+        Assert.StartsWith("421 4.3.2 ", await idle.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.True(await idle.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        await WaitForRefusalAsync(ports.Smtp);
+        Assert.True(server.IsRunning, "exited with a message still in DATA:\n" + server.Output);
+
+        await inData.SendAsync("second half\r\n.\r\n");
+        var queued = await inData.ReadReplyAsync();
+        var id = TestMessages.QueuedId(queued);
+        Assert.True(id is not null, $"the message in DATA was not accepted while draining: '{queued}'\n{server.Output}");
+        var (message, _) = await StatusStore().GetAsync(id, CancellationToken.None);
+        Assert.NotNull(message);
+        Assert.StartsWith("421 4.3.2 ", await inData.CommandAsync($"MAIL FROM:<{TestAccounts.Carol}>"), StringComparison.Ordinal);
+
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.WaitForExitAsync(exit.Token);
+        Assert.True(server.ExitCode == 0, server.Output);
+        Assert.Contains("Drained in", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Session ended: shutting_down, 1 messages accepted", server.Output, StringComparison.Ordinal);
+    }
+
+    // A client that stalls in DATA cannot hold the process past Ingress:ShutdownGrace; its message is not committed.
+    [Fact]
+    public async Task PublishedOutput_OnSigterm_EndsAStalledDataAfterTheGrace_WithoutCommittingIt()
+    {
+        var ports = (Smtp: FreePorts.Next(), Tls: FreePorts.Next(), Health: FreePorts.Next());
+        var environment = ContainerEnvironment(ports.Smtp, ports.Tls, ports.Health);
+        environment["Ingress__ShutdownGrace"] = "00:00:02";
+        await using var server = ChildProcess.Start("dotnet", [Entry], App, environment);
+        await FreePorts.WaitForListenerAsync(IPAddress.Loopback, ports.Smtp, TimeSpan.FromSeconds(60), () => server.IsRunning);
+        await using var stalled = await AuthenticatedAsync(ports.Smtp, "127.0.0.2");
+        await stalled.BeginMessageAsync(TestAccounts.Carol, "someone@example.org");
+        await stalled.SendAsync($"From: {TestAccounts.Carol}\r\nTo: someone@example.org\r\nSubject: stalled\r\n\r\nnever finished\r\n");
+
+        ProcessTree.Signal(server.Id, ProcessTree.Terminate);
+
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.WaitForExitAsync(exit.Token);
+        Assert.True(server.ExitCode == 0, server.Output);
+        Assert.Contains("1 sessions still open after the 2 s shutdown grace", server.Output, StringComparison.Ordinal);
+        Assert.True(await stalled.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        Assert.DoesNotContain("Accepted ", server.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<RawSmtpClient> AuthenticatedAsync(int port, string from)
+    {
+        var client = await RawSmtpClient.ConnectAsync(port, IPAddress.Parse(from));
+        await client.StartTlsAsync();
+        Assert.StartsWith("235 ", await client.AuthPlainAsync(TestAccounts.Carol, TestAccounts.CarolPassword), StringComparison.Ordinal);
+        return client;
+    }
+
+    // The listening socket closes when the drain begins, on its own thread: waits for it, not for a time.
+    private static async Task WaitForRefusalAsync(int port)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
+            }
+            catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+            {
+                return;
+            }
+
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     [Fact]
