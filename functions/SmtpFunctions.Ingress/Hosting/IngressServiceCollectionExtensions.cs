@@ -35,7 +35,6 @@ public static partial class IngressServiceCollectionExtensions
         services.AddSingleton<AccountLockout>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<IngressEndpoints>();
-        services.AddSingleton<IngressDrain>();
         services.AddSingleton(LoadCertificate);
         services.AddSingleton<IngressListenerFactory>();
         services.AddSingleton<SmtpUserAuthenticator>();

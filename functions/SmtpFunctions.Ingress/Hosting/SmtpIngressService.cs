@@ -27,7 +27,6 @@ public sealed partial class SmtpIngressService(
     UserDirectory users,
     DevelopmentAccount development,
     ShardAccounts storage,
-    IngressDrain drain,
     ConnectionLimiter connections,
     ILogger<SmtpIngressService> logger) : BackgroundService
 {
@@ -85,14 +84,14 @@ public sealed partial class SmtpIngressService(
         await creating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    // The listeners stop accepting and every session closes at its next command wait (IngressDrain); the sessions' own
+    // The listeners stop accepting and every session closes at its next command wait (ConnectionLimiter.Drain); the sessions' own
     // token, which ends SmtpServer's accept loops, is cancelled once the last one has gone, or when the grace runs out.
     private async Task DrainAsync(Task serving, CancellationTokenSource sessions)
     {
         var grace = settings.Options.ShutdownGrace;
         LogDraining(logger, connections.Open, grace.TotalSeconds);
         var started = TimeProvider.System.GetTimestamp();
-        drain.Begin();
+        connections.Drain();
         // Sessions end on their own clients' time; a tenth of a second is precision enough for a process that is stopping.
         while (connections.Open > 0 && TimeProvider.System.GetElapsedTime(started) < grace)
         {

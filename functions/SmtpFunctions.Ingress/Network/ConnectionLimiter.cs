@@ -15,10 +15,12 @@ namespace SmtpFunctions.Ingress.Network;
 /// Postfix's stress mode (smtpd_timeout 10 s, per-request deadlines when all smtpd processes are busy) is the model for the
 /// pressure; the split by authentication is because a submission server knows its legitimate clients by their AUTH.
 /// </remarks>
-public sealed partial class ConnectionLimiter
+public sealed partial class ConnectionLimiter : IDisposable
 {
     private readonly Dictionary<string, int> _perClient = new(StringComparer.Ordinal);
     private readonly LinkedList<ConnectionSlot> _unauthenticated = new();
+    private readonly HashSet<ConnectionSlot> _open = [];
+    private readonly CancellationTokenSource _draining = new();
     private readonly Lock _gate = new();
     private readonly IngressOptions _options;
     private readonly bool _perClientLimit;
@@ -98,6 +100,7 @@ public sealed partial class ConnectionLimiter
             }
 
             slot = new ConnectionSlot(this, key, authenticated: trusted);
+            _open.Add(slot);
             _perClient[key] = _perClient.GetValueOrDefault(key) + 1;
             _total++;
             if (!trusted)
@@ -117,6 +120,37 @@ public sealed partial class ConnectionLimiter
         WakeAll(wake);
         return slot;
     }
+
+    /// <summary>True once <see cref="Drain"/> was called: the ingress is stopping.</summary>
+    public bool IsDraining => _draining.IsCancellationRequested;
+
+    /// <summary>Cancelled by <see cref="Drain"/>; the listeners stop accepting on it.</summary>
+    public CancellationToken Draining => _draining.Token;
+
+    /// <summary>
+    /// The ingress is stopping: wakes every connection, so that each answers its next command wait with 421 and closes
+    /// (a connection in DATA finishes its message first), and tells the listeners to stop accepting. Idempotent.
+    /// </summary>
+    public void Drain()
+    {
+        List<ConnectionSlot> open;
+        lock (_gate)
+        {
+            if (_draining.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Set before the wake-up: a connection that reads its wake token after this sees the flag at its next look.
+            _draining.Cancel();
+            open = [.. _open];
+        }
+
+        WakeAll(open);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _draining.Dispose();
 
     internal void Promote(ConnectionSlot slot)
     {
@@ -155,6 +189,7 @@ public sealed partial class ConnectionLimiter
     private void Detach(ConnectionSlot slot)
     {
         slot.Detached = true;
+        _open.Remove(slot);
         _total--;
         if (--_perClient[slot.Key] == 0)
         {

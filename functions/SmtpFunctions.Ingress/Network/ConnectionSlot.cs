@@ -28,10 +28,13 @@ public sealed class ConnectionSlot : IDisposable
     /// <summary>True when the limiter closed this connection to make room for a new one.</summary>
     public bool IsEvicted => Volatile.Read(ref _evicted) == 1;
 
+    /// <summary>True once the ingress is stopping (<see cref="ConnectionLimiter.Drain"/>).</summary>
+    public bool IsDraining => _owner.IsDraining;
+
     /// <summary>True while the ingress is under pressure: the shortened timeouts apply to unauthenticated connections.</summary>
     public bool UnderPressure => _owner.UnderPressure;
 
-    /// <summary>Cancelled when the connection should look again at its deadlines (pressure changed, or it was evicted).</summary>
+    /// <summary>Cancelled when the connection should look again at its deadlines (pressure changed, it was evicted, or the ingress drains).</summary>
     public CancellationToken Wake => Volatile.Read(ref _wake).Token;
 
     /// <summary>In the limiter's list of unauthenticated connections, oldest first; null once promoted or detached.</summary>

@@ -29,7 +29,7 @@ public sealed partial class IngressListener : IEndpointListener
     private readonly MemoryBudget _budget;
     private readonly MailMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly IngressDrain _drain;
+    private readonly CancellationTokenRegistration _stopOnDrain;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Action _onStopped;
@@ -37,7 +37,7 @@ public sealed partial class IngressListener : IEndpointListener
 
     internal IngressListener(
         TcpListener listener, ListenerKind kind, IngressSettings settings, TlsCertificate certificate, ConnectionLimiter limiter,
-        MemoryBudget budget, MailMetrics metrics, TimeProvider time, IngressDrain drain, ILoggerFactory loggerFactory, Action onStopped)
+        MemoryBudget budget, MailMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory, Action onStopped)
     {
         _listener = listener;
         _kind = kind;
@@ -47,10 +47,10 @@ public sealed partial class IngressListener : IEndpointListener
         _budget = budget;
         _metrics = metrics;
         _time = time;
-        _drain = drain;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<IngressListener>();
         _onStopped = onStopped;
+        _stopOnDrain = limiter.Draining.Register(StopListening);
     }
 
     /// <inheritdoc />
@@ -76,7 +76,7 @@ public sealed partial class IngressListener : IEndpointListener
             var sessionLogger = new SessionLogger(_loggerFactory.CreateLogger("SmtpFunctions.Ingress.Session"), context.SessionId.ToString("N"), client.ToString());
             var started = Stopwatch.GetTimestamp();
             SessionState? state = null;
-            var wire = _settings.WireFor(trusted, _time) with { ShuttingDown = _drain.Token };
+            var wire = _settings.WireFor(trusted, _time);
             var pipe = new IngressPipe(
                 socket,
                 _certificate,
@@ -102,27 +102,29 @@ public sealed partial class IngressListener : IEndpointListener
     }
 
     /// <inheritdoc />
-    public void Dispose() => StopListening();
+    public void Dispose()
+    {
+        _stopOnDrain.Dispose();
+        StopListening();
+    }
 
-    // Draining, it accepts nothing more: the listening socket closes (new connections are refused, and /healthz says so),
-    // and this waits for SmtpServer's own token, which the service cancels after the last session. Not SmtpServer's
+    // Draining, it accepts nothing more: the listening socket is closed (new connections are refused, and /healthz says
+    // so), and this waits for SmtpServer's own token, which the service cancels after the last session. Not SmtpServer's
     // Shutdown(): that cancels the sessions' token too, cutting off a message between its commit and its 250.
     private async Task<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
-        if (!_drain.IsDraining)
+        if (!_limiter.IsDraining)
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain.Token);
             try
             {
-                return await _listener.AcceptSocketAsync(linked.Token);
+                return await _listener.AcceptSocketAsync(cancellationToken);
             }
-            catch (OperationCanceledException) when (_drain.IsDraining && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException && _limiter.IsDraining)
             {
-                // Draining: below.
+                // The drain closed the listening socket under the pending accept.
             }
         }
 
-        StopListening();
         await Task.Delay(Timeout.Infinite, cancellationToken);
         throw new OperationCanceledException(cancellationToken);
     }

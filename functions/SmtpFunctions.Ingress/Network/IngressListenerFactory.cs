@@ -19,7 +19,6 @@ public sealed class IngressListenerFactory(
     IngressEndpoints endpoints,
     MailMetrics metrics,
     TimeProvider time,
-    IngressDrain drain,
     ILoggerFactory loggerFactory) : IEndpointListenerFactory
 {
     /// <inheritdoc />
@@ -37,6 +36,6 @@ public sealed class IngressListenerFactory(
         endpoints.Add(kind, (IPEndPoint)listener.LocalEndpoint);
         var logger = loggerFactory.CreateLogger<IngressListener>();
         IngressListener.LogListening(logger, kind, (IPEndPoint)listener.LocalEndpoint);
-        return new IngressListener(listener, kind, settings, certificate, limiter, budget, metrics, time, drain, loggerFactory, () => endpoints.Remove(kind));
+        return new IngressListener(listener, kind, settings, certificate, limiter, budget, metrics, time, loggerFactory, () => endpoints.Remove(kind));
     }
 }

@@ -581,6 +581,8 @@ public sealed partial class SmtpWireStream : Stream
             // still meet its deadline.
             var (at, reason) = DeadlineFor(waitStart);
             var remaining = at - _settings.Time.GetUtcNow();
+            // Read before the flags below: a wake-up after this cancels this very token, one before it set its flag first.
+            var wake = _slot?.Wake ?? CancellationToken.None;
             if (_slot is { IsEvicted: true })
             {
                 await CloseAsync(WireClose.Evicted, $"421 4.3.2 {_settings.ServerName} Error: too many connections; try again later", cancellationToken);
@@ -589,7 +591,7 @@ public sealed partial class SmtpWireStream : Stream
 
             // A message being transferred is let finish (its 250 comes after the commit); any other wait is a command the
             // client can send again elsewhere.
-            if (_settings.ShuttingDown.IsCancellationRequested && !_inData)
+            if (_slot is { IsDraining: true } && !_inData)
             {
                 await CloseAsync(WireClose.ShuttingDown, $"421 4.3.2 {_settings.ServerName} Service shutting down; try again later", cancellationToken);
                 return 0;
@@ -613,12 +615,12 @@ public sealed partial class SmtpWireStream : Stream
                 return Filled(await _fill);
             }
 
-            var wake = _slot?.Wake ?? CancellationToken.None;
-            var drain = _inData ? CancellationToken.None : _settings.ShuttingDown;
-            using var linked = Link(wake, drain, cancellationToken);
+            using var linked = wake.CanBeCanceled && cancellationToken.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(wake, cancellationToken)
+                : null;
             try
             {
-                return Filled(await _fill.WaitAsync(remaining, _settings.Time, linked?.Token ?? FirstCancelable(wake, drain, cancellationToken)));
+                return Filled(await _fill.WaitAsync(remaining, _settings.Time, linked?.Token ?? (wake.CanBeCanceled ? wake : cancellationToken)));
             }
             catch (TimeoutException)
             {
@@ -631,15 +633,6 @@ public sealed partial class SmtpWireStream : Stream
         }
     }
 
-    // One token for the wait: a linked source only when more than one of them can fire (most reads have one or none).
-    private static CancellationTokenSource? Link(CancellationToken a, CancellationToken b, CancellationToken c)
-    {
-        var cancelable = (a.CanBeCanceled ? 1 : 0) + (b.CanBeCanceled ? 1 : 0) + (c.CanBeCanceled ? 1 : 0);
-        return cancelable < 2 ? null : CancellationTokenSource.CreateLinkedTokenSource(a, b, c);
-    }
-
-    private static CancellationToken FirstCancelable(CancellationToken a, CancellationToken b, CancellationToken c) =>
-        a.CanBeCanceled ? a : b.CanBeCanceled ? b : c;
 
     // The first deadline this wait must meet, and what passing it means.
     private (DateTimeOffset At, WireClose Reason) DeadlineFor(DateTimeOffset waitStart)

@@ -39,9 +39,6 @@ public sealed record WireSettings
     /// <summary>Rejected commands after which the session is closed.</summary>
     public required int MaxProtocolErrors { get; init; }
 
-    /// <summary>Cancelled when the ingress drains (<see cref="IngressDrain"/>): the next command wait answers 421 and closes.</summary>
-    public CancellationToken ShuttingDown { get; init; }
-
     /// <summary>Clock for timeouts.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

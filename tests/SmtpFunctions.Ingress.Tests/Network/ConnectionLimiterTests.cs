@@ -30,6 +30,31 @@ public sealed class ConnectionLimiterTests
     }
 
     [Fact]
+    public void Drain_WakesEveryOpenConnection_AuthenticatedOrNot_AndTellsTheListeners()
+    {
+        using var limiter = Create(total: 10, unauthenticated: 5, perClient: 10);
+        var guest = Acquire(limiter, 1);
+        var member = Acquire(limiter, 2);
+        member.Promote();
+        var trusted = limiter.TryAcquire(Address(3), trusted: true, out _)!;
+        var closed = Acquire(limiter, 4);
+        closed.Dispose();
+        var wakes = new[] { guest.Wake, member.Wake, trusted.Wake };
+        var closedWake = closed.Wake;
+
+        limiter.Drain();
+
+        Assert.All(wakes, wake => Assert.True(wake.IsCancellationRequested));
+        Assert.False(closedWake.IsCancellationRequested);
+        Assert.True(guest.IsDraining && member.IsDraining && trusted.IsDraining);
+        Assert.True(limiter.Draining.IsCancellationRequested);
+        // A connection that arrives now sees it at its first look, and a second drain changes nothing.
+        Assert.True(Acquire(limiter, 5).IsDraining);
+        limiter.Drain();
+        Assert.Equal(4, limiter.Open);
+    }
+
+    [Fact]
     public void AuthenticatedConnections_AreNeverEvicted_AndWhenAllAreTheNewcomerIsRefused()
     {
         var limiter = Create(total: 2, unauthenticated: 2, perClient: 10);
