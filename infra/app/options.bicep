@@ -70,6 +70,7 @@ var optionDefaults = {
   Ingress__StressCommandTimeout: '00:00:10'
   Ingress__StressPreAuthTimeout: '00:00:30'
   Ingress__SessionTimeout: '01:00:00'
+  Ingress__ShutdownGrace: '00:00:20'
   Ingress__GreetingDelay: '00:00:01'
   Ingress__MaxProtocolErrors: '10'
   Ingress__CreateStorage: 'false'
