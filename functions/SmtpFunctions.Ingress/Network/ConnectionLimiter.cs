@@ -19,6 +19,7 @@ public sealed partial class ConnectionLimiter : IDisposable
 {
     private readonly Dictionary<string, int> _perClient = new(StringComparer.Ordinal);
     private readonly LinkedList<ConnectionSlot> _unauthenticated = new();
+    // The counted connections (not released, not evicted): their number is Open, and a drain wakes each.
     private readonly HashSet<ConnectionSlot> _open = [];
     private readonly CancellationTokenSource _draining = new();
     private readonly Lock _gate = new();
@@ -27,7 +28,6 @@ public sealed partial class ConnectionLimiter : IDisposable
     private readonly int _stressOn;
     private readonly int _stressOff;
     private readonly ILogger<ConnectionLimiter> _logger;
-    private int _total;
     private volatile bool _underPressure;
 
     /// <summary>Creates the limiter.</summary>
@@ -48,7 +48,7 @@ public sealed partial class ConnectionLimiter : IDisposable
         {
             lock (_gate)
             {
-                return _total;
+                return _open.Count;
             }
         }
     }
@@ -88,7 +88,7 @@ public sealed partial class ConnectionLimiter : IDisposable
                 return null;
             }
 
-            if (_total >= _options.MaxConnections || (!trusted && _unauthenticated.Count >= _options.MaxUnauthenticatedConnections))
+            if (_open.Count >= _options.MaxConnections || (!trusted && _unauthenticated.Count >= _options.MaxUnauthenticatedConnections))
             {
                 if (_unauthenticated.First is not { } oldest)
                 {
@@ -102,7 +102,6 @@ public sealed partial class ConnectionLimiter : IDisposable
             slot = new ConnectionSlot(this, key, authenticated: trusted);
             _open.Add(slot);
             _perClient[key] = _perClient.GetValueOrDefault(key) + 1;
-            _total++;
             if (!trusted)
             {
                 slot.Node = _unauthenticated.AddLast(slot);
@@ -190,7 +189,6 @@ public sealed partial class ConnectionLimiter : IDisposable
     {
         slot.Detached = true;
         _open.Remove(slot);
-        _total--;
         if (--_perClient[slot.Key] == 0)
         {
             _perClient.Remove(slot.Key);

@@ -633,7 +633,6 @@ public sealed partial class SmtpWireStream : Stream
         }
     }
 
-
     // The first deadline this wait must meet, and what passing it means.
     private (DateTimeOffset At, WireClose Reason) DeadlineFor(DateTimeOffset waitStart)
     {

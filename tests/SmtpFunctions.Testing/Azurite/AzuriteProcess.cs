@@ -20,8 +20,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private readonly bool _inMemory;
     private readonly bool _processPerService;
     private readonly IReadOnlyList<string> _extraAccounts;
-    private readonly List<ChildProcess> _processes = [];
-    private readonly List<string> _processServices = [];
+    // Each with the services it serves ("blob", … or "blob+queue+table" for one process).
+    private readonly List<(ChildProcess Process, string Services)> _processes = [];
 
     private AzuriteProcess(string dataFolder, bool ownsFolder, bool inMemory, bool processPerService, int blobPort, int queuePort, int tablePort, IReadOnlyList<string> extraAccounts)
     {
@@ -45,20 +45,20 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public int TablePort { get; }
 
     /// <summary>The Azurite process ids (one, or one per service), none when stopped.</summary>
-    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
+    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Process.Id).ToList();
 
     /// <summary>CPU time (user + system) its processes have used so far, for the benchmarks' accounting.</summary>
-    public TimeSpan CpuTime() => _processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessTree.CpuTime(p.Id));
+    public TimeSpan CpuTime() => _processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessTree.CpuTime(p.Process.Id));
 
     /// <summary>
     /// The same CPU time per process, by the services each serves ("blob", "queue", "table", or "blob+queue+table" for
     /// one process): with a process per service, the busiest one, not the sum, is what bounds a benchmark's rate.
     /// </summary>
     public IReadOnlyDictionary<string, TimeSpan> CpuTimeByProcess() =>
-        _processes.Zip(_processServices).ToDictionary(pair => pair.Second, pair => ProcessTree.CpuTime(pair.First.Id));
+        _processes.ToDictionary(p => p.Services, p => ProcessTree.CpuTime(p.Process.Id));
 
     /// <summary>True while its processes run.</summary>
-    public bool IsRunning => _processes.Count > 0 && _processes.All(p => p.IsRunning);
+    public bool IsRunning => _processes.Count > 0 && _processes.All(p => p.Process.IsRunning);
 
     /// <summary>A storage connection string for this instance.</summary>
     public string ConnectionString => ConnectionStringFor(DefaultAccount);
@@ -125,14 +125,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </remarks>
     public async Task StopAsync()
     {
-        await Task.WhenAll(_processes.Select(p => p.TerminateAsync(TimeSpan.FromSeconds(10), ProcessTree.Interrupt)));
-        foreach (var process in _processes)
+        await Task.WhenAll(_processes.Select(p => p.Process.TerminateAsync(TimeSpan.FromSeconds(10), ProcessTree.Interrupt)));
+        foreach (var (process, _) in _processes)
         {
             await process.DisposeAsync();
         }
 
         _processes.Clear();
-        _processServices.Clear();
     }
 
     /// <summary>Starts it again on the same ports and data.</summary>
@@ -216,8 +215,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 .. kinds.SelectMany(kind => new[] { $"--{kind}Host", "127.0.0.1", $"--{kind}Port", PortOf(kind).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
             ];
             var process = ChildProcess.Start(executable, arguments, environment: environment);
-            _processes.Add(process);
-            _processServices.Add(string.Join('+', kinds));
+            _processes.Add((process, string.Join('+', kinds)));
             listeners.AddRange(kinds.Select(kind => (process, PortOf(kind))));
         }
 
