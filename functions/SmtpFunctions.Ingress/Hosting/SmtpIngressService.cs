@@ -28,6 +28,7 @@ public sealed partial class SmtpIngressService(
     DevelopmentAccount development,
     ShardAccounts storage,
     ConnectionLimiter connections,
+    TimeProvider time,
     ILogger<SmtpIngressService> logger) : BackgroundService
 {
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -90,12 +91,12 @@ public sealed partial class SmtpIngressService(
     {
         var grace = settings.Options.ShutdownGrace;
         LogDraining(logger, connections.Open, grace.TotalSeconds);
-        var started = TimeProvider.System.GetTimestamp();
+        var started = time.GetTimestamp();
         connections.Drain();
         // Sessions end on their own clients' time; a tenth of a second is precision enough for a process that is stopping.
-        while (connections.Open > 0 && TimeProvider.System.GetElapsedTime(started) < grace)
+        while (connections.Open > 0 && time.GetElapsedTime(started) < grace)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time);
         }
 
         var left = connections.Open;
@@ -107,7 +108,7 @@ public sealed partial class SmtpIngressService(
             return;
         }
 
-        LogDrained(logger, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+        LogDrained(logger, time.GetElapsedTime(started).TotalSeconds);
     }
 
     // Local runs (Ingress:CreateStorage): Azurite may start after us, so keep trying until the resources exist.
